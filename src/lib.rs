@@ -1,0 +1,35 @@
+#![doc = include_str!("../README.md")]
+//!
+//! # Crate organisation
+//!
+//! - [`Client`], [`ClientBuilder`], [`Site`] (module `client`): configuration and the
+//!   create-case call, with retries and error mapping.
+//! - [`NewCase`], [`CreatedCase`] (module [`case`]): the ticket to open, and the answer.
+//! - [`Credentials`] (module [`credentials`]): token or AK/SK, and the environment chain.
+//! - [`signing`]: SDK-HMAC-SHA256 signing and verification, pure functions.
+//! - [`validation`] and [`rules`]: the spec's constraints, checked before sending.
+//! - [`Error`], [`ErrorKind`] (module `error`): the one error type.
+//! - [`RetryPolicy`] (module [`retry`]): what is retried, and when.
+//! - [`generated`]: the progenitor client and types, generated from `spec/osm.yaml`.
+#![warn(missing_docs)]
+
+pub mod case;
+mod client;
+pub mod credentials;
+mod error;
+pub mod generated;
+mod hooks;
+pub mod retry;
+pub mod rules;
+pub mod signing;
+pub mod validation;
+
+pub use case::{CreatedCase, NewCase};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, Site,
+};
+pub use credentials::Credentials;
+pub use error::{Error, ErrorKind};
+pub use hooks::REQUEST_ID_HEADER;
+pub use retry::RetryPolicy;
+pub use validation::ValidationError;

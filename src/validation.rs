@@ -1,0 +1,346 @@
+//! Checks a request against the spec before a single byte is sent.
+//!
+//! Every rule comes from [`crate::rules`], which `build.rs` reads out of
+//! `spec/osm.yaml`: lengths (counted in characters, as typify does), item counts, fixed
+//! values, required fields, and `region_id` being required when `business_type_id` is
+//! `"5"`. Errors name the field, the rule, the limit and the size of the value. After
+//! these checks the body is deserialised into the generated type, so the generated
+//! newtypes have the last word.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::generated::types::CreateCaseRequest;
+use crate::rules::{self, FieldRule, Kind, Location};
+
+/// What is wrong with one field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Problem {
+    /// A required field is absent.
+    Missing,
+    /// A field is required because another field has a given value.
+    MissingBecause {
+        /// The field whose value makes this one required.
+        field: &'static str,
+        /// That field's value.
+        equals: &'static str,
+    },
+    /// The value has more characters than allowed.
+    TooLong {
+        /// The limit.
+        max: usize,
+        /// The value's length in characters.
+        actual: usize,
+    },
+    /// The value has fewer characters than allowed.
+    TooShort {
+        /// The limit.
+        min: usize,
+        /// The value's length in characters.
+        actual: usize,
+    },
+    /// The array has more items than allowed.
+    TooManyItems {
+        /// The limit.
+        max: usize,
+        /// The number of items.
+        actual: usize,
+    },
+    /// The array has fewer items than allowed.
+    TooFewItems {
+        /// The limit.
+        min: usize,
+        /// The number of items.
+        actual: usize,
+    },
+    /// One item of an array breaks a length limit.
+    Item {
+        /// Zero-based position of the item.
+        index: usize,
+        /// What is wrong with it.
+        problem: Box<Problem>,
+    },
+    /// The value is not one of the values the spec allows.
+    NotAllowed {
+        /// The allowed values.
+        allowed: &'static [&'static str],
+    },
+    /// The value has the wrong JSON type.
+    WrongType {
+        /// The type the spec requires.
+        expected: &'static str,
+    },
+    /// The spec declares no such field.
+    Unknown,
+    /// The body is not a JSON object, or the generated type refused it.
+    Malformed(String),
+}
+
+/// A request that breaks one of the spec's rules. Nothing was sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidationError {
+    field: String,
+    location: Location,
+    problem: Problem,
+}
+
+impl ValidationError {
+    pub(crate) fn new(field: impl Into<String>, location: Location, problem: Problem) -> Self {
+        Self {
+            field: field.into(),
+            location,
+            problem,
+        }
+    }
+
+    /// The field at fault: a body member (`simple_description`) or a header name.
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
+    /// Whether the field is a header or a body member.
+    pub fn location(&self) -> Location {
+        self.location
+    }
+
+    /// What is wrong with it.
+    pub fn problem(&self) -> &Problem {
+        &self.problem
+    }
+}
+
+fn characters(n: usize) -> &'static str {
+    if n == 1 { "character" } else { "characters" }
+}
+
+fn describe(f: &mut fmt::Formatter<'_>, problem: &Problem) -> fmt::Result {
+    match problem {
+        Problem::Missing => write!(f, "is required but missing"),
+        Problem::MissingBecause { field, equals } => {
+            write!(f, "is required when {field} is \"{equals}\" but missing")
+        }
+        Problem::TooLong { max, actual } => write!(
+            f,
+            "is {actual} {} long; the maximum length is {max}",
+            characters(*actual)
+        ),
+        Problem::TooShort { min, actual } => write!(
+            f,
+            "is {actual} {} long; the minimum length is {min}",
+            characters(*actual)
+        ),
+        Problem::TooManyItems { max, actual } => {
+            write!(f, "has {actual} items; at most {max} are allowed")
+        }
+        Problem::TooFewItems { min, actual } => {
+            write!(f, "has {actual} items; at least {min} are required")
+        }
+        Problem::Item { index, problem } => {
+            write!(f, "item {index} ")?;
+            describe(f, problem)
+        }
+        Problem::NotAllowed { allowed } => {
+            write!(f, "must be ")?;
+            for (i, v) in allowed.iter().enumerate() {
+                if i > 0 {
+                    write!(f, " or ")?;
+                }
+                write!(f, "\"{v}\"")?;
+            }
+            Ok(())
+        }
+        Problem::WrongType { expected } => write!(f, "must be {expected}"),
+        Problem::Unknown => write!(f, "is not a field of the request"),
+        Problem::Malformed(why) => write!(f, "is malformed: {why}"),
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.location {
+            Location::Header => write!(f, "header {} ", self.field)?,
+            Location::Body => write!(f, "{} ", self.field)?,
+        }
+        describe(f, &self.problem)
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+fn check_length(rule: &FieldRule, len: usize) -> Option<Problem> {
+    if let Some(max) = rule.max_length.filter(|max| len > *max) {
+        return Some(Problem::TooLong { max, actual: len });
+    }
+    if let Some(min) = rule.min_length.filter(|min| len < *min) {
+        return Some(Problem::TooShort { min, actual: len });
+    }
+    None
+}
+
+fn check_value(rule: &FieldRule, value: &Value) -> Result<(), Problem> {
+    match (rule.kind, value) {
+        (Kind::String, Value::String(s)) => {
+            if let Some(p) = check_length(rule, s.chars().count()) {
+                return Err(p);
+            }
+            if !rule.allowed.is_empty() && !rule.allowed.contains(&s.as_str()) {
+                return Err(Problem::NotAllowed {
+                    allowed: rule.allowed,
+                });
+            }
+            Ok(())
+        }
+        (Kind::String, _) => Err(Problem::WrongType {
+            expected: "a string",
+        }),
+        (Kind::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => {
+            if !rule.allowed.is_empty() && !rule.allowed.contains(&n.to_string().as_str()) {
+                return Err(Problem::NotAllowed {
+                    allowed: rule.allowed,
+                });
+            }
+            Ok(())
+        }
+        (Kind::Integer, _) => Err(Problem::WrongType {
+            expected: "an integer",
+        }),
+        (Kind::Object, Value::Object(_)) => Ok(()),
+        (Kind::Object, _) => Err(Problem::WrongType {
+            expected: "a JSON object",
+        }),
+        (Kind::StringArray, Value::Array(items)) => {
+            if let Some(max) = rule.max_items.filter(|max| items.len() > *max) {
+                return Err(Problem::TooManyItems {
+                    max,
+                    actual: items.len(),
+                });
+            }
+            if let Some(min) = rule.min_items.filter(|min| items.len() < *min) {
+                return Err(Problem::TooFewItems {
+                    min,
+                    actual: items.len(),
+                });
+            }
+            let item_rule = FieldRule {
+                max_length: rule.item_max_length,
+                min_length: rule.item_min_length,
+                ..*rule
+            };
+            for (index, item) in items.iter().enumerate() {
+                let problem = match item {
+                    Value::String(s) => check_length(&item_rule, s.chars().count()),
+                    _ => Some(Problem::WrongType {
+                        expected: "a string",
+                    }),
+                };
+                if let Some(problem) = problem {
+                    return Err(Problem::Item {
+                        index,
+                        problem: Box::new(problem),
+                    });
+                }
+            }
+            Ok(())
+        }
+        (Kind::StringArray, _) => Err(Problem::WrongType {
+            expected: "an array of strings",
+        }),
+    }
+}
+
+/// Checks a JSON body against every rule of the spec, in the order the spec declares
+/// its fields, and reports the first field at fault.
+pub fn check_body(body: &Map<String, Value>) -> Result<(), ValidationError> {
+    let err = |name: &str, problem| Err(ValidationError::new(name, Location::Body, problem));
+    for key in body.keys() {
+        if rules::body_field(key).is_none() {
+            return err(key, Problem::Unknown);
+        }
+    }
+    for rule in rules::BODY {
+        match body.get(rule.name) {
+            // JSON null stands for "not given", as the vendor's own example uses it.
+            None | Some(Value::Null) => {
+                if rule.required {
+                    return err(rule.name, Problem::Missing);
+                }
+                if let Some(when) = rule.required_when {
+                    if body.get(when.field).and_then(Value::as_str) == Some(when.equals) {
+                        return err(
+                            rule.name,
+                            Problem::MissingBecause {
+                                field: when.field,
+                                equals: when.equals,
+                            },
+                        );
+                    }
+                }
+            }
+            Some(value) => {
+                if let Err(problem) = check_value(rule, value) {
+                    return err(rule.name, problem);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks one header value against the spec's rule for that header. Headers the spec
+/// does not declare pass unchecked.
+pub fn check_header(name: &str, value: &str) -> Result<(), ValidationError> {
+    let Some(rule) = rules::header(name) else {
+        return Ok(());
+    };
+    let json = match rule.kind {
+        Kind::Integer => match value.trim().parse::<i64>() {
+            Ok(n) => Value::from(n),
+            Err(_) => {
+                return Err(ValidationError::new(
+                    rule.name,
+                    Location::Header,
+                    Problem::WrongType {
+                        expected: "an integer",
+                    },
+                ));
+            }
+        },
+        _ => Value::String(value.to_owned()),
+    };
+    check_value(rule, &json).map_err(|p| ValidationError::new(rule.name, Location::Header, p))
+}
+
+/// Checks a body and turns it into the generated request type.
+///
+/// `null` members are dropped first: the service treats them as absent.
+pub fn parse_body(body: Map<String, Value>) -> Result<CreateCaseRequest, ValidationError> {
+    let body: Map<String, Value> = body.into_iter().filter(|(_, v)| !v.is_null()).collect();
+    check_body(&body)?;
+    serde_path_to_error::deserialize(Value::Object(body)).map_err(|e| {
+        let field = e.path().to_string();
+        ValidationError::new(
+            field,
+            Location::Body,
+            Problem::Malformed(e.into_inner().to_string()),
+        )
+    })
+}
+
+/// Parses raw bytes as a JSON object and checks it; what the emulator does with a body.
+pub fn parse_body_bytes(bytes: &[u8]) -> Result<CreateCaseRequest, ValidationError> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        ValidationError::new("body", Location::Body, Problem::Malformed(e.to_string()))
+    })?;
+    match value {
+        Value::Object(map) => parse_body(map),
+        _ => Err(ValidationError::new(
+            "body",
+            Location::Body,
+            Problem::WrongType {
+                expected: "a JSON object",
+            },
+        )),
+    }
+}
