@@ -390,6 +390,15 @@ type GenResult = Result<
     progenitor_client::Error<types::ErrorBody>,
 >;
 
+/// The innermost message of an error chain, such as "Connection refused (os error 111)".
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
 fn snippet(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     let text = text.trim();
@@ -423,28 +432,29 @@ fn map_result(result: GenResult, obs: Observation) -> Result<CreatedCase, Error>
             return Err(with_wire(err));
         }
         Err(G::CommunicationError(e)) | Err(G::InvalidUpgrade(e)) => {
-            let err = if !obs.sent || e.is_builder() {
-                Error::new(
+            let cause = root_cause(&e);
+            let (kind, message) = if !obs.sent || e.is_builder() {
+                (
                     ErrorKind::Configuration,
-                    "the request could not be built; nothing was sent",
+                    format!("the request could not be built ({cause}); nothing was sent"),
                 )
             } else if e.is_connect() {
-                Error::new(
+                (
                     ErrorKind::Connect,
-                    "could not connect to the service; nothing was sent",
+                    format!("could not connect to the service ({cause}); nothing was sent"),
                 )
             } else if e.is_timeout() {
-                Error::new(
+                (
                     ErrorKind::Timeout,
-                    "no answer in time after the request was sent",
+                    "no answer in time after the request was sent".to_owned(),
                 )
             } else {
-                Error::new(
+                (
                     ErrorKind::Transport,
-                    "the connection failed after the request was sent",
+                    format!("the connection failed after the request was sent ({cause})"),
                 )
             };
-            return Err(with_wire(err.with_source(e)));
+            return Err(with_wire(Error::new(kind, message).with_source(e)));
         }
         Err(G::ResponseBodyError(e)) => {
             let kind = if e.is_timeout() {

@@ -6,12 +6,15 @@
 //! by one.
 //!
 //! 1. `X-Sdk-Date` is set to the signing time (`YYYYMMDDTHHMMSSZ`, UTC) unless present,
-//!    and `Host` is added.
+//!    and `Host` is added. A `Content-Type` other than `application/json…` or
+//!    `application/bson…` adds `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD`, as the vendor's
+//!    Python signer does.
 //! 2. The signed headers are every header name, lower-cased and sorted, except names
 //!    containing `_`.
 //! 3. The canonical request is method, canonical URI (always ending in `/`), canonical
-//!    query, canonical headers, signed headers and the hex SHA-256 of the body, joined
-//!    by newlines.
+//!    query, canonical headers, signed headers and the payload hash, joined by
+//!    newlines. The payload hash is the hex SHA-256 of the body; for a non-empty body
+//!    an `X-Sdk-Content-Sha256` header's value is used instead.
 //! 4. The string to sign is `SDK-HMAC-SHA256`, the date and the hex SHA-256 of the
 //!    canonical request; the signature is its hex HMAC-SHA256 under the secret key.
 
@@ -75,21 +78,33 @@ pub fn format_sdk_date(t: SystemTime) -> String {
     )
 }
 
-/// Parses `YYYYMMDDTHHMMSSZ`.
+/// Parses `YYYYMMDDTHHMMSSZ`, as strictly as the vendor's `strptime("%Y%m%dT%H%M%SZ")`:
+/// digits only, a day that exists in its month, no leap second.
 pub fn parse_sdk_date(s: &str) -> Option<SystemTime> {
     let b = s.as_bytes();
-    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' || !digits(0..8) || !digits(9..15) {
         return None;
     }
     let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<u32>().ok();
     let (y, mo, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
     let (h, mi, se) = (num(9..11)?, num(11..13)?, num(13..15)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59
+    {
         return None;
     }
     let days = days_from_civil(y as i64, mo, d);
     let secs = days.checked_mul(86_400)? + i64::from(h * 3600 + mi * 60 + se);
     Some(UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).ok()?))
+}
+
+fn days_in_month(y: u32, m: u32) -> u32 {
+    match m {
+        2 if y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400)) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 // Howard Hinnant's civil-date algorithms.
@@ -115,11 +130,13 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// The canonical URI: each segment decoded, then encoded, and always a trailing `/`.
+/// The canonical URI: the path decoded, split on `/`, each segment encoded, and always a
+/// trailing `/`. As in the vendor's signer the whole path is decoded before it is split,
+/// so an encoded `%2F` counts as a separator.
 pub fn canonical_uri(path: &str) -> String {
-    let mut out = path
+    let mut out = decode(path)
         .split('/')
-        .map(|seg| encode(&decode(seg)))
+        .map(encode)
         .collect::<Vec<_>>()
         .join("/");
     if !out.ends_with('/') {
@@ -193,17 +210,29 @@ pub struct RequestParts<'a> {
     pub body: &'a [u8],
 }
 
+/// The value of a non-empty `X-Sdk-Content-Sha256` header, trimmed.
+fn declared_payload_hash(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(HEADER_CONTENT_SHA256)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+/// The last line of the canonical request, by the vendor's rule: an empty body always
+/// hashes to the SHA-256 of nothing; otherwise an `X-Sdk-Content-Sha256` header's value
+/// (`UNSIGNED-PAYLOAD` or a hex digest) is used as it is; otherwise the body's SHA-256.
+fn payload_hash(headers: &HeaderMap, body: &[u8]) -> String {
+    match declared_payload_hash(headers) {
+        Some(declared) if !body.is_empty() => declared.to_owned(),
+        _ => hex_sha256(body),
+    }
+}
+
 /// Builds the canonical request over `signed` header names.
 pub fn canonical_request(req: &RequestParts<'_>, signed: &[String]) -> Option<String> {
     let values = header_values(req.headers, signed)?;
-    let payload_hash = match req
-        .headers
-        .get(HEADER_CONTENT_SHA256)
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(v) if v.eq_ignore_ascii_case(UNSIGNED_PAYLOAD) => UNSIGNED_PAYLOAD.to_owned(),
-        _ => hex_sha256(req.body),
-    };
+    let payload_hash = payload_hash(req.headers, req.body);
     let canonical_headers: String = signed
         .iter()
         .map(|n| format!("{n}:{}\n", values[n]))
@@ -268,7 +297,8 @@ pub struct SigningKey<'a> {
 #[error("{0} holds a character that cannot be sent in an HTTP header")]
 pub struct SignError(&'static str);
 
-/// Signs a request in place: adds `X-Sdk-Date` (unless present), `Host`,
+/// Signs a request in place: adds `X-Sdk-Date` (unless present), `X-Sdk-Content-Sha256:
+/// UNSIGNED-PAYLOAD` for a non-JSON `Content-Type` (unless present), `Host`,
 /// `X-Security-Token` and `X-Domain-Id` where the key has them, then `Authorization`.
 pub fn sign(
     key: &SigningKey<'_>,
@@ -282,6 +312,19 @@ pub fn sign(
         let v =
             HeaderValue::from_str(&format_sdk_date(now)).map_err(|_| SignError("X-Sdk-Date"))?;
         headers.insert(HeaderName::from_static(HEADER_DATE), v);
+    }
+    // The vendor's signer declares every body that is not JSON (or BSON) unsigned.
+    let not_json = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| {
+            !ct.starts_with("application/json") && !ct.starts_with("application/bson")
+        });
+    if not_json && !headers.contains_key(HEADER_CONTENT_SHA256) {
+        headers.insert(
+            HeaderName::from_static(HEADER_CONTENT_SHA256),
+            HeaderValue::from_static(UNSIGNED_PAYLOAD),
+        );
     }
     let host = match (url.host_str(), url.port()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
@@ -406,7 +449,8 @@ pub fn parse_authorization(value: &str) -> Result<Authorization, VerifyError> {
 /// The canonical request is rebuilt from the header list the request names (never a
 /// list of our own, since the vendor's SDKs differ in what they sign), the date must be
 /// signed and within [`MAX_CLOCK_SKEW`] of `now`, and signatures are compared in
-/// constant time.
+/// constant time. A non-empty body whose `X-Sdk-Content-Sha256` header declares a digest
+/// (rather than `UNSIGNED-PAYLOAD`) must match that digest.
 pub fn verify(
     req: &RequestParts<'_>,
     secret_for: impl Fn(&str) -> Option<SecretString>,
@@ -444,9 +488,15 @@ pub fn verify(
         .ok_or_else(|| refuse("a signed header is missing from the request"))?;
     let expected = signature(sk.expose_secret(), &string_to_sign(date, &canonical));
     use subtle::ConstantTimeEq;
-    if bool::from(expected.as_bytes().ct_eq(auth.signature.as_bytes())) {
-        Ok(auth.access_key)
-    } else {
-        Err(refuse("the signature does not match"))
+    if !bool::from(expected.as_bytes().ct_eq(auth.signature.as_bytes())) {
+        return Err(refuse("the signature does not match"));
     }
+    // A declared digest replaces the body in the signature, so check it against the body.
+    if let Some(declared) = declared_payload_hash(req.headers).filter(|_| !req.body.is_empty())
+        && !declared.eq_ignore_ascii_case(UNSIGNED_PAYLOAD)
+        && !declared.eq_ignore_ascii_case(&hex_sha256(req.body))
+    {
+        return Err(refuse("the body does not match X-Sdk-Content-Sha256"));
+    }
+    Ok(auth.access_key)
 }

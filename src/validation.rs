@@ -266,16 +266,16 @@ pub fn check_body(body: &Map<String, Value>) -> Result<(), ValidationError> {
                 if rule.required {
                     return err(rule.name, Problem::Missing);
                 }
-                if let Some(when) = rule.required_when {
-                    if body.get(when.field).and_then(Value::as_str) == Some(when.equals) {
-                        return err(
-                            rule.name,
-                            Problem::MissingBecause {
-                                field: when.field,
-                                equals: when.equals,
-                            },
-                        );
-                    }
+                if let Some(when) = rule.required_when
+                    && body.get(when.field).and_then(Value::as_str) == Some(when.equals)
+                {
+                    return err(
+                        rule.name,
+                        Problem::MissingBecause {
+                            field: when.field,
+                            equals: when.equals,
+                        },
+                    );
                 }
             }
             Some(value) => {

@@ -1,0 +1,161 @@
+//! insta snapshots: the generated code, the JSON bytes on the wire, and the text of
+//! every kind of error. With `CI` set, insta writes nothing and fails on any drift;
+//! locally, review changes with `cargo insta review` (or accept with
+//! `INSTA_UPDATE=always cargo test`).
+
+mod support;
+
+use huaweicloud_osm::{Client, Credentials, NewCase, RetryPolicy};
+use serde_json::json;
+use support::{Reply, Server};
+
+#[test]
+fn generated_code() {
+    // Pins every generated type: a changed limit in the spec shows up here as a diff.
+    insta::assert_snapshot!(
+        "codegen",
+        include_str!(concat!(env!("OUT_DIR"), "/codegen.rs"))
+    );
+}
+
+#[test]
+fn generated_rules() {
+    insta::assert_snapshot!(
+        "spec_rules",
+        include_str!(concat!(env!("OUT_DIR"), "/spec_rules.rs"))
+    );
+}
+
+async fn wire_body(case: NewCase) -> String {
+    let server = Server::ok().await;
+    support::client(&server.url)
+        .create_case(&case)
+        .await
+        .unwrap();
+    String::from_utf8(server.only().body.to_vec()).unwrap()
+}
+
+#[tokio::test]
+async fn minimal_request_bytes() {
+    insta::assert_snapshot!(wire_body(NewCase::new("1", "disk full on ecs-01")).await);
+}
+
+#[tokio::test]
+async fn full_request_bytes() {
+    let mut extends = serde_json::Map::new();
+    extends.insert("channel".into(), json!("alerting"));
+    let mut extension = serde_json::Map::new();
+    extension.insert("priority".into(), json!(2));
+    let case = NewCase::new("5", "disk full on ecs-01")
+        .incident_sub_type_id("sub-1")
+        .product_category_id("ecs")
+        .region_id("ap-southeast-3")
+        .remind_mobile("13800000000")
+        .remind_mail("ops@example.com")
+        .remind_time("09:00-18:00")
+        .project_id("0123456789abcdef0123456789abcdef")
+        .accessory_ids(["att-1", "att-2"])
+        .extends_map(extends)
+        .extension_map(extension)
+        .severity_id("2")
+        .verify_code("123456")
+        .area_code("86");
+    insta::assert_snapshot!(wire_body(case).await);
+}
+
+async fn error_text(replies: Vec<Reply>, case: NewCase, retry: RetryPolicy) -> String {
+    let server = Server::start(replies).await;
+    let client = Client::builder()
+        .endpoint(&server.url)
+        .credentials(Credentials::token("t"))
+        .timeout(std::time::Duration::from_millis(500))
+        .retry(retry)
+        .build()
+        .unwrap();
+    client.create_case(&case).await.unwrap_err().to_string()
+}
+
+#[tokio::test]
+async fn error_display() {
+    let ok = || Reply::json(200, json!({"incident_id": "x"}));
+    let mut lines = Vec::new();
+    let none = RetryPolicy::none;
+    lines.push((
+        "validation",
+        error_text(vec![ok()], NewCase::new("1", "x".repeat(1201)), none()).await,
+    ));
+    lines.push((
+        "service 4xx",
+        error_text(
+            vec![Reply::json(
+                400,
+                json!({"error_code": "OSM.0001", "error_msg": "Parameter check failed"}),
+            )],
+            NewCase::new("1", "x"),
+            none(),
+        )
+        .await,
+    ));
+    lines.push((
+        "service 5xx",
+        error_text(
+            vec![Reply::json(
+                500,
+                json!({"error_code": "OSM.0004", "error_msg": "Internal error"}),
+            )],
+            NewCase::new("1", "x"),
+            none(),
+        )
+        .await,
+    ));
+    lines.push((
+        "business error in a 200",
+        error_text(
+            vec![Reply::json(
+                200,
+                json!({"error_code": "OSM.01010005", "error_msg": "Severity not found"}),
+            )],
+            NewCase::new("1", "x"),
+            none(),
+        )
+        .await,
+    ));
+    lines.push((
+        "non-JSON 502",
+        error_text(
+            vec![Reply::raw(502, "text/html", "<h1>Bad Gateway</h1>")],
+            NewCase::new("1", "x"),
+            none(),
+        )
+        .await,
+    ));
+    lines.push((
+        "invalid 200",
+        error_text(
+            vec![Reply::raw(200, "application/json", "{}")],
+            NewCase::new("1", "x"),
+            none(),
+        )
+        .await,
+    ));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let connect = Client::builder()
+        .endpoint(format!("http://127.0.0.1:{port}"))
+        .credentials(Credentials::token("t"))
+        .retry(none())
+        .build()
+        .unwrap()
+        .create_case(&NewCase::new("1", "x"))
+        .await
+        .unwrap_err()
+        .to_string();
+    lines.push(("connect", connect));
+    let creds = Credentials::from_lookup(|_| None).unwrap_err().to_string();
+    lines.push(("credentials", creds));
+    let text: String = lines.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
+    insta::assert_snapshot!(text);
+}
