@@ -1,1 +1,102 @@
-fn main() {}
+//! `cargo xtask <command>`: see `xtask/README.md`, or run `cargo xtask help`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use xtask::{ci, default_spec_path, docs, drift, project_root};
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  docs [--check]                       render docs/reference/ from spec/osm.yaml;
+                                       --check: exit 1 if docs/ is stale
+  drift PAGE [--apply] [--spec PATH]   compare a saved vendor page with the spec;
+                                       exit 0 no drift, 1 drift, 2 unparseable page;
+                                       --apply: write the pure facts into the spec
+  ci                                   fmt, clippy, test, docs --check (stops at the
+                                       first failure)
+  help                                 this text
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = match args.split_first() {
+        Some((c, rest)) => (c.as_str(), rest),
+        None => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let code = match command {
+        "docs" => docs_command(rest),
+        "drift" => drift_command(rest),
+        "ci" => ci_command(rest),
+        // New commands (such as `bench`) go here, each in its own module.
+        "help" | "-h" | "--help" => {
+            print!("{USAGE}");
+            0
+        }
+        other => usage_error(&format!("unknown command `{other}`")),
+    };
+    ExitCode::from(code)
+}
+
+fn usage_error(message: &str) -> u8 {
+    eprintln!("error: {message}\n\n{USAGE}");
+    2
+}
+
+fn docs_command(args: &[String]) -> u8 {
+    let mut check = false;
+    for a in args {
+        match a.as_str() {
+            "--check" => check = true,
+            other => return usage_error(&format!("docs: unexpected argument `{other}`")),
+        }
+    }
+    docs::run(&project_root(), &default_spec_path(), check)
+}
+
+fn drift_command(args: &[String]) -> u8 {
+    let mut page: Option<PathBuf> = None;
+    let mut spec: Option<PathBuf> = None;
+    let mut apply = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--apply" => apply = true,
+            "--spec" => match it.next() {
+                Some(p) => spec = Some(PathBuf::from(p)),
+                None => return usage_error("drift: --spec needs a path"),
+            },
+            s if s.starts_with("--spec=") => spec = Some(PathBuf::from(&s["--spec=".len()..])),
+            s if s.starts_with('-') && s != "-" => {
+                return usage_error(&format!("drift: unknown option `{s}`"));
+            }
+            s => {
+                if page.is_some() {
+                    return usage_error("drift: only one PAGE, please");
+                }
+                page = Some(PathBuf::from(s));
+            }
+        }
+    }
+    let Some(page) = page else {
+        return usage_error("drift: which PAGE?");
+    };
+    drift::run(&page, &spec.unwrap_or_else(default_spec_path), apply)
+}
+
+fn ci_command(args: &[String]) -> u8 {
+    if let Some(a) = args.first() {
+        return usage_error(&format!("ci: unexpected argument `{a}`"));
+    }
+    match ci::run(&project_root(), &default_spec_path()) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! docs/ is generated from the spec: a stale copy fails plain `cargo test`, with the
+//! command that fixes it.
+
+mod common;
+
+use std::path::Path;
+
+use xtask::docs;
+
+#[test]
+fn docs_match_the_spec() {
+    let problems = docs::check(&xtask::project_root(), &xtask::default_spec_path())
+        .expect("the docs check runs");
+    assert!(
+        problems.is_empty(),
+        "docs/ is stale:\n  {}\n{} (cargo xtask docs)",
+        problems.join("\n  "),
+        docs::REGENERATE
+    );
+}
+
+#[test]
+fn the_check_notices_stale_missing_and_orphaned_files() {
+    let root = common::temp_dir("docs-check");
+    std::fs::create_dir_all(root.join("spec")).unwrap();
+    let spec = root.join("spec/osm.yaml");
+    std::fs::copy(xtask::default_spec_path(), &spec).unwrap();
+
+    let missing = docs::check(&root, &spec).unwrap();
+    assert_eq!(missing, ["docs/reference/create-case.md is missing"]);
+
+    docs::write(&root, &spec).unwrap();
+    assert!(docs::check(&root, &spec).unwrap().is_empty());
+
+    // A hand edit is stale.
+    let file = root.join("docs/reference/create-case.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replace(
+            "Minimum length: 0 Maximum length: 1200",
+            "Maximum length: 1200",
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        docs::check(&root, &spec).unwrap(),
+        ["docs/reference/create-case.md is stale: it does not match spec/osm.yaml"]
+    );
+
+    // A generated file the spec no longer produces is reported, and removed by `write`.
+    let orphan = root.join("docs/reference/old-operation.md");
+    std::fs::write(
+        &orphan,
+        format!("{} from spec/osm.yaml -->\n", docs::MARKER),
+    )
+    .unwrap();
+    assert_eq!(docs::check(&root, &spec).unwrap().len(), 2);
+    docs::write(&root, &spec).unwrap();
+    assert!(!orphan.exists());
+    assert!(docs::check(&root, &spec).unwrap().is_empty());
+    // Hand-written files beside them are left alone.
+    std::fs::write(root.join("docs/reference/notes.md"), "# mine\n").unwrap();
+    assert!(docs::check(&root, &spec).unwrap().is_empty());
+
+    std::fs::remove_dir_all(Path::new(&root)).ok();
+}
+
+#[test]
+fn the_rendered_tables_say_what_the_spec_says() {
+    let spec = xtask::spec::Spec::load(&xtask::default_spec_path()).unwrap();
+    let files = docs::render(&spec, "spec/osm.yaml").unwrap();
+    let md = &files[0].contents;
+    for row in [
+        "| simple_description | Yes | String | ",
+        "| accessory_ids | No | Array of strings | ",
+        "| extends_map | No | Map<String,Object> | ",
+        "| X-Auth-Token | Yes | String | ",
+        "| X-Site | No | Integer | ",
+        "| 400 | OSM.0001 | ",
+        "| 200 | OSM.01010010 | ",
+    ] {
+        assert!(md.contains(row), "no row starting {row:?}");
+    }
+    for words in [
+        "Minimum length: 0 Maximum length: 1200",
+        "Minimum length: 1 Maximum length: 32 Array length: 0 - 5",
+        "Default: zh-cn",
+        "Fixed value: 83aeb0f2834c4df49826c781d32a963e",
+        "Allowed values: 0, 1",
+        "Mandatory when business_type_id is 5",
+        "Deviation from the vendor's page: Absent from the vendor's page",
+        "Status codes: 4XX, 5XX",
+    ] {
+        assert!(md.contains(words), "missing {words:?}");
+    }
+    assert!(md.starts_with(docs::MARKER));
+    assert!(
+        md.lines()
+            .next()
+            .unwrap()
+            .contains("run `cargo xtask docs` to regenerate")
+    );
+}
