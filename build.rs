@@ -118,6 +118,7 @@ fn rule(
     name: &str,
     location: &str,
     required: bool,
+    description: Option<&str>,
     schema: &serde_yaml::Value,
 ) -> Result<String, String> {
     let ty = schema
@@ -151,9 +152,8 @@ fn rule(
         ),
         None => "None".into(),
     };
-    let description = schema
-        .get("description")
-        .and_then(|d| d.as_str())
+    let description = description
+        .or_else(|| schema.get("description").and_then(|d| d.as_str()))
         .unwrap_or("");
     Ok(format!(
         "    FieldRule {{ name: {name:?}, location: Location::{location}, kind: {kind}, required: {required}, \
@@ -187,7 +187,14 @@ fn spec_rules(root: &serde_yaml::Value) -> Result<String, String> {
             .and_then(|n| n.as_str())
             .ok_or("a parameter has no name")?;
         let required = p.get("required").and_then(|r| r.as_bool()).unwrap_or(false);
-        out.push_str(&rule(name, "Header", required, at(p, "schema")?)?);
+        let description = p.get("description").and_then(|d| d.as_str());
+        out.push_str(&rule(
+            name,
+            "Header",
+            required,
+            description,
+            at(p, "schema")?,
+        )?);
     }
     out.push_str("];\n\n");
 
@@ -205,7 +212,7 @@ fn spec_rules(root: &serde_yaml::Value) -> Result<String, String> {
     let mut setters = String::new();
     for (key, schema) in props {
         let name = key.as_str().ok_or("a property name is not a string")?;
-        out.push_str(&rule(name, "Body", required.contains(&name), schema)?);
+        out.push_str(&rule(name, "Body", required.contains(&name), None, schema)?);
         let doc = schema
             .get("description")
             .and_then(|d| d.as_str())

@@ -17,17 +17,27 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use secrecy::SecretString;
 
 fn case() -> NewCase {
-    NewCase::new("5", "ECS instance ecs-01 in ap-southeast-3 stopped answering on port 443 after a resize")
-        .region_id("ap-southeast-3")
-        .severity_id("2")
-        .remind_mail("ops@example.com")
-        .accessory_ids(["att-1", "att-2"])
+    NewCase::new(
+        "5",
+        "ECS instance ecs-01 in ap-southeast-3 stopped answering on port 443 after a resize",
+    )
+    .region_id("ap-southeast-3")
+    .severity_id("2")
+    .remind_mail("ops@example.com")
+    .accessory_ids(["att-1", "att-2"])
 }
 
 fn prepare(c: &mut Criterion) {
     let sk = SecretString::from("sk-bench-secret".to_owned());
-    let key = SigningKey { access_key: "AKBENCH", secret_key: &sk, security_token: None, domain_id: None };
-    let url = reqwest::Url::parse("https://osm.ap-southeast-3.myhuaweicloud.com/v2/servicerequest/cases").unwrap();
+    let key = SigningKey {
+        access_key: "AKBENCH",
+        secret_key: &sk,
+        security_token: None,
+        domain_id: None,
+    };
+    let url =
+        reqwest::Url::parse("https://osm.ap-southeast-3.myhuaweicloud.com/v2/servicerequest/cases")
+            .unwrap();
     let case = case();
     let now = SystemTime::now();
     let mut group = c.benchmark_group("prepare");
@@ -45,7 +55,10 @@ fn prepare(c: &mut Criterion) {
     group.bench_function("baseline_serde_hmac", |b| {
         b.iter(|| {
             let body = serde_json::to_vec(&raw).unwrap();
-            let sts = format!("SDK-HMAC-SHA256\n20261128T083000Z\n{}", signing::hex_sha256(&body));
+            let sts = format!(
+                "SDK-HMAC-SHA256\n20261128T083000Z\n{}",
+                signing::hex_sha256(&body)
+            );
             (body, signing::signature("sk-bench-secret", &sts))
         })
     });
@@ -55,7 +68,13 @@ fn prepare(c: &mut Criterion) {
 /// A minimal server answering every POST with a fixed ticket.
 async fn minimal_server() -> String {
     let app = axum::Router::new().fallback(|| async {
-        ([("content-type", "application/json"), ("x-request-id", "bench")], r#"{"incident_id":"CS-BENCH"}"#)
+        (
+            [
+                ("content-type", "application/json"),
+                ("x-request-id", "bench"),
+            ],
+            r#"{"incident_id":"CS-BENCH"}"#,
+        )
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -64,7 +83,11 @@ async fn minimal_server() -> String {
 }
 
 fn create_call(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let _ = rustls::crypto::ring::default_provider().install_default();
     let url = rt.block_on(minimal_server());
     let client = Client::builder()
@@ -79,7 +102,8 @@ fn create_call(c: &mut Criterion) {
     let case = case();
     let mut group = c.benchmark_group("create_call");
     group.bench_function("client", |b| {
-        b.to_async(&rt).iter(|| async { client.create_case(&case).await.unwrap() })
+        b.to_async(&rt)
+            .iter(|| async { client.create_case(&case).await.unwrap() })
     });
     group.bench_function("raw_reqwest", |b| {
         b.to_async(&rt).iter(|| async {

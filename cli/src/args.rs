@@ -54,7 +54,10 @@ fn field_help(rule: &FieldRule) -> String {
         limits.push(format!("{}-{max} items", rule.min_items.unwrap_or(0)));
     }
     if let Some(max) = rule.item_max_length {
-        limits.push(format!("each {}-{max} characters", rule.item_min_length.unwrap_or(0)));
+        limits.push(format!(
+            "each {}-{max} characters",
+            rule.item_min_length.unwrap_or(0)
+        ));
     }
     if let Some(d) = rule.default {
         limits.push(format!("default {d}"));
@@ -99,12 +102,24 @@ fn create_command() -> Command {
     let header = |id: &'static str, long: &'static str, wire: &'static str| {
         let rule = rules::header(wire);
         let help = rule.map(field_help).unwrap_or_default();
-        Arg::new(id).long(long).value_name("TEXT").help(format!("{help} (header {wire})")).help_heading("Headers")
+        Arg::new(id)
+            .long(long)
+            .value_name("TEXT")
+            .help(format!("{help} (header {wire})"))
+            .help_heading("Headers")
     };
     cmd.arg(header("language", "language", "X-Language"))
         .arg(header("time_zone", "time-zone", "X-Time-Zone"))
-        .arg(header("phone_verified_id", "phone-verified-id", "x-phone-verifiedid"))
-        .arg(header("email_verified_id", "email-verified-id", "x-email-verifiedid"))
+        .arg(header(
+            "phone_verified_id",
+            "phone-verified-id",
+            "x-phone-verifiedid",
+        ))
+        .arg(header(
+            "email_verified_id",
+            "email-verified-id",
+            "x-email-verifiedid",
+        ))
 }
 
 /// The whole `osm` command.

@@ -24,11 +24,19 @@ struct Failure {
 
 impl Failure {
     fn usage(message: impl Into<String>) -> Self {
-        Self { code: 2, message: message.into(), json: None }
+        Self {
+            code: 2,
+            message: message.into(),
+            json: None,
+        }
     }
 
     fn setup(message: impl Into<String>) -> Self {
-        Self { code: 4, message: message.into(), json: None }
+        Self {
+            code: 4,
+            message: message.into(),
+            json: None,
+        }
     }
 }
 
@@ -64,7 +72,11 @@ fn from_error(err: Error) -> Failure {
         }
     }
     if err.kind() == ErrorKind::Service {
-        for (label, value) in [("error_code", err.error_code()), ("error_msg", err.error_msg()), ("request id", err.request_id())] {
+        for (label, value) in [
+            ("error_code", err.error_code()),
+            ("error_msg", err.error_msg()),
+            ("request id", err.request_id()),
+        ] {
             if let Some(v) = value {
                 message.push_str(&format!("\n  {label}: {v}"));
             }
@@ -75,7 +87,11 @@ fn from_error(err: Error) -> Failure {
             err.request_id().unwrap_or("unknown")
         ));
     }
-    Failure { code: exit_code(&err), message, json: Some(error_json(&err)) }
+    Failure {
+        code: exit_code(&err),
+        message,
+        json: Some(error_json(&err)),
+    }
 }
 
 fn main() -> ExitCode {
@@ -85,7 +101,10 @@ fn main() -> ExitCode {
         Some(_) => false,
         None => !std::io::stdout().is_terminal(),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("osm: cannot start: {e}");
@@ -109,7 +128,9 @@ fn main() -> ExitCode {
 async fn run(matches: &ArgMatches, json_output: bool) -> Result<(), Failure> {
     match matches.subcommand() {
         Some(("completions", sub)) => {
-            let shell = *sub.get_one::<clap_complete::Shell>("shell").ok_or_else(|| Failure::usage("no shell"))?;
+            let shell = *sub
+                .get_one::<clap_complete::Shell>("shell")
+                .ok_or_else(|| Failure::usage("no shell"))?;
             clap_complete::generate(shell, &mut args::command(), "osm", &mut std::io::stdout());
             Ok(())
         }
@@ -127,33 +148,49 @@ fn build_case(m: &ArgMatches) -> Result<NewCase, Failure> {
         Some(path) => {
             let text = if path == "-" {
                 let mut s = String::new();
-                std::io::stdin().read_to_string(&mut s).map_err(|e| Failure::usage(format!("--body -: {e}")))?;
+                std::io::stdin()
+                    .read_to_string(&mut s)
+                    .map_err(|e| Failure::usage(format!("--body -: {e}")))?;
                 s
             } else {
-                std::fs::read_to_string(path).map_err(|e| Failure::usage(format!("--body {path}: {e}")))?
+                std::fs::read_to_string(path)
+                    .map_err(|e| Failure::usage(format!("--body {path}: {e}")))?
             };
-            let value: Value =
-                serde_json::from_str(&text).map_err(|e| Failure::usage(format!("--body {path}: not JSON: {e}")))?;
+            let value: Value = serde_json::from_str(&text)
+                .map_err(|e| Failure::usage(format!("--body {path}: not JSON: {e}")))?;
             NewCase::from_json(value).map_err(|e| Failure::usage(format!("--body {path}: {e}")))?
         }
-        None => NewCase::from_json(Value::Object(Map::new())).map_err(|e| Failure::usage(e.to_string()))?,
+        None => NewCase::from_json(Value::Object(Map::new()))
+            .map_err(|e| Failure::usage(e.to_string()))?,
     };
     for rule in rules::BODY {
         match rule.kind {
             Kind::StringArray => {
                 if let Some(items) = m.get_many::<String>(rule.name) {
-                    case = case.set(rule.name, Value::Array(items.cloned().map(Value::String).collect()));
+                    case = case.set(
+                        rule.name,
+                        Value::Array(items.cloned().map(Value::String).collect()),
+                    );
                 }
             }
             Kind::Object => {
                 if let Some(pairs) = m.get_many::<String>(rule.name) {
-                    let mut map = case.body().get(rule.name).and_then(Value::as_object).cloned().unwrap_or_default();
+                    let mut map = case
+                        .body()
+                        .get(rule.name)
+                        .and_then(Value::as_object)
+                        .cloned()
+                        .unwrap_or_default();
                     for pair in pairs {
                         let (k, v) = pair.split_once('=').ok_or_else(|| {
-                            Failure::usage(format!("--{} {pair:?}: expected KEY=JSON", args::flag_name(rule)))
+                            Failure::usage(format!(
+                                "--{} {pair:?}: expected KEY=JSON",
+                                args::flag_name(rule)
+                            ))
                         })?;
                         // A value that is not JSON is taken as a string: channel=alerting.
-                        let v = serde_json::from_str(v).unwrap_or_else(|_| Value::String(v.to_owned()));
+                        let v =
+                            serde_json::from_str(v).unwrap_or_else(|_| Value::String(v.to_owned()));
                         map.insert(k.to_owned(), v);
                     }
                     case = case.set(rule.name, Value::Object(map));
@@ -190,7 +227,13 @@ fn site(m: &ArgMatches) -> Site {
 }
 
 /// What `--dry-run` prints: the request as it would go out, secrets redacted.
-fn dry_run(endpoint: &str, site: Site, credentials: Option<&Credentials>, case: &NewCase, json_output: bool) {
+fn dry_run(
+    endpoint: &str,
+    site: Site,
+    credentials: Option<&Credentials>,
+    case: &NewCase,
+    json_output: bool,
+) {
     let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
     match credentials {
         Some(c) if c.scheme() == "token" => headers.push(("X-Auth-Token".into(), "[REDACTED]".into())),
@@ -212,20 +255,33 @@ fn dry_run(endpoint: &str, site: Site, credentials: Option<&Credentials>, case: 
     let url = format!("{}/v2/servicerequest/cases", endpoint.trim_end_matches('/'));
     let body = Value::Object(case.body().clone());
     if json_output {
-        let headers: Map<String, Value> = headers.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
-        println!("{}", json!({"dry_run": true, "method": "POST", "url": url, "headers": headers, "body": body}));
+        let headers: Map<String, Value> = headers
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect();
+        println!(
+            "{}",
+            json!({"dry_run": true, "method": "POST", "url": url, "headers": headers, "body": body})
+        );
     } else {
         println!("POST {url}");
         for (k, v) in headers {
             println!("{k}: {v}");
         }
         println!();
-        println!("{}", serde_json::to_string_pretty(&body).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&body).unwrap_or_default()
+        );
         eprintln!("osm: dry run: nothing was sent");
     }
 }
 
-async fn create_case(global: &ArgMatches, m: &ArgMatches, json_output: bool) -> Result<(), Failure> {
+async fn create_case(
+    global: &ArgMatches,
+    m: &ArgMatches,
+    json_output: bool,
+) -> Result<(), Failure> {
     let case = build_case(m)?;
     let site = site(global);
     let use_emulator = global.get_flag("emulator");
@@ -244,7 +300,10 @@ async fn create_case(global: &ArgMatches, m: &ArgMatches, json_output: bool) -> 
     };
     redact::init_logging(
         global.get_count("verbose"),
-        credentials.as_ref().map(|c| c.secrets().into_iter().map(str::to_owned).collect()).unwrap_or_default(),
+        credentials
+            .as_ref()
+            .map(|c| c.secrets().into_iter().map(str::to_owned).collect())
+            .unwrap_or_default(),
     );
     // Invalid input exits 2 before anything starts or is sent, dry run included.
     case.validate().map_err(|v| from_error(Error::from(v)))?;
@@ -257,12 +316,18 @@ async fn create_case(global: &ArgMatches, m: &ArgMatches, json_output: bool) -> 
     }
 
     let emulator = if use_emulator {
-        let mut builder = osm_emulator::Emulator::builder().accept_any_token();
+        let mut builder = osm_emulator::Emulator::builder().accept_any_token(true);
         if let Some(path) = global.get_one::<String>("emulator_state") {
             builder = builder.state_file(path);
         }
-        let running = builder.start().await.map_err(|e| Failure::setup(format!("cannot start the emulator: {e}")))?;
-        eprintln!("osm: using the embedded emulator at {} (no real ticket is opened)", running.base_url());
+        let running = builder
+            .start()
+            .await
+            .map_err(|e| Failure::setup(format!("cannot start the emulator: {e}")))?;
+        eprintln!(
+            "osm: using the embedded emulator at {} (no real ticket is opened)",
+            running.base_url()
+        );
         Some(running)
     } else {
         None
@@ -273,8 +338,12 @@ async fn create_case(global: &ArgMatches, m: &ArgMatches, json_output: bool) -> 
         (None, None) => site.endpoint().to_owned(),
     };
     let timeout = global.get_one::<f64>("timeout").copied().unwrap_or(60.0);
-    let timeout = Duration::try_from_secs_f64(timeout).map_err(|_| Failure::usage("--timeout must be a positive number of seconds"))?;
-    let mut builder = Client::builder().site(site).endpoint(endpoint).timeout(timeout);
+    let timeout = Duration::try_from_secs_f64(timeout)
+        .map_err(|_| Failure::usage("--timeout must be a positive number of seconds"))?;
+    let mut builder = Client::builder()
+        .site(site)
+        .endpoint(endpoint)
+        .timeout(timeout);
     if let Some(c) = credentials {
         builder = builder.credentials(c);
     }

@@ -51,7 +51,10 @@ impl<'a> MakeWriter<'a> for Redacting {
     type Writer = EventWriter;
 
     fn make_writer(&'a self) -> Self::Writer {
-        EventWriter { secrets: self.secrets.clone(), buf: Vec::new() }
+        EventWriter {
+            secrets: self.secrets.clone(),
+            buf: Vec::new(),
+        }
     }
 }
 
@@ -67,7 +70,9 @@ pub fn init_logging(verbosity: u8, secrets: Vec<String>) {
     };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::new(filter))
-        .with_writer(Redacting { secrets: Arc::new(secrets) })
+        .with_writer(Redacting {
+            secrets: Arc::new(secrets),
+        })
         .with_ansi(false)
         .try_init();
 }

@@ -1,1 +1,349 @@
-//! osm-emulator
+//! A local stand-in for Huawei Cloud's OSM "create a service ticket" endpoint,
+//! `POST /v2/servicerequest/cases`, for tests and try-it-out runs.
+//!
+//! The emulator speaks the vendor's protocol over real HTTP/1.1 on a loopback socket:
+//! it authenticates with an IAM token (`X-Auth-Token`) or an AK/SK signature
+//! (`SDK-HMAC-SHA256`, checked by [`huaweicloud_osm::signing::verify`]), validates headers
+//! and body with the very rules the client library checks before sending
+//! ([`huaweicloud_osm::validation`]), answers in the vendor's shapes, records every ticket
+//! it opens (in memory, or durably in a JSON-lines state file), and can be told to
+//! misbehave ([`Fault`]) so that a caller's error handling can be tested.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use huaweicloud_osm::{Client, Credentials, NewCase, RetryPolicy};
+//! use osm_emulator::{Emulator, Fault};
+//!
+//! let emulator = Emulator::builder().token("dev-token").start().await?;
+//! let client = Client::builder()
+//!     .endpoint(emulator.base_url())
+//!     .credentials(Credentials::token("dev-token"))
+//!     .retry(RetryPolicy::none())
+//!     .build()?;
+//!
+//! let created = client.create_case(&NewCase::new("1", "disk full")).await?;
+//! assert_eq!(emulator.tickets()[0].incident_id, created.incident_id);
+//!
+//! // The next create is refused with an internal error, and nothing is recorded.
+//! emulator.faults().push(Fault::error(500, "OSM.0004", "internal error"));
+//! let err = client.create_case(&NewCase::new("1", "disk full")).await.unwrap_err();
+//! assert_eq!(err.error_code(), Some("OSM.0004"));
+//! assert_eq!(emulator.ticket_count(), 1);
+//!
+//! emulator.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Crate organisation
+//!
+//! - [`Emulator`], [`EmulatorBuilder`], [`RunningEmulator`]: configuration, start,
+//!   inspection and shutdown.
+//! - [`Fault`], [`Faults`] (module `fault`): misbehaviour to inject into the next
+//!   create requests, from Rust or through the admin routes.
+//! - [`RecordedTicket`], [`AuthScheme`] (module `store`): what was recorded, and the
+//!   state file.
+//! - The HTTP server itself (hyper, one task per connection) and the request handling
+//!   are private; the wire behaviour is described in the crate's README.
+#![warn(missing_docs)]
+
+mod fault;
+mod handler;
+mod server;
+mod store;
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
+
+use tokio::sync::watch;
+
+pub use fault::{Fault, Faults};
+pub use store::{AuthScheme, RecordedTicket};
+
+/// The path of the one operation the emulator serves.
+pub const CASES_PATH: &str = "/v2/servicerequest/cases";
+
+/// The prefix of the emulator's own admin routes (no authentication; they do not exist
+/// on the real service).
+pub const ADMIN_PREFIX: &str = "/__emulator/";
+
+/// The default largest request body accepted, 64 KiB. Larger bodies are refused with
+/// HTTP 413 and `APIGW.0201`.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The address the `osm-emulator` binary listens on unless told otherwise. The library
+/// defaults to `127.0.0.1:0` (an ephemeral port) instead.
+pub const DEFAULT_BINARY_LISTEN: &str = "127.0.0.1:8086";
+
+/// A source of the current time: dates signatures are checked against, ticket times
+/// and the date part of ticket ids.
+pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+
+/// Entry point: see [`Emulator::builder`].
+#[derive(Debug, Clone, Copy)]
+pub struct Emulator;
+
+impl Emulator {
+    /// Starts configuring an emulator: no credentials, memory only, a 64 KiB body limit,
+    /// the system clock, listening on `127.0.0.1:0`.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder {
+            tokens: HashSet::new(),
+            keys: HashMap::new(),
+            accept_any_token: false,
+            state_file: None,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            clock: None,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+}
+
+/// Configures and starts an emulator. See [`Emulator::builder`].
+#[must_use]
+pub struct EmulatorBuilder {
+    tokens: HashSet<String>,
+    keys: HashMap<String, String>,
+    accept_any_token: bool,
+    state_file: Option<PathBuf>,
+    max_body_bytes: usize,
+    clock: Option<Clock>,
+    listen: SocketAddr,
+}
+
+impl fmt::Debug for EmulatorBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut keys: Vec<&String> = self.keys.keys().collect();
+        keys.sort();
+        f.debug_struct("EmulatorBuilder")
+            .field("tokens", &format_args!("[{} REDACTED]", self.tokens.len()))
+            .field("access_keys", &keys)
+            .field("accept_any_token", &self.accept_any_token)
+            .field("state_file", &self.state_file)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("listen", &self.listen)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmulatorBuilder {
+    /// Accepts this IAM token in `X-Auth-Token`. Repeat for more tokens.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.tokens.insert(token.into());
+        self
+    }
+
+    /// Accepts requests signed with this access key pair. Repeat for more pairs; a
+    /// repeated access key replaces the earlier secret.
+    pub fn ak_sk(mut self, access_key: impl Into<String>, secret_key: impl Into<String>) -> Self {
+        self.keys.insert(access_key.into(), secret_key.into());
+        self
+    }
+
+    /// Try-it-out mode: accept any `X-Auth-Token` whose length the spec allows (1 to
+    /// 5000 characters), besides the configured ones. AK/SK-signed requests still need a
+    /// configured pair, since a signature cannot be checked without its secret key.
+    pub fn accept_any_token(mut self, yes: bool) -> Self {
+        self.accept_any_token = yes;
+        self
+    }
+
+    /// Records tickets durably in this file, one JSON object a line. Each ticket is
+    /// written and flushed to disk (`fsync`) before its `200` is sent. An existing file
+    /// is loaded on start (a torn last line, left by a crash mid-write, is cut off), and
+    /// ticket ids continue after the highest sequence number found, so they never repeat.
+    /// The file must not be shared by two running emulators.
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    /// The largest request body accepted, in bytes (default [`DEFAULT_MAX_BODY_BYTES`]).
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = limit;
+        self
+    }
+
+    /// The clock to check `X-Sdk-Date` against and to date tickets with (the system
+    /// clock by default). Handy to replay a signed request recorded earlier.
+    pub fn clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// The address to listen on (default `127.0.0.1:0`: loopback, an ephemeral port).
+    pub fn listen(mut self, addr: impl Into<SocketAddr>) -> Self {
+        self.listen = addr.into();
+        self
+    }
+
+    /// Binds the socket, loads the state file if any, and starts serving in the
+    /// background on the current Tokio runtime.
+    pub async fn start(self) -> Result<RunningEmulator, StartError> {
+        if self.tokens.is_empty() && self.keys.is_empty() && !self.accept_any_token {
+            tracing::warn!(
+                "no tokens or access keys configured: every create request will be refused with 401"
+            );
+        }
+        let store = match &self.state_file {
+            Some(path) => {
+                let what = format!("cannot load the state file {}", path.display());
+                let path = path.clone();
+                tokio::task::spawn_blocking(move || store::Store::open(&path))
+                    .await
+                    .map_err(|e| StartError::new(what.clone(), e.into()))?
+                    .map_err(|e| StartError::new(what, e))?
+            }
+            None => store::Store::memory(),
+        };
+        let listener = tokio::net::TcpListener::bind(self.listen)
+            .await
+            .map_err(|e| StartError::new(format!("cannot listen on {}", self.listen), e))?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|e| StartError::new("cannot read the listening address", e))?;
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            tokens: self.tokens,
+            keys: self.keys,
+            accept_any_token: self.accept_any_token,
+            max_body_bytes: self.max_body_bytes,
+            clock: self.clock.unwrap_or_else(|| Arc::new(SystemTime::now)),
+            store,
+            faults: Faults::default(),
+            requests_seen: AtomicU64::new(0),
+            shutdown: shutdown_rx.clone(),
+        });
+        tracing::info!(
+            addr = %local_addr,
+            tickets = shared.store.count(),
+            state_file = ?self.state_file,
+            "emulator listening"
+        );
+        let task = tokio::spawn(server::serve(listener, shared.clone(), shutdown_rx));
+        Ok(RunningEmulator {
+            local_addr,
+            shared,
+            shutdown_tx,
+            task: Some(task),
+        })
+    }
+}
+
+/// Everything the request handlers share.
+pub(crate) struct Shared {
+    pub(crate) tokens: HashSet<String>,
+    pub(crate) keys: HashMap<String, String>,
+    pub(crate) accept_any_token: bool,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) clock: Clock,
+    pub(crate) store: store::Store,
+    pub(crate) faults: Faults,
+    pub(crate) requests_seen: AtomicU64,
+    pub(crate) shutdown: watch::Receiver<bool>,
+}
+
+/// A running emulator. Dropping it stops the server too (without waiting); prefer
+/// [`RunningEmulator::shutdown`], which waits until the state file is closed.
+pub struct RunningEmulator {
+    local_addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown_tx: watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl fmt::Debug for RunningEmulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunningEmulator")
+            .field("base_url", &self.base_url())
+            .field("ticket_count", &self.ticket_count())
+            .field("requests_seen", &self.requests_seen())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningEmulator {
+    /// The URL to point a client at, such as `http://127.0.0.1:40123` (no trailing `/`).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.local_addr)
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Every ticket recorded so far (including those loaded from the state file), in
+    /// the order they were recorded.
+    pub fn tickets(&self) -> Vec<RecordedTicket> {
+        self.shared.store.tickets()
+    }
+
+    /// How many tickets are recorded.
+    pub fn ticket_count(&self) -> usize {
+        self.shared.store.count()
+    }
+
+    /// How many HTTP requests arrived, refused ones included, except those to the admin
+    /// routes under [`ADMIN_PREFIX`]. A test can use it to prove that nothing was sent.
+    pub fn requests_seen(&self) -> u64 {
+        self.shared.requests_seen.load(Ordering::Relaxed)
+    }
+
+    /// The fault queue: what the next create requests will suffer.
+    pub fn faults(&self) -> &Faults {
+        &self.shared.faults
+    }
+
+    /// Stops the server gracefully: no new connections, requests in flight finish
+    /// (delays are cut short; after 5 s the rest are dropped), then the state file is
+    /// closed.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown_tx.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        self.shared.store.close().await;
+        tracing::info!(addr = %self.local_addr, "emulator stopped");
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        let _ = self.shutdown_tx.send(true);
+    }
+}
+
+/// Why an emulator could not start.
+#[derive(Debug)]
+pub struct StartError {
+    what: String,
+    source: std::io::Error,
+}
+
+impl StartError {
+    fn new(what: impl Into<String>, source: std::io::Error) -> Self {
+        Self {
+            what: what.into(),
+            source,
+        }
+    }
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.what)
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}

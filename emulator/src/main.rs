@@ -1,0 +1,143 @@
+//! `osm-emulator`: serves the emulated OSM endpoint until SIGINT or SIGTERM.
+//!
+//! The first line on standard output is the base URL (`http://127.0.0.1:PORT`), so
+//! that a script or a test can start it on port 0 and read where it listens. Logs go
+//! to standard error (`RUST_LOG` filters them; `info` by default). Credentials are
+//! never logged.
+
+use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+use osm_emulator::{DEFAULT_BINARY_LISTEN, DEFAULT_MAX_BODY_BYTES, Emulator};
+
+/// A local stand-in for Huawei Cloud's OSM "create a service ticket" endpoint
+/// (POST /v2/servicerequest/cases), for tests and try-it-out runs.
+///
+/// Prints its base URL as the first line of standard output, then serves until
+/// SIGINT or SIGTERM. Admin routes (no authentication): GET /__emulator/tickets,
+/// GET /__emulator/status, GET|POST|DELETE /__emulator/faults.
+#[derive(Debug, Parser)]
+#[command(name = "osm-emulator", version)]
+struct Args {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = DEFAULT_BINARY_LISTEN)]
+    listen: SocketAddr,
+
+    /// Accept this IAM token in X-Auth-Token (repeatable).
+    #[arg(long = "token", value_name = "TOKEN")]
+    tokens: Vec<String>,
+
+    /// Accept requests signed with this access key (repeatable; paired in order with --sk).
+    #[arg(long = "ak", value_name = "AK")]
+    access_keys: Vec<String>,
+
+    /// The secret key of the --ak at the same position (repeatable).
+    #[arg(long = "sk", value_name = "SK")]
+    secret_keys: Vec<String>,
+
+    /// Try-it-out mode: accept any X-Auth-Token of a valid length (1 to 5000 characters).
+    #[arg(long)]
+    accept_any_token: bool,
+
+    /// Record tickets durably in this JSON-lines file (loaded on start, fsync'd before
+    /// each answer). Without it, tickets live in memory only.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+
+    /// Largest request body accepted, in bytes; larger ones get HTTP 413.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    max_body_bytes: usize,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    if args.access_keys.len() != args.secret_keys.len() {
+        Args::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!(
+                    "--ak and --sk come in pairs: got {} --ak and {} --sk",
+                    args.access_keys.len(),
+                    args.secret_keys.len()
+                ),
+            )
+            .exit();
+    }
+    if args.tokens.is_empty() && args.access_keys.is_empty() && !args.accept_any_token {
+        Args::command()
+            .error(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "no credentials to accept: give --token, --ak with --sk, or --accept-any-token",
+            )
+            .exit();
+    }
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+
+    let mut builder = Emulator::builder()
+        .listen(args.listen)
+        .accept_any_token(args.accept_any_token)
+        .max_body_bytes(args.max_body_bytes);
+    for token in args.tokens {
+        builder = builder.token(token);
+    }
+    for (ak, sk) in args.access_keys.into_iter().zip(args.secret_keys) {
+        builder = builder.ak_sk(ak, sk);
+    }
+    if let Some(state) = args.state {
+        builder = builder.state_file(state);
+    }
+    let emulator = match builder.start().await {
+        Ok(emulator) => emulator,
+        Err(e) => {
+            let cause = std::error::Error::source(&e)
+                .map(|c| format!(": {c}"))
+                .unwrap_or_default();
+            eprintln!("osm-emulator: {e}{cause}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "{}", emulator.base_url())
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        // Whoever started us is gone; serve anyway, the logs still go to stderr.
+        tracing::warn!("cannot write the base URL to standard output");
+    }
+    drop(stdout);
+
+    wait_for_signal().await;
+    tracing::info!("stopping");
+    emulator.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+                return;
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot listen for SIGTERM"),
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
