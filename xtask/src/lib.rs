@@ -11,17 +11,23 @@
 //!   `--apply` corrects the spec's pure facts in place. The page parser is [`page`], the
 //!   facts read from the spec are [`spec`], and the line-level YAML editing is [`yaml_edit`].
 //! - [`ci`]: runs what CI runs, in order, stopping at the first failure.
+//! - [`test`]: the whole test suite (`cargo test`, then [`contract`] and [`soak`]).
+//! - [`bench`]: the benchmarks and their summary.
 //!
 //! The library half exists so that the tests in `xtask/tests/` can call the same functions
 //! the binary does.
 
 #![warn(missing_docs)]
 
+pub mod bench;
 pub mod ci;
+pub mod contract;
 pub mod docs;
 pub mod drift;
 pub mod page;
+pub mod soak;
 pub mod spec;
+pub mod test;
 pub mod yaml_edit;
 
 use std::path::{Path, PathBuf};

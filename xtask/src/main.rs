@@ -16,6 +16,13 @@ commands:
                                        --apply: write the pure facts into the spec
   ci                                   fmt, clippy, test, docs --check (stops at the
                                        first failure)
+  test                                 the whole test suite: cargo test --workspace
+                                       --locked, then the contract test and the soak
+  contract                             schemathesis (in target/venv) against the
+                                       emulator with spec/osm.yaml
+  soak [N]                             N creates (default 50,000) with 64 in flight
+                                       against the emulator with a state file
+  bench                                benchmarks; table + target/bench/summary.json
   help                                 this text
 ";
 
@@ -32,7 +39,11 @@ fn main() -> ExitCode {
         "docs" => docs_command(rest),
         "drift" => drift_command(rest),
         "ci" => ci_command(rest),
-        // New commands (such as `bench`) go here, each in its own module.
+        "test" => report(xtask::test::run(&project_root(), rest)),
+        "contract" => report(xtask::contract::run(&project_root(), rest)),
+        "soak" => report(xtask::soak::run(&project_root(), rest)),
+        "bench" => report(xtask::bench::run(&project_root(), rest)),
+        // New commands go here, each in its own module.
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             0
@@ -40,6 +51,17 @@ fn main() -> ExitCode {
         other => usage_error(&format!("unknown command `{other}`")),
     };
     ExitCode::from(code)
+}
+
+/// Exit status of a command that returns `anyhow::Result`.
+fn report(result: anyhow::Result<()>) -> u8 {
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+    }
 }
 
 fn usage_error(message: &str) -> u8 {
