@@ -304,6 +304,7 @@ impl Client {
             attempt += 1;
             let span = tracing::info_span!(
                 "osm.create_case",
+                operation = "create_case",
                 attempt,
                 status = tracing::field::Empty,
                 request_id = tracing::field::Empty,

@@ -66,10 +66,8 @@ fn error_json(err: &Error) -> Value {
 
 fn from_error(err: Error) -> Failure {
     let mut message = format!("error: {err}");
-    if let Some(v) = err.validation() {
-        if let Some(rule) = rules::body_field(v.field()) {
-            message.push_str(&format!(" (flag --{})", args::flag_name(rule)));
-        }
+    if let Some(rule) = err.validation().and_then(|v| rules::body_field(v.field())) {
+        message.push_str(&format!(" (flag --{})", args::flag_name(rule)));
     }
     if err.kind() == ErrorKind::Service {
         for (label, value) in [
@@ -114,10 +112,8 @@ fn main() -> ExitCode {
     match runtime.block_on(run(&matches, json_output)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            if json_output {
-                if let Some(j) = &f.json {
-                    println!("{j}");
-                }
+            if let Some(j) = f.json.as_ref().filter(|_| json_output) {
+                println!("{j}");
             }
             eprintln!("osm: {}", f.message);
             ExitCode::from(f.code)
