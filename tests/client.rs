@@ -5,27 +5,15 @@ mod support;
 
 use huaweicloud_osm::{Client, Credentials, ErrorKind, NewCase, RetryPolicy, Site};
 use serde_json::json;
-use support::{Reply, Server, client};
+use support::{Reply, Server, client, full_case};
 
-fn full_case() -> NewCase {
-    let mut extends = serde_json::Map::new();
-    extends.insert("channel".into(), json!("alerting"));
-    let mut extension = serde_json::Map::new();
-    extension.insert("priority".into(), json!(2));
-    NewCase::new("5", "disk full on ecs-01")
-        .incident_sub_type_id("sub-1")
-        .product_category_id("ecs")
-        .region_id("ap-southeast-3")
-        .remind_mobile("13800000000")
-        .remind_mail("ops@example.com")
-        .remind_time("09:00-18:00")
-        .project_id("0123456789abcdef0123456789abcdef")
-        .accessory_ids(["att-1", "att-2"])
-        .extends_map(extends)
-        .extension_map(extension)
-        .severity_id("2")
-        .verify_code("123456")
-        .area_code("86")
+/// Sends a minimal case to a server answering `reply`, and returns the error.
+async fn fail_with(reply: Reply) -> huaweicloud_osm::Error {
+    let server = Server::start(vec![reply]).await;
+    client(&server.url)
+        .create_case(&NewCase::new("1", "x"))
+        .await
+        .unwrap_err()
 }
 
 #[tokio::test]
@@ -137,15 +125,11 @@ async fn ak_sk_requests_are_signed_and_carry_no_token() {
 
 #[tokio::test]
 async fn service_error_4xx_is_mapped() {
-    let server = Server::start(vec![Reply::json(
+    let err = fail_with(Reply::json(
         400,
         json!({"error_code": "OSM.0001", "error_msg": "Parameter check failed"}),
-    )])
+    ))
     .await;
-    let err = client(&server.url)
-        .create_case(&NewCase::new("1", "x"))
-        .await
-        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Service);
     assert_eq!(err.http_status(), Some(400));
     assert_eq!(err.error_code(), Some("OSM.0001"));
@@ -157,16 +141,11 @@ async fn service_error_4xx_is_mapped() {
 
 #[tokio::test]
 async fn gateway_error_carries_its_own_request_id() {
-    let server = Server::start(vec![Reply::raw(
+    let err = fail_with(Reply::raw(
         401,
         "application/json",
         r#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information","request_id":"gw-42"}"#,
-    )])
-    .await;
-    let err = client(&server.url)
-        .create_case(&NewCase::new("1", "x"))
-        .await
-        .unwrap_err();
+    )).await;
     assert_eq!(err.error_code(), Some("APIGW.0301"));
     assert_eq!(err.request_id(), Some("gw-42"));
     assert_eq!(err.http_status(), Some(401));
@@ -174,15 +153,11 @@ async fn gateway_error_carries_its_own_request_id() {
 
 #[tokio::test]
 async fn server_error_5xx_leaves_the_outcome_unknown() {
-    let server = Server::start(vec![Reply::json(
+    let err = fail_with(Reply::json(
         500,
         json!({"error_code": "OSM.0004", "error_msg": "Internal error"}),
-    )])
+    ))
     .await;
-    let err = client(&server.url)
-        .create_case(&NewCase::new("1", "x"))
-        .await
-        .unwrap_err();
     assert_eq!(err.error_code(), Some("OSM.0004"));
     assert!(err.outcome_unknown());
     assert!(
@@ -193,16 +168,7 @@ async fn server_error_5xx_leaves_the_outcome_unknown() {
 
 #[tokio::test]
 async fn non_json_502_keeps_status_and_request_id() {
-    let server = Server::start(vec![Reply::raw(
-        502,
-        "text/html",
-        "<html>Bad Gateway</html>",
-    )])
-    .await;
-    let err = client(&server.url)
-        .create_case(&NewCase::new("1", "x"))
-        .await
-        .unwrap_err();
+    let err = fail_with(Reply::raw(502, "text/html", "<html>Bad Gateway</html>")).await;
     assert_eq!(err.kind(), ErrorKind::Service);
     assert_eq!(err.http_status(), Some(502));
     assert_eq!(err.request_id(), Some("req-raw"));
@@ -213,15 +179,11 @@ async fn non_json_502_keeps_status_and_request_id() {
 
 #[tokio::test]
 async fn http_200_with_error_code_is_an_error() {
-    let server = Server::start(vec![Reply::json(
+    let err = fail_with(Reply::json(
         200,
         json!({"error_code": "OSM.01010003", "error_msg": "Urged too often"}),
-    )])
+    ))
     .await;
-    let err = client(&server.url)
-        .create_case(&NewCase::new("1", "x"))
-        .await
-        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Service);
     assert_eq!(err.http_status(), Some(200));
     assert_eq!(err.error_code(), Some("OSM.01010003"));

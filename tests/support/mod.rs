@@ -150,3 +150,25 @@ pub fn client(url: &str) -> huaweicloud_osm::Client {
         .build()
         .unwrap()
 }
+
+/// A case with every body field set.
+pub fn full_case() -> huaweicloud_osm::NewCase {
+    let mut extends = serde_json::Map::new();
+    extends.insert("channel".into(), serde_json::json!("alerting"));
+    let mut extension = serde_json::Map::new();
+    extension.insert("priority".into(), serde_json::json!(2));
+    huaweicloud_osm::NewCase::new("5", "disk full on ecs-01")
+        .incident_sub_type_id("sub-1")
+        .product_category_id("ecs")
+        .region_id("ap-southeast-3")
+        .remind_mobile("13800000000")
+        .remind_mail("ops@example.com")
+        .remind_time("09:00-18:00")
+        .project_id("0123456789abcdef0123456789abcdef")
+        .accessory_ids(["att-1", "att-2"])
+        .extends_map(extends)
+        .extension_map(extension)
+        .severity_id("2")
+        .verify_code("123456")
+        .area_code("86")
+}
