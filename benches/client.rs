@@ -1,124 +1,129 @@
 //! criterion benches, each against a baseline measured in the same run:
 //!
 //! - `prepare/*`: preparing one request (validate, serialise, sign) vs a hand-written
-//!   baseline that only serialises with serde_json and signs with the same HMAC.
+//!   baseline that serialises the same JSON object with serde_json and signs the same
+//!   canonical request with the same HMAC (checked to produce the same `Authorization`
+//!   before anything is timed).
 //! - `create_call/*`: one create over keep-alive loopback, our client (AK/SK signed,
-//!   validated) vs raw reqwest posting identical pre-built bytes to the same server.
+//!   validated) vs raw reqwest posting identical pre-built bytes (body, headers and
+//!   signature) to the same minimal server.
+//! - `emulator/*`: the emulator's create handler, as one request over keep-alive
+//!   loopback: raw reqwest posting the same pre-signed request to the emulator (which
+//!   verifies the signature, validates and records) vs to the minimal server.
 //!
-//! `cargo xtask bench` runs these and prints the ratios; see the README's Performance
-//! section.
+//! The servers run on a runtime of their own (one worker thread), the callers on a
+//! current-thread runtime, as two processes would. `cargo xtask bench` measures the
+//! same comparisons with interleaved rounds and prints the ratios; see the README's
+//! Performance section.
+
+mod common;
 
 use std::time::SystemTime;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use huaweicloud_osm::signing::{self, SigningKey};
-use huaweicloud_osm::{Client, Credentials, NewCase, RetryPolicy};
-use reqwest::header::{HeaderMap, HeaderValue};
-use secrecy::SecretString;
-
-fn case() -> NewCase {
-    NewCase::new(
-        "5",
-        "ECS instance ecs-01 in ap-southeast-3 stopped answering on port 443 after a resize",
-    )
-    .region_id("ap-southeast-3")
-    .severity_id("2")
-    .remind_mail("ops@example.com")
-    .accessory_ids(["att-1", "att-2"])
-}
+use huaweicloud_osm::{Client, Credentials, RetryPolicy};
+use reqwest::header::HeaderMap;
 
 fn prepare(c: &mut Criterion) {
-    let sk = SecretString::from("sk-bench-secret".to_owned());
-    let key = SigningKey {
-        access_key: "AKBENCH",
-        secret_key: &sk,
-        security_token: None,
-        domain_id: None,
-    };
-    let url =
-        reqwest::Url::parse("https://osm.ap-southeast-3.myhuaweicloud.com/v2/servicerequest/cases")
-            .unwrap();
-    let case = case();
+    common::check_baseline_is_equivalent();
+    let url = common::url(common::ENDPOINT);
+    let host = url.host_str().expect("a host").to_owned();
+    let case = common::case();
     let now = SystemTime::now();
     let mut group = c.benchmark_group("prepare");
-    group.bench_function("client", |b| {
-        b.iter(|| {
-            let typed = case.validate().unwrap();
-            let body = serde_json::to_vec(&typed).unwrap();
-            let mut headers = HeaderMap::new();
-            headers.insert("content-type", HeaderValue::from_static("application/json"));
-            signing::sign(&key, "POST", &url, &mut headers, &body, now).unwrap();
-            (body, headers)
-        })
+    common::with_key(|key| {
+        group.bench_function("client", |b| {
+            b.iter(|| common::client_prepare(&case, key, &url, now))
+        });
     });
     let raw = case.body().clone();
     group.bench_function("baseline_serde_hmac", |b| {
-        b.iter(|| {
-            let body = serde_json::to_vec(&raw).unwrap();
-            let sts = format!(
-                "SDK-HMAC-SHA256\n20261128T083000Z\n{}",
-                signing::hex_sha256(&body)
-            );
-            (body, signing::signature("sk-bench-secret", &sts))
-        })
+        b.iter(|| common::baseline_prepare(&raw, &host, now))
     });
     group.finish();
 }
 
-/// A minimal server answering every POST with a fixed ticket.
-async fn minimal_server() -> String {
-    let app = axum::Router::new().fallback(|| async {
-        (
-            [
-                ("content-type", "application/json"),
-                ("x-request-id", "bench"),
-            ],
-            r#"{"incident_id":"CS-BENCH"}"#,
-        )
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    url
+/// The servers' runtime: one worker thread of its own.
+fn server_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
+fn client_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
+async fn post(raw: &reqwest::Client, endpoint: &str, body: &[u8], headers: &HeaderMap) {
+    let r = raw
+        .post(endpoint)
+        .headers(headers.clone())
+        .body(body.to_vec())
+        .send()
+        .await
+        .expect("sent");
+    assert!(r.status().is_success(), "{}", r.status());
+    r.bytes().await.expect("read");
 }
 
 fn create_call(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let servers = server_runtime();
+    let rt = client_runtime();
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let url = rt.block_on(minimal_server());
+    let url = servers.block_on(common::minimal_server());
     let client = Client::builder()
         .endpoint(&url)
-        .credentials(Credentials::ak_sk("AKBENCH", "sk-bench-secret"))
+        .credentials(Credentials::ak_sk(common::AK, common::SK))
         .retry(RetryPolicy::none())
         .build()
-        .unwrap();
+        .expect("builds");
     let raw = reqwest::Client::new();
-    let body = serde_json::to_vec(&case().validate().unwrap()).unwrap();
-    let endpoint = format!("{url}/v2/servicerequest/cases");
-    let case = case();
+    let (body, headers) = common::prebuilt_request(&url);
+    let endpoint = format!("{url}{}", common::PATH);
+    let case = common::case();
     let mut group = c.benchmark_group("create_call");
     group.bench_function("client", |b| {
         b.to_async(&rt)
-            .iter(|| async { client.create_case(&case).await.unwrap() })
+            .iter(|| async { client.create_case(&case).await.expect("created") })
     });
     group.bench_function("raw_reqwest", |b| {
-        b.to_async(&rt).iter(|| async {
-            let r = raw
-                .post(&endpoint)
-                .header("content-type", "application/json")
-                .body(body.clone())
-                .send()
-                .await
-                .unwrap();
-            r.bytes().await.unwrap()
-        })
+        b.to_async(&rt)
+            .iter(|| post(&raw, &endpoint, &body, &headers))
     });
     group.finish();
 }
 
-criterion_group!(benches, prepare, create_call);
+fn emulator(c: &mut Criterion) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let servers = server_runtime();
+    let rt = client_runtime();
+    let minimal = servers.block_on(common::minimal_server());
+    let emulator = servers
+        .block_on(
+            osm_emulator::Emulator::builder()
+                .ak_sk(common::AK, common::SK)
+                .start(),
+        )
+        .expect("the emulator starts");
+    let emulated = emulator.base_url().trim_end_matches('/').to_owned();
+    let raw = reqwest::Client::new();
+    let mut group = c.benchmark_group("emulator");
+    for (name, base) in [("minimal_server", &minimal), ("emulator", &emulated)] {
+        let (body, headers) = common::prebuilt_request(base);
+        let endpoint = format!("{base}{}", common::PATH);
+        group.bench_function(name, |b| {
+            b.to_async(&rt)
+                .iter(|| post(&raw, &endpoint, &body, &headers))
+        });
+    }
+    group.finish();
+    drop(emulator);
+}
+
+criterion_group!(benches, prepare, create_call, emulator);
 criterion_main!(benches);

@@ -125,7 +125,7 @@ impl NewCase {
         for (name, value) in &self.headers {
             validation::check_header(name, value)?;
         }
-        validation::parse_body(self.fields.clone())
+        validation::parse_body_ref(&self.fields)
     }
 }
 

@@ -379,7 +379,7 @@ impl Client {
         let (result, observed) = OBSERVED
             .scope(cell, async {
                 let r = call.send().await;
-                (r, OBSERVED.with(|o| o.borrow().clone()))
+                (r, OBSERVED.with(|o| std::mem::take(&mut *o.borrow_mut())))
             })
             .await;
         map_result(result, observed)

@@ -100,22 +100,22 @@ impl ClientHooks<Inner> for generated::Client {
                     security_token: k.security_token.as_ref(),
                     domain_id: k.domain_id.as_deref(),
                 };
-                let body = request
-                    .body()
-                    .and_then(|b| b.as_bytes())
-                    .unwrap_or_default()
-                    .to_vec();
-                let method = request.method().as_str().to_owned();
-                let url = request.url().clone();
-                signing::sign(
+                // Take the headers out for the signer to edit, so that the body and the
+                // URL can be read in place rather than copied.
+                let mut headers = std::mem::take(request.headers_mut());
+                let signed = signing::sign(
                     &key,
-                    &method,
-                    &url,
-                    request.headers_mut(),
-                    &body,
+                    request.method().as_str(),
+                    request.url(),
+                    &mut headers,
+                    request
+                        .body()
+                        .and_then(|b| b.as_bytes())
+                        .unwrap_or_default(),
                     (inner.clock)(),
-                )
-                .map_err(|e| progenitor_client::Error::Custom(e.to_string()))?;
+                );
+                *request.headers_mut() = headers;
+                signed.map_err(|e| progenitor_client::Error::Custom(e.to_string()))?;
             }
         }
         Ok(())

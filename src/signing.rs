@@ -18,7 +18,6 @@
 //! 4. The string to sign is `SDK-HMAC-SHA256`, the date and the hex SHA-256 of the
 //!    canonical request; the signature is its hex HMAC-SHA256 under the secret key.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
@@ -39,6 +38,11 @@ pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 pub const HEADER_SECURITY_TOKEN: &str = "x-security-token";
 /// Header carrying the account (domain) id.
 pub const HEADER_DOMAIN_ID: &str = "x-domain-id";
+// The same names, parsed at compile time for lookups and inserts.
+const DATE: HeaderName = HeaderName::from_static(HEADER_DATE);
+const CONTENT_SHA256: HeaderName = HeaderName::from_static(HEADER_CONTENT_SHA256);
+const SECURITY_TOKEN: HeaderName = HeaderName::from_static(HEADER_SECURITY_TOKEN);
+const DOMAIN_ID: HeaderName = HeaderName::from_static(HEADER_DOMAIN_ID);
 /// How far the signing time may be from the verifier's clock.
 pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
 
@@ -59,7 +63,19 @@ fn decode(s: &str) -> String {
 
 /// Lower-case hex SHA-256.
 pub fn hex_sha256(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
+    let mut out = String::with_capacity(64);
+    push_hex(&mut out, &Sha256::digest(data));
+    out
+}
+
+/// Appends `bytes` as lower-case hex.
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
 }
 
 /// Formats a time as `YYYYMMDDTHHMMSSZ` (UTC).
@@ -134,15 +150,31 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 /// trailing `/`. As in the vendor's signer the whole path is decoded before it is split,
 /// so an encoded `%2F` counts as a separator.
 pub fn canonical_uri(path: &str) -> String {
-    let mut out = decode(path)
-        .split('/')
-        .map(encode)
-        .collect::<Vec<_>>()
-        .join("/");
-    if !out.ends_with('/') {
+    let mut out = String::with_capacity(path.len() + 1);
+    push_canonical_uri(&mut out, path);
+    out
+}
+
+/// Appends [`canonical_uri`] of `path`.
+fn push_canonical_uri(out: &mut String, path: &str) {
+    let start = out.len();
+    // Fast path: a path of unreserved characters and `/` decodes and encodes to itself.
+    if path
+        .bytes()
+        .all(|b| b == b'/' || b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
+    {
+        out.push_str(path);
+    } else {
+        for (i, segment) in decode(path).split('/').enumerate() {
+            if i > 0 {
+                out.push('/');
+            }
+            out.extend(utf8_percent_encode(segment, ENCODE));
+        }
+    }
+    if !out[start..].ends_with('/') {
         out.push('/');
     }
-    out
 }
 
 /// The canonical query: pairs decoded, sorted by key then value, re-encoded, joined by `&`.
@@ -168,31 +200,47 @@ pub fn canonical_query(query: Option<&str>) -> String {
 
 /// The signed-header list: every name lower-cased and sorted, skipping names with `_`.
 pub fn signed_headers(headers: &HeaderMap) -> Vec<String> {
-    let mut names: Vec<String> = headers
+    signed_names(headers)
+        .into_iter()
+        .map(|n| n.as_str().to_owned())
+        .collect()
+}
+
+/// [`signed_headers`] without copying the names (a `HeaderName` is lower case already).
+fn signed_names(headers: &HeaderMap) -> Vec<&HeaderName> {
+    let mut names: Vec<&HeaderName> = headers
         .keys()
-        .map(|k| k.as_str().to_ascii_lowercase())
-        .filter(|k| !k.contains('_'))
+        .filter(|k| !k.as_str().contains('_'))
         .collect();
-    names.sort();
+    names.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
     names.dedup();
     names
 }
 
-/// The header values to sign, lower-cased names to trimmed values (repeated headers
-/// joined by `,`). `None` when a named header is absent or not text.
-fn header_values(headers: &HeaderMap, names: &[String]) -> Option<BTreeMap<String, String>> {
-    names
-        .iter()
-        .map(|name| {
-            let values: Option<Vec<&str>> = headers
-                .get_all(name.as_str())
-                .iter()
-                .map(|v| v.to_str().ok().map(str::trim))
-                .collect();
-            let values = values.filter(|v| !v.is_empty())?;
-            Some((name.clone(), values.join(",")))
-        })
-        .collect()
+/// A name in a signed-header list, and how to find its values.
+trait SignedName {
+    fn name(&self) -> &str;
+    fn values<'h>(&self, headers: &'h HeaderMap) -> reqwest::header::GetAll<'h, HeaderValue>;
+}
+
+/// A name as a request lists it (looked up case-insensitively).
+impl SignedName for String {
+    fn name(&self) -> &str {
+        self
+    }
+    fn values<'h>(&self, headers: &'h HeaderMap) -> reqwest::header::GetAll<'h, HeaderValue> {
+        headers.get_all(self.as_str())
+    }
+}
+
+/// A name taken from the headers themselves (no parsing to look it up).
+impl SignedName for &HeaderName {
+    fn name(&self) -> &str {
+        self.as_str()
+    }
+    fn values<'h>(&self, headers: &'h HeaderMap) -> reqwest::header::GetAll<'h, HeaderValue> {
+        headers.get_all(*self)
+    }
 }
 
 /// The parts of a request that the signature covers.
@@ -213,47 +261,78 @@ pub struct RequestParts<'a> {
 /// The value of a non-empty `X-Sdk-Content-Sha256` header, trimmed.
 fn declared_payload_hash(headers: &HeaderMap) -> Option<&str> {
     headers
-        .get(HEADER_CONTENT_SHA256)
+        .get(CONTENT_SHA256)
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|v| !v.is_empty())
 }
 
-/// The last line of the canonical request, by the vendor's rule: an empty body always
-/// hashes to the SHA-256 of nothing; otherwise an `X-Sdk-Content-Sha256` header's value
-/// (`UNSIGNED-PAYLOAD` or a hex digest) is used as it is; otherwise the body's SHA-256.
-fn payload_hash(headers: &HeaderMap, body: &[u8]) -> String {
-    match declared_payload_hash(headers) {
-        Some(declared) if !body.is_empty() => declared.to_owned(),
-        _ => hex_sha256(body),
-    }
+/// Appends the lower-case hex SHA-256 of `data`.
+fn push_hex_sha256(out: &mut String, data: &[u8]) {
+    push_hex(out, &Sha256::digest(data));
 }
 
 /// Builds the canonical request over `signed` header names.
 pub fn canonical_request(req: &RequestParts<'_>, signed: &[String]) -> Option<String> {
-    let values = header_values(req.headers, signed)?;
-    let payload_hash = payload_hash(req.headers, req.body);
-    let canonical_headers: String = signed
-        .iter()
-        .map(|n| format!("{n}:{}\n", values[n]))
-        .collect();
-    Some(format!(
-        "{}\n{}\n{}\n{}\n{}\n{}",
-        req.method.to_ascii_uppercase(),
-        canonical_uri(req.path),
-        canonical_query(req.query),
-        canonical_headers,
-        signed.join(";"),
-        payload_hash
-    ))
+    let mut out = String::with_capacity(512);
+    write_canonical_request(&mut out, req, signed)?;
+    Some(out)
+}
+
+/// Writes the canonical request into `out`, in one buffer. `None` when a signed header
+/// is absent or not text (repeated headers are joined by `,`, each value trimmed).
+fn write_canonical_request<S: SignedName>(
+    out: &mut String,
+    req: &RequestParts<'_>,
+    signed: &[S],
+) -> Option<()> {
+    out.extend(req.method.chars().map(|c| c.to_ascii_uppercase()));
+    out.push('\n');
+    push_canonical_uri(out, req.path);
+    out.push('\n');
+    if req.query.is_some_and(|q| !q.is_empty()) {
+        out.push_str(&canonical_query(req.query));
+    }
+    out.push('\n');
+    for name in signed {
+        out.push_str(name.name());
+        out.push(':');
+        let mut values = name.values(req.headers).iter();
+        let first = values.next()?;
+        out.push_str(first.to_str().ok()?.trim());
+        for v in values {
+            out.push(',');
+            out.push_str(v.to_str().ok()?.trim());
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+    for (i, name) in signed.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(name.name());
+    }
+    out.push('\n');
+    // The vendor's rule: an empty body always hashes to the SHA-256 of nothing; otherwise
+    // an `X-Sdk-Content-Sha256` header's value (`UNSIGNED-PAYLOAD` or a hex digest) is
+    // used as it is; otherwise the body's SHA-256.
+    match declared_payload_hash(req.headers) {
+        Some(declared) if !req.body.is_empty() => out.push_str(declared),
+        _ => push_hex_sha256(out, req.body),
+    }
+    Some(())
 }
 
 /// The string to sign for a canonical request made at `sdk_date`.
 pub fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
-    format!(
-        "{ALGORITHM}\n{sdk_date}\n{}",
-        hex_sha256(canonical_request.as_bytes())
-    )
+    let mut out = String::with_capacity(ALGORITHM.len() + sdk_date.len() + 66);
+    out.push_str(ALGORITHM);
+    out.push('\n');
+    out.push_str(sdk_date);
+    out.push('\n');
+    push_hex_sha256(&mut out, canonical_request.as_bytes());
+    out
 }
 
 fn hmac(key: &[u8], data: &[u8]) -> Hmac<Sha256> {
@@ -265,11 +344,14 @@ fn hmac(key: &[u8], data: &[u8]) -> Hmac<Sha256> {
 
 /// Lower-case hex HMAC-SHA256 of the string to sign, keyed with the secret key.
 pub fn signature(secret_key: &str, string_to_sign: &str) -> String {
-    hex::encode(
-        hmac(secret_key.as_bytes(), string_to_sign.as_bytes())
+    let mut out = String::with_capacity(64);
+    push_hex(
+        &mut out,
+        &hmac(secret_key.as_bytes(), string_to_sign.as_bytes())
             .finalize()
             .into_bytes(),
-    )
+    );
+    out
 }
 
 /// The `Authorization` header value.
@@ -308,10 +390,10 @@ pub fn sign(
     body: &[u8],
     now: SystemTime,
 ) -> Result<(), SignError> {
-    if !headers.contains_key(HEADER_DATE) {
+    if !headers.contains_key(&DATE) {
         let v =
             HeaderValue::from_str(&format_sdk_date(now)).map_err(|_| SignError("X-Sdk-Date"))?;
-        headers.insert(HeaderName::from_static(HEADER_DATE), v);
+        headers.insert(DATE, v);
     }
     // The vendor's signer declares every body that is not JSON (or BSON) unsigned.
     let not_json = headers
@@ -320,11 +402,8 @@ pub fn sign(
         .is_some_and(|ct| {
             !ct.starts_with("application/json") && !ct.starts_with("application/bson")
         });
-    if not_json && !headers.contains_key(HEADER_CONTENT_SHA256) {
-        headers.insert(
-            HeaderName::from_static(HEADER_CONTENT_SHA256),
-            HeaderValue::from_static(UNSIGNED_PAYLOAD),
-        );
+    if not_json && !headers.contains_key(&CONTENT_SHA256) {
+        headers.insert(CONTENT_SHA256, HeaderValue::from_static(UNSIGNED_PAYLOAD));
     }
     let host = match (url.host_str(), url.port()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
@@ -339,14 +418,14 @@ pub fn sign(
         let mut v = HeaderValue::from_str(st.expose_secret())
             .map_err(|_| SignError("the security token"))?;
         v.set_sensitive(true);
-        headers.insert(HeaderName::from_static(HEADER_SECURITY_TOKEN), v);
+        headers.insert(SECURITY_TOKEN, v);
     }
     if let Some(domain) = key.domain_id {
         let v = HeaderValue::from_str(domain).map_err(|_| SignError("the domain id"))?;
-        headers.insert(HeaderName::from_static(HEADER_DOMAIN_ID), v);
+        headers.insert(DOMAIN_ID, v);
     }
     headers.remove(reqwest::header::AUTHORIZATION);
-    let signed = signed_headers(headers);
+    let signed = signed_names(headers);
     let parts = RequestParts {
         method,
         path: url.path(),
@@ -354,16 +433,30 @@ pub fn sign(
         headers,
         body,
     };
-    let canonical = canonical_request(&parts, &signed).ok_or(SignError("a header"))?;
+    let mut canonical = String::with_capacity(512);
+    write_canonical_request(&mut canonical, &parts, &signed).ok_or(SignError("a header"))?;
     let date = headers
-        .get(HEADER_DATE)
+        .get(&DATE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let sig = signature(
         key.secret_key.expose_secret(),
         &string_to_sign(date, &canonical),
     );
-    let mut auth = HeaderValue::from_str(&authorization(key.access_key, &signed, &sig))
+    let mut value = String::with_capacity(192 + key.access_key.len());
+    value.push_str(ALGORITHM);
+    value.push_str(" Access=");
+    value.push_str(key.access_key);
+    value.push_str(", SignedHeaders=");
+    for (i, name) in signed.iter().enumerate() {
+        if i > 0 {
+            value.push(';');
+        }
+        value.push_str(name.as_str());
+    }
+    value.push_str(", Signature=");
+    value.push_str(&sig);
+    let mut auth = HeaderValue::from_maybe_shared(bytes::Bytes::from(value))
         .map_err(|_| SignError("the access key"))?;
     auth.set_sensitive(true);
     headers.insert(reqwest::header::AUTHORIZATION, auth);
@@ -468,7 +561,7 @@ pub fn verify(
     }
     let date = req
         .headers
-        .get(HEADER_DATE)
+        .get(&DATE)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| refuse("the request has no X-Sdk-Date header"))?;
     let signed_at = parse_sdk_date(date)

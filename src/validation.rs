@@ -9,6 +9,7 @@
 
 use std::fmt;
 
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::generated::types::CreateCaseRequest;
@@ -316,8 +317,36 @@ pub fn check_header(name: &str, value: &str) -> Result<(), ValidationError> {
 ///
 /// `null` members are dropped first: the service treats them as absent.
 pub fn parse_body(body: Map<String, Value>) -> Result<CreateCaseRequest, ValidationError> {
+    if !body.values().any(Value::is_null) {
+        check_body(&body)?;
+        // The common case, without tracking the path; only a failure needs it.
+        if let Ok(typed) = CreateCaseRequest::deserialize(&body) {
+            return Ok(typed);
+        }
+        return to_typed(body);
+    }
     let body: Map<String, Value> = body.into_iter().filter(|(_, v)| !v.is_null()).collect();
     check_body(&body)?;
+    to_typed(body)
+}
+
+/// [`parse_body`] of a borrowed body: the same checks and result, without copying the
+/// body unless it holds `null` members or fails to convert.
+pub(crate) fn parse_body_ref(
+    body: &Map<String, Value>,
+) -> Result<CreateCaseRequest, ValidationError> {
+    if body.values().any(Value::is_null) {
+        return parse_body(body.clone());
+    }
+    check_body(body)?;
+    match CreateCaseRequest::deserialize(body) {
+        Ok(typed) => Ok(typed),
+        Err(_) => to_typed(body.clone()),
+    }
+}
+
+/// Deserialises a checked body into the generated type, naming the field at fault.
+fn to_typed(body: Map<String, Value>) -> Result<CreateCaseRequest, ValidationError> {
     serde_path_to_error::deserialize(Value::Object(body)).map_err(|e| {
         let field = e.path().to_string();
         ValidationError::new(

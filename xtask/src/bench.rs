@@ -1,8 +1,859 @@
-//! `cargo xtask bench`: benchmarks against baselines measured in the same run.
+//! `cargo xtask bench`: the performance figures, each a ratio to a baseline measured in
+//! the same run, on the same machine, against the same server.
+//!
+//! The timing loops live in `examples/bench_calls.rs` (built in release mode) and
+//! `scripts/bench_python_sdk.py`; this module builds, runs and summarises them:
+//!
+//! | figure | ours | baseline |
+//! |---|---|---|
+//! | `prepare_us` | validate + serialise + sign one request | serde_json + the same canonical request and HMAC, by hand |
+//! | `client_vs_raw_reqwest` | one create, AK/SK signed and validated, keep-alive loopback | raw reqwest posting the same pre-built bytes to the same minimal server |
+//! | emulator handler | a pre-signed create against the emulator | the same request against the minimal server |
+//! | `python_sdk_vs_client` | our client, sequential creates | the vendor's Python SDK, sequential creates, same running emulator |
+//! | `cli_oneshot_vs_python` | one `osm case create` process | one Python process opening the same ticket through the SDK |
+//! | `concurrent_creates_per_s` | 10,000 creates, 64 in flight, against the emulator | (error count must be 0) |
+//! | `build_s` | clean dev build of the library; rebuild after a spec edit | |
+//!
+//! A/B figures alternate their two sides in rounds so that the machine's noise falls on
+//! both, and compare medians. The Python SDK goes into `target/venv-bench` (created on
+//! first use); without `python3`, the two Python figures are skipped with a message.
+//! Build times are measured on a copy of the workspace in `target/bench-build/`, so the
+//! spec edit never touches `spec/osm.yaml` itself (and a concurrent `cargo test` in the
+//! real tree never sees it). Results: a table on standard output and
+//! `target/bench/summary.json`.
+//!
+//! Options: `--quick` (fewer rounds, for a try), `--no-python`, `--no-build-time`.
 
-use std::path::Path;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
 
-/// Runs the command.
-pub fn run(_root: &Path, _args: &[String]) -> anyhow::Result<()> {
-    anyhow::bail!("not written yet")
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+
+/// The vendor's Python SDK, pinned to the version `tests/data/python_sdk/` was recorded
+/// with.
+pub const PYTHON_SDK: [&str; 2] = ["huaweicloudsdkcore==3.1.219", "huaweicloudsdkosm==3.1.219"];
+/// The key pair `examples/bench_calls.rs` signs with.
+const AK: &str = "AKBENCH0000000000001";
+const SK: &str = "sk-bench-secret-0000000000000000000001";
+
+struct Options {
+    quick: bool,
+    python: bool,
+    build_time: bool,
+}
+
+fn parse(args: &[String]) -> anyhow::Result<Options> {
+    let mut o = Options {
+        quick: false,
+        python: true,
+        build_time: true,
+    };
+    for a in args {
+        match a.as_str() {
+            "--quick" => o.quick = true,
+            "--no-python" => o.python = false,
+            "--no-build-time" => o.build_time = false,
+            other => bail!(
+                "bench: unexpected argument `{other}` (options: --quick, --no-python, --no-build-time)"
+            ),
+        }
+    }
+    Ok(o)
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) if !d.is_empty() => root.join(d),
+        _ => root.join("target"),
+    }
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// A command with no proxy for loopback (reqwest and requests both honour `*_proxy`).
+fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut c = Command::new(program);
+    for v in [
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+    ] {
+        c.env_remove(v);
+    }
+    c.env("NO_PROXY", "127.0.0.1,localhost")
+        .env("no_proxy", "127.0.0.1,localhost");
+    c
+}
+
+fn check(status: std::process::ExitStatus, what: &str) -> anyhow::Result<()> {
+    if !status.success() {
+        bail!("{what} failed ({status})");
+    }
+    Ok(())
+}
+
+/// Runs a command and parses the last line of its standard output as JSON.
+fn run_json(cmd: &mut Command, what: &str) -> anyhow::Result<Value> {
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("cannot run {what}"))?;
+    check(out.status, what)?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .with_context(|| format!("{what} printed nothing"))?;
+    serde_json::from_str(line).with_context(|| format!("{what} printed no JSON: {line}"))
+}
+
+fn median(xs: &[f64]) -> f64 {
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+fn num(v: &Value, path: &[&str]) -> anyhow::Result<f64> {
+    let mut cur = v;
+    for p in path {
+        cur = cur
+            .get(p)
+            .with_context(|| format!("no `{}` in {v}", path.join(".")))?;
+    }
+    cur.as_f64()
+        .with_context(|| format!("`{}` is not a number", path.join(".")))
+}
+
+fn samples(v: &Value) -> anyhow::Result<Vec<f64>> {
+    v.get("samples_us")
+        .and_then(Value::as_array)
+        .context("no samples_us")?
+        .iter()
+        .map(|x| x.as_f64().context("a sample is not a number"))
+        .collect()
+}
+
+/// The `osm-emulator` binary, killed on drop.
+struct EmulatorProcess {
+    child: Child,
+    base_url: String,
+}
+
+impl EmulatorProcess {
+    fn start(bin: &Path, log: &Path) -> anyhow::Result<Self> {
+        let log = std::fs::File::create(log).context("cannot create the emulator's log")?;
+        let mut child = command(bin)
+            .args(["--listen", "127.0.0.1:0", "--ak", AK, "--sk", SK])
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("cannot start {}", bin.display()))?;
+        let mut line = String::new();
+        let stdout = child.stdout.take().context("no stdout")?;
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .context("cannot read the emulator's base URL")?;
+        let base_url = line.trim().trim_end_matches('/').to_owned();
+        if !base_url.starts_with("http://") {
+            let _ = child.kill();
+            bail!("the emulator printed {line:?} instead of its base URL");
+        }
+        Ok(Self { child, base_url })
+    }
+}
+
+impl Drop for EmulatorProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The venv's Python with the vendor's SDK importable, creating it if needed; `None`
+/// (with a message) when there is no `python3` or the SDK cannot be installed.
+fn python_with_sdk(target: &Path) -> Option<PathBuf> {
+    let venv = target.join("venv-bench");
+    let python = venv.join("bin").join("python");
+    let importable = |python: &Path| {
+        command(python)
+            .args(["-c", "import huaweicloudsdkcore, huaweicloudsdkosm"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if python.exists() && importable(&python) {
+        return Some(python);
+    }
+    let system = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    if !command(&system)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        eprintln!(
+            "bench: {system} not found: skipping python_sdk_vs_client and cli_oneshot_vs_python"
+        );
+        return None;
+    }
+    eprintln!(
+        "bench: installing the vendor's Python SDK into {}",
+        venv.display()
+    );
+    let ok = command(&system)
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .is_ok_and(|s| s.success())
+        && command(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(PYTHON_SDK)
+            .status()
+            .is_ok_and(|s| s.success());
+    if ok && importable(&python) {
+        Some(python)
+    } else {
+        eprintln!(
+            "bench: cannot install {} into {}: skipping the Python figures",
+            PYTHON_SDK.join(" "),
+            venv.display()
+        );
+        None
+    }
+}
+
+/// Wall time of one process, in milliseconds; fails if the process fails.
+fn wall_ms(cmd: &mut Command, what: &str) -> anyhow::Result<f64> {
+    let t0 = Instant::now();
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {what}"))?;
+    let ms = t0.elapsed().as_secs_f64() * 1e3;
+    if !out.status.success() {
+        bail!(
+            "{what} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(ms)
+}
+
+/// The same ticket as `benches/common/mod.rs`, as `osm` flags.
+const CLI_CASE: &[&str] = &[
+    "case",
+    "create",
+    "--business-type-id",
+    "5",
+    "--region-id",
+    "ap-southeast-3",
+    "--severity-id",
+    "2",
+    "--remind-mail",
+    "ops@example.com",
+    "--accessory-id",
+    "att-1",
+    "--accessory-id",
+    "att-2",
+    "--simple-description",
+    "ECS instance ecs-01 in ap-southeast-3 stopped answering on port 443 after a resize",
+];
+
+/// Copies the workspace (without `target/`, `.git/` and virtual environments) to `to`.
+fn copy_tree(from: &Path, to: &Path, top: bool) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if top && matches!(name.as_ref(), "target" | ".git" | ".venv" | "venv") {
+            continue;
+        }
+        let ty = entry.file_type()?;
+        let dest = to.join(entry.file_name());
+        if ty.is_dir() {
+            copy_tree(&entry.path(), &dest, false)?;
+        } else if ty.is_file() {
+            std::fs::copy(entry.path(), &dest)?;
+        }
+    }
+    Ok(())
+}
+
+/// Restores a file's exact bytes when dropped.
+struct Restore {
+    path: PathBuf,
+    bytes: Vec<u8>,
+}
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::write(&self.path, &self.bytes) {
+            eprintln!("bench: cannot restore {}: {e}", self.path.display());
+        }
+    }
+}
+
+/// The body field whose description the build benchmark edits.
+const EDITED_FIELD: &str = "simple_description";
+
+/// Appends " (edited)" to the description of the body field [`EDITED_FIELD`]: the first
+/// plain one-line `description:` after the line `simple_description:`. The description
+/// lands in the generated code and the rules table, so the edit rebuilds the library.
+fn edit_a_description(spec: &str) -> anyhow::Result<String> {
+    let mut seen_field = false;
+    let mut done = false;
+    let mut out = String::with_capacity(spec.len() + 16);
+    for line in spec.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        if body.trim() == format!("{EDITED_FIELD}:") {
+            seen_field = true;
+        }
+        let value = body.trim_start().strip_prefix("description: ");
+        match value {
+            Some(v)
+                if seen_field
+                    && !done
+                    && !v.is_empty()
+                    && !v.starts_with(['>', '|', '"', '\'']) =>
+            {
+                out.push_str(body);
+                out.push_str(" (edited)");
+                out.push_str(&line[body.len()..]);
+                done = true;
+            }
+            _ => out.push_str(line),
+        }
+    }
+    if !done {
+        bail!("the spec has no plain one-line description of `{EDITED_FIELD}` to edit");
+    }
+    Ok(out)
+}
+
+/// Whether some generated `codegen.rs` under `build_target` holds `needle`.
+fn generated_code_contains(build_target: &Path, needle: &str) -> bool {
+    let Ok(dirs) = std::fs::read_dir(build_target.join("debug").join("build")) else {
+        return false;
+    };
+    dirs.flatten().any(|d| {
+        std::fs::read_to_string(d.path().join("out").join("codegen.rs"))
+            .is_ok_and(|code| code.contains(needle))
+    })
+}
+
+/// Clean dev build of the library, then its rebuild after a one-line spec edit, both on a
+/// copy of the workspace with a target directory of its own.
+fn build_times(root: &Path, target: &Path) -> anyhow::Result<Value> {
+    let base = target.join("bench-build");
+    let ws = base.join("ws");
+    let build_target = base.join("target");
+    for dir in [&ws, &build_target] {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)
+                .with_context(|| format!("cannot remove {}", dir.display()))?;
+        }
+    }
+    copy_tree(root, &ws, true).context("cannot copy the workspace")?;
+    let build = |what: &str| -> anyhow::Result<(f64, String)> {
+        let t0 = Instant::now();
+        let out = command(cargo())
+            .args(["build", "--locked", "-p", "huaweicloud-osm"])
+            .current_dir(&ws)
+            .env("CARGO_TARGET_DIR", &build_target)
+            .env_remove("RUSTC_WRAPPER")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .with_context(|| format!("cannot run cargo build ({what})"))?;
+        let secs = t0.elapsed().as_secs_f64();
+        let log = String::from_utf8_lossy(&out.stderr).into_owned();
+        if !out.status.success() {
+            bail!("cargo build ({what}) failed:\n{log}");
+        }
+        Ok((secs, log))
+    };
+    eprintln!(
+        "bench: clean build of huaweicloud-osm (dev) in {}",
+        ws.display()
+    );
+    let (clean, _) = build("clean")?;
+    let spec = ws.join("spec").join("osm.yaml");
+    let original = std::fs::read(&spec).context("cannot read the copied spec")?;
+    let _restore = Restore {
+        path: spec.clone(),
+        bytes: original.clone(),
+    };
+    let edited = edit_a_description(&String::from_utf8(original)?)?;
+    std::fs::write(&spec, edited)?;
+    eprintln!("bench: rebuild after a spec edit");
+    let (incremental, log) = build("after a spec edit")?;
+    if !log.contains("Compiling huaweicloud-osm")
+        || !generated_code_contains(&build_target, "(edited)")
+    {
+        bail!("the spec edit did not reach the generated code:\n{log}");
+    }
+    Ok(json!({
+        "clean": clean,
+        "incremental_after_spec_edit": incremental,
+        "profile": "dev",
+        "command": "cargo build --locked -p huaweicloud-osm",
+    }))
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn loadavg() -> String {
+    let mut s = String::new();
+    let _ = std::fs::File::open("/proc/loadavg").and_then(|mut f| f.read_to_string(&mut s));
+    s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}
+
+fn fmt_ratio(v: Option<f64>) -> String {
+    v.map(|r| format!("{r:.2}×"))
+        .unwrap_or_else(|| "skipped".into())
+}
+
+/// Runs the benchmarks.
+pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
+    let opts = parse(args)?;
+    let started = Instant::now();
+    let target = target_dir(root);
+    let out_dir = target.join("bench");
+    std::fs::create_dir_all(&out_dir)?;
+    let load_before = loadavg();
+
+    eprintln!("bench: building the timing binary, osm and osm-emulator (release)");
+    let t0 = Instant::now();
+    check(
+        command(cargo())
+            .args(["build", "--release", "--locked", "-p", "huaweicloud-osm"])
+            .args(["--example", "bench_calls"])
+            .current_dir(root)
+            .status()?,
+        "cargo build --example bench_calls",
+    )?;
+    check(
+        command(cargo())
+            .args(["build", "--release", "--locked", "-p", "osm-cli", "-p"])
+            .args(["osm-emulator", "--bins"])
+            .current_dir(root)
+            .status()?,
+        "cargo build -p osm-cli -p osm-emulator",
+    )?;
+    let release_build_s = t0.elapsed().as_secs_f64();
+    let release = target.join("release");
+    let bench_calls = release.join("examples").join("bench_calls");
+    let osm = release.join("osm");
+    let emulator_bin = release.join("osm-emulator");
+
+    let (rounds, repeats) = if opts.quick { (8, 1) } else { (30, 3) };
+
+    // 1. Preparing one request.
+    eprintln!("bench: prepare");
+    let prepare = run_json(
+        command(&bench_calls).args(["prepare", "--rounds", &(rounds * 10).to_string()]),
+        "bench_calls prepare",
+    )?;
+    let prepare_us = num(&prepare, &["client", "median_us"])?;
+    let prepare_base_us = num(&prepare, &["baseline", "median_us"])?;
+
+    // 2. One create call vs raw reqwest; `repeats` processes, the median ratio wins.
+    eprintln!("bench: create call vs raw reqwest");
+    let mut creates = Vec::new();
+    for _ in 0..repeats {
+        creates.push(run_json(
+            command(&bench_calls).args(["create", "--rounds", &rounds.to_string()]),
+            "bench_calls create",
+        )?);
+    }
+    creates.sort_by(|a, b| {
+        num(a, &["ratio"])
+            .unwrap_or(f64::NAN)
+            .total_cmp(&num(b, &["ratio"]).unwrap_or(f64::NAN))
+    });
+    let create = creates[creates.len() / 2].clone();
+    let client_vs_raw = num(&create, &["ratio"])?;
+
+    // 3. The emulator's handler vs the minimal server.
+    eprintln!("bench: emulator handler vs minimal server");
+    let handler = run_json(
+        command(&bench_calls).args(["emulator", "--rounds", &rounds.to_string()]),
+        "bench_calls emulator",
+    )?;
+
+    // 4–6. Against one running emulator process.
+    let emulator = EmulatorProcess::start(&emulator_bin, &out_dir.join("emulator.log"))?;
+    let url = emulator.base_url.clone();
+    let python = if opts.python {
+        python_with_sdk(&target)
+    } else {
+        eprintln!("bench: --no-python: skipping the Python figures");
+        None
+    };
+    let script = root.join("scripts").join("bench_python_sdk.py");
+    let py_home = out_dir.join("python-home");
+    std::fs::create_dir_all(&py_home)?;
+    let py_cmd = |python: &Path| {
+        let mut c = command(python);
+        c.arg(&script)
+            .args(["--endpoint", &url, "--ak", AK, "--sk", SK])
+            .env("HOME", &py_home);
+        c
+    };
+
+    let mut python_vs_client = None;
+    let mut sequential = Value::Null;
+    if let Some(python) = &python {
+        eprintln!("bench: Python SDK vs our client, sequential creates");
+        let (seq_rounds, calls) = if opts.quick { (2, "100") } else { (6, "200") };
+        let (mut ours, mut floor, mut theirs) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 0..seq_rounds {
+            let mut rust = || -> anyhow::Result<()> {
+                let v = run_json(
+                    command(&bench_calls).args([
+                        "sequential",
+                        "--endpoint",
+                        &url,
+                        "--calls",
+                        calls,
+                    ]),
+                    "bench_calls sequential",
+                )?;
+                ours.extend(samples(&v)?);
+                floor.extend(
+                    v.get("raw_samples_us")
+                        .and_then(Value::as_array)
+                        .context("no raw_samples_us")?
+                        .iter()
+                        .filter_map(Value::as_f64),
+                );
+                Ok(())
+            };
+            let mut py = || -> anyhow::Result<()> {
+                let v = run_json(
+                    py_cmd(python).args(["--calls", calls]),
+                    "bench_python_sdk.py",
+                )?;
+                theirs.extend(samples(&v)?);
+                Ok(())
+            };
+            if round % 2 == 0 {
+                rust()?;
+                py()?;
+            } else {
+                py()?;
+                rust()?;
+            }
+        }
+        let (o, f, t) = (median(&ours), median(&floor), median(&theirs));
+        python_vs_client = Some(t / o);
+        sequential = json!({
+            "client_median_us": o,
+            "raw_reqwest_median_us": f,
+            "python_sdk_median_us": t,
+            "python_sdk_vs_raw_reqwest": t / f,
+            "client_samples": ours.len(),
+            "python_sdk_samples": theirs.len(),
+        });
+    }
+
+    eprintln!("bench: one-shot processes");
+    let runs = if opts.quick { 3 } else { 9 };
+    let cli = |osm: &Path| {
+        let mut c = command(osm);
+        c.args(["--endpoint", &url, "--output", "json"])
+            .args(CLI_CASE)
+            .env("HUAWEICLOUD_SDK_AK", AK)
+            .env("HUAWEICLOUD_SDK_SK", SK)
+            .env_remove("HUAWEICLOUD_SDK_SECURITY_TOKEN")
+            .env_remove("HUAWEICLOUD_SDK_DOMAIN_ID")
+            .env_remove("HUAWEICLOUD_AUTH_TOKEN");
+        c
+    };
+    // One untimed run of each, so that both start from a warm page cache.
+    wall_ms(&mut cli(&osm), "osm case create")?;
+    if let Some(python) = &python {
+        wall_ms(
+            py_cmd(python).arg("--oneshot"),
+            "bench_python_sdk.py --oneshot",
+        )?;
+    }
+    let (mut cli_ms, mut py_ms) = (Vec::new(), Vec::new());
+    for run in 0..runs {
+        let mut one_cli = || -> anyhow::Result<()> {
+            cli_ms.push(wall_ms(&mut cli(&osm), "osm case create")?);
+            Ok(())
+        };
+        let mut one_py = || -> anyhow::Result<()> {
+            if let Some(python) = &python {
+                py_ms.push(wall_ms(
+                    py_cmd(python).arg("--oneshot"),
+                    "bench_python_sdk.py --oneshot",
+                )?);
+            }
+            Ok(())
+        };
+        if run % 2 == 0 {
+            one_cli()?;
+            one_py()?;
+        } else {
+            one_py()?;
+            one_cli()?;
+        }
+    }
+    let cli_oneshot_vs_python = python.as_ref().map(|_| median(&py_ms) / median(&cli_ms));
+
+    eprintln!("bench: 10,000 creates, 64 in flight");
+    let concurrent = run_json(
+        command(&bench_calls).args([
+            "concurrent",
+            "--endpoint",
+            &url,
+            "--total",
+            "10000",
+            "--in-flight",
+            "64",
+        ]),
+        "bench_calls concurrent",
+    )?;
+    drop(emulator);
+    let concurrent_errors = num(&concurrent, &["errors"])? as u64;
+    let creates_per_s = num(&concurrent, &["creates_per_s"])?;
+
+    // 7. Build times.
+    let build = if opts.build_time {
+        Some(build_times(root, &target)?)
+    } else {
+        eprintln!("bench: --no-build-time: skipping build_s");
+        None
+    };
+
+    let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let summary = json!({
+        "client_vs_raw_reqwest": client_vs_raw,
+        "prepare_us": prepare_us,
+        "python_sdk_vs_client": python_vs_client,
+        "cli_oneshot_vs_python": cli_oneshot_vs_python,
+        "concurrent_creates_per_s": creates_per_s,
+        "concurrent_errors": concurrent_errors,
+        "build_s": build,
+        "details": {
+            "prepare": prepare,
+            "create_call": create,
+            "create_call_ratios_all_runs": creates.iter().map(|c| c["ratio"].clone()).collect::<Vec<_>>(),
+            "emulator_handler": handler,
+            "sequential_vs_python_sdk": sequential,
+            "oneshot": {
+                "cli_median_ms": median(&cli_ms),
+                "python_sdk_median_ms": if py_ms.is_empty() { Value::Null } else { json!(median(&py_ms)) },
+                "runs": runs,
+            },
+            "concurrent": concurrent,
+        },
+        "machine": {
+            "nproc": nproc,
+            "cpu": cpu_model(),
+            "loadavg_before": load_before,
+            "loadavg_after": loadavg(),
+            "os": std::env::consts::OS,
+            "arch": std::env::consts::ARCH,
+        },
+        "quick": opts.quick,
+        "release_build_s": release_build_s,
+        "total_s": started.elapsed().as_secs_f64(),
+    });
+    let path = out_dir.join("summary.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&summary)? + "\n")
+        .with_context(|| format!("cannot write {}", path.display()))?;
+
+    let e = &handler;
+    let rows: Vec<[String; 4]> = vec![
+        [
+            "prepare one signed request (validate, serialise, sign)".into(),
+            format!("{prepare_us:.2} µs"),
+            format!("{prepare_base_us:.2} µs serde_json + same HMAC by hand"),
+            format!("{:.2}×", prepare_us / prepare_base_us),
+        ],
+        [
+            "one create, keep-alive loopback (client_vs_raw_reqwest)".into(),
+            format!("{:.1} µs", num(&create, &["client", "median_us"])?),
+            format!(
+                "{:.1} µs raw reqwest, same bytes",
+                num(&create, &["raw_reqwest", "median_us"])?
+            ),
+            format!("{client_vs_raw:.2}×"),
+        ],
+        [
+            "emulator create handler, one request".into(),
+            format!(
+                "{:.1} µs ({:.0}/s at 64 in flight)",
+                num(e, &["emulator", "median_us"])?,
+                num(e, &["concurrent64_rps", "emulator"])?
+            ),
+            format!(
+                "{:.1} µs minimal server ({:.0}/s)",
+                num(e, &["minimal_server", "median_us"])?,
+                num(e, &["concurrent64_rps", "minimal_server"])?
+            ),
+            format!("+{:.1} µs", num(e, &["handler_overhead_us"])?),
+        ],
+        [
+            "sequential create vs vendor Python SDK (python_sdk_vs_client)".into(),
+            match (
+                sequential.get("client_median_us").and_then(Value::as_f64),
+                sequential
+                    .get("raw_reqwest_median_us")
+                    .and_then(Value::as_f64),
+            ) {
+                (Some(o), Some(f)) => format!("{o:.1} µs (raw reqwest floor {f:.1} µs)"),
+                _ => "skipped".into(),
+            },
+            sequential
+                .get("python_sdk_median_us")
+                .and_then(Value::as_f64)
+                .map_or("skipped".into(), |v| format!("{v:.1} µs Python SDK")),
+            fmt_ratio(python_vs_client),
+        ],
+        [
+            "one-shot process: osm case create (cli_oneshot_vs_python)".into(),
+            format!("{:.1} ms", median(&cli_ms)),
+            if py_ms.is_empty() {
+                "skipped".into()
+            } else {
+                format!("{:.1} ms Python SDK script", median(&py_ms))
+            },
+            fmt_ratio(cli_oneshot_vs_python),
+        ],
+        [
+            "10,000 creates, 64 in flight, vs emulator".into(),
+            format!("{creates_per_s:.0} creates/s"),
+            format!("errors: {concurrent_errors}"),
+            String::new(),
+        ],
+        match &build {
+            Some(b) => [
+                "build huaweicloud-osm (dev): clean / after spec edit".into(),
+                format!("{:.1} s", num(b, &["clean"])?),
+                format!("{:.1} s rebuild", num(b, &["incremental_after_spec_edit"])?),
+                String::new(),
+            ],
+            None => [
+                "build huaweicloud-osm".into(),
+                "skipped".into(),
+                String::new(),
+                String::new(),
+            ],
+        },
+    ];
+    let header = ["figure", "ours", "baseline", "ratio"];
+    let widths: Vec<usize> = (0..4)
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([header[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: [&str; 4]| {
+        let mut s = String::from("|");
+        for (i, c) in cells.iter().enumerate() {
+            let pad = widths[i] - c.chars().count();
+            s.push_str(&format!(" {c}{} |", " ".repeat(pad)));
+        }
+        s
+    };
+    println!("{}", line(header));
+    println!(
+        "|{}|",
+        widths
+            .iter()
+            .map(|w| "-".repeat(w + 2))
+            .collect::<Vec<_>>()
+            .join("|")
+    );
+    for r in &rows {
+        println!("{}", line([&r[0], &r[1], &r[2], &r[3]]));
+    }
+    println!(
+        "machine: {nproc} CPUs, {}; load average before/after: {load_before} / {}",
+        cpu_model(),
+        loadavg()
+    );
+    let mut headline = summary.clone();
+    if let Some(m) = headline.as_object_mut() {
+        m.remove("details");
+    }
+    println!("{}", serde_json::to_string_pretty(&headline)?);
+    println!("full summary: {}", path.display());
+    if concurrent_errors > 0 {
+        bail!(
+            "{concurrent_errors} of 10,000 concurrent creates failed (first: {})",
+            concurrent["first_error"]
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edits_the_description_of_simple_description_only() {
+        let spec = "info:\n  description: plain zero\nprops:\n  simple_description:\n    type: string\n    description: plain one\n  y:\n    description: plain two\n";
+        let edited = edit_a_description(spec).unwrap();
+        assert_eq!(
+            edited,
+            "info:\n  description: plain zero\nprops:\n  simple_description:\n    type: string\n    description: plain one (edited)\n  y:\n    description: plain two\n"
+        );
+        assert!(edit_a_description("info:\n  description: plain\n").is_err());
+    }
+
+    #[test]
+    fn the_real_spec_has_the_description_to_edit() {
+        let spec = std::fs::read_to_string(crate::default_spec_path()).unwrap();
+        let edited = edit_a_description(&spec).unwrap();
+        assert_eq!(edited.len(), spec.len() + " (edited)".len());
+    }
+
+    #[test]
+    fn median_of_even_and_odd() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+    }
 }

@@ -22,7 +22,9 @@ commands:
                                        emulator with spec/osm.yaml
   soak [N]                             N creates (default 50,000) with 64 in flight
                                        against the emulator with a state file
-  bench                                benchmarks; table + target/bench/summary.json
+  bench [--quick] [--no-python] [--no-build-time]
+                                       benchmarks against baselines measured in the
+                                       same run; table + target/bench/summary.json
   help                                 this text
 ";
 
