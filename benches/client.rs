@@ -43,22 +43,6 @@ fn prepare(c: &mut Criterion) {
     group.finish();
 }
 
-/// The servers' runtime: one worker thread of its own.
-fn server_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("a runtime")
-}
-
-fn client_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-}
-
 async fn post(raw: &reqwest::Client, endpoint: &str, body: &[u8], headers: &HeaderMap) {
     let r = raw
         .post(endpoint)
@@ -72,8 +56,8 @@ async fn post(raw: &reqwest::Client, endpoint: &str, body: &[u8], headers: &Head
 }
 
 fn create_call(c: &mut Criterion) {
-    let servers = server_runtime();
-    let rt = client_runtime();
+    let servers = common::server_runtime();
+    let rt = common::client_runtime();
     let _ = rustls::crypto::ring::default_provider().install_default();
     let url = servers.block_on(common::minimal_server());
     let client = Client::builder()
@@ -100,8 +84,8 @@ fn create_call(c: &mut Criterion) {
 
 fn emulator(c: &mut Criterion) {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let servers = server_runtime();
-    let rt = client_runtime();
+    let servers = common::server_runtime();
+    let rt = common::client_runtime();
     let minimal = servers.block_on(common::minimal_server());
     let emulator = servers
         .block_on(

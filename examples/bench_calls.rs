@@ -85,21 +85,6 @@ fn side(samples: &[f64]) -> Value {
     })
 }
 
-fn server_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("a runtime")
-}
-
-fn client_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-}
-
 /// Runs `rounds` interleaved rounds of `calls` timed calls of `a` and `b` (after
 /// `calls` untimed warm-up calls of each) and returns the per-call times of each.
 async fn interleave<A, FA, B, FB>(
@@ -208,9 +193,9 @@ fn prepare(args: &Args) -> Value {
 fn create(args: &Args) -> Value {
     let rounds = args.get("--rounds", 20);
     let calls = args.get("--calls", 250);
-    let servers = server_runtime();
+    let servers = common::server_runtime();
     let url = servers.block_on(common::minimal_server());
-    let rt = client_runtime();
+    let rt = common::client_runtime();
     let client = Client::builder()
         .endpoint(&url)
         .credentials(Credentials::ak_sk(common::AK, common::SK))
@@ -244,7 +229,7 @@ fn create(args: &Args) -> Value {
 fn emulator(args: &Args) -> Value {
     let rounds = args.get("--rounds", 20);
     let calls = args.get("--calls", 250);
-    let servers = server_runtime();
+    let servers = common::server_runtime();
     let minimal = servers.block_on(common::minimal_server());
     let emulator = servers
         .block_on(
@@ -254,7 +239,7 @@ fn emulator(args: &Args) -> Value {
         )
         .expect("the emulator starts");
     let emulated = emulator.base_url().trim_end_matches('/').to_owned();
-    let rt = client_runtime();
+    let rt = common::client_runtime();
     let raw = reqwest::Client::new();
     let (mbody, mheaders) = common::prebuilt_request(&minimal);
     let (ebody, eheaders) = common::prebuilt_request(&emulated);
@@ -327,7 +312,7 @@ fn sequential(args: &Args) -> Value {
     let endpoint = args.endpoint();
     let calls: usize = args.get("--calls", 200);
     let block = 50.min(calls.max(1));
-    let rt = client_runtime();
+    let rt = common::client_runtime();
     let client = ak_sk_client(&endpoint);
     let case = common::case();
     let raw = reqwest::Client::new();

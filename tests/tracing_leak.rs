@@ -185,7 +185,7 @@ fn no_secret_reaches_the_logs() {
     drop(rt);
 
     let logs = captured.text();
-    // To look at what was captured: TRACING_LEAK_DUMP=/tmp/logs.txt.
+    // To look at what was captured: TRACING_LEAK_DUMP=logs.txt.
     if let Some(path) = std::env::var_os("TRACING_LEAK_DUMP") {
         std::fs::write(path, &logs).expect("dump written");
     }

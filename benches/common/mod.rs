@@ -184,3 +184,20 @@ pub async fn minimal_server() -> String {
     tokio::spawn(async move { axum::serve(listener, app).await });
     url
 }
+
+/// The servers' runtime: one worker thread of its own.
+pub fn server_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
+/// The client's runtime: the calling thread.
+pub fn client_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}

@@ -7,6 +7,15 @@ use assert_cmd::Command;
 use osm_emulator::{Emulator, Fault, RunningEmulator};
 
 const TOKEN: &str = "cli-test-token-0123456789";
+/// The smallest valid `case create`.
+const MIN_CASE: [&str; 6] = [
+    "case",
+    "create",
+    "--business-type-id",
+    "1",
+    "--simple-description",
+    "x",
+];
 const CRED_VARS: [&str; 5] = [
     "HUAWEICLOUD_SDK_AK",
     "HUAWEICLOUD_SDK_SK",
@@ -164,16 +173,7 @@ async fn success_as_json_and_text() {
     assert_eq!(body["source_id"], "83aeb0f2834c4df49826c781d32a963e");
 
     let mut cmd = osm_at(&emu);
-    cmd.args([
-        "--output",
-        "text",
-        "case",
-        "create",
-        "--business-type-id",
-        "1",
-        "--simple-description",
-        "x",
-    ]);
+    cmd.args(["--output", "text"]).args(MIN_CASE);
     let out = run(cmd).await;
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stdout).contains(&emu.tickets()[1].incident_id));
@@ -209,16 +209,7 @@ async fn service_error_exits_1_with_code_message_and_request_id() {
     emu.faults()
         .push(Fault::business_error("OSM.01010003", "urged too often"));
     let mut cmd = osm_at(&emu);
-    cmd.args([
-        "--output",
-        "text",
-        "case",
-        "create",
-        "--business-type-id",
-        "1",
-        "--simple-description",
-        "x",
-    ]);
+    cmd.args(["--output", "text"]).args(MIN_CASE);
     let out = run(cmd).await;
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
@@ -235,18 +226,8 @@ async fn ambiguous_timeout_exits_3_and_says_the_ticket_may_exist() {
     emu.faults()
         .push(Fault::DelayAfterRecord(Duration::from_secs(5)));
     let mut cmd = osm_at(&emu);
-    cmd.args([
-        "--timeout",
-        "0.3",
-        "--output",
-        "json",
-        "case",
-        "create",
-        "--business-type-id",
-        "1",
-        "--simple-description",
-        "x",
-    ]);
+    cmd.args(["--timeout", "0.3", "--output", "json"])
+        .args(MIN_CASE);
     let out = run(cmd).await;
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(
@@ -320,17 +301,7 @@ fn connection_refused_exits_4() {
 async fn dry_run_sends_nothing_and_redacts() {
     let emu = emulator().await;
     let mut cmd = osm_at(&emu);
-    cmd.args([
-        "--dry-run",
-        "--output",
-        "json",
-        "case",
-        "create",
-        "--business-type-id",
-        "1",
-        "--simple-description",
-        "x",
-    ]);
+    cmd.args(["--dry-run", "--output", "json"]).args(MIN_CASE);
     let out = run(cmd).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let j = json(&out);
