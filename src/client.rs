@@ -201,15 +201,22 @@ impl ClientBuilder {
                 // reqwest is built without a bundled crypto provider; use ring unless the
                 // application installed another one. Failure means one is installed.
                 let _ = rustls::crypto::ring::default_provider().install_default();
-                reqwest::Client::builder()
+                let mut http = reqwest::Client::builder()
                     .connect_timeout(self.connect_timeout)
                     .timeout(self.timeout)
                     .user_agent(self.user_agent)
-                    .build()
-                    .map_err(|e| {
-                        Error::new(ErrorKind::Configuration, "cannot build the HTTP client")
-                            .with_source(e)
-                    })?
+                    // A redirect would replay a non-idempotent POST elsewhere: report
+                    // it as an answer instead of following it.
+                    .redirect(reqwest::redirect::Policy::none());
+                if url.scheme() == "http" {
+                    // Plain HTTP (the emulator, a local proxy) never needs the platform's
+                    // root certificates, which take milliseconds to load.
+                    http = http.tls_certs_only([]);
+                }
+                http.build().map_err(|e| {
+                    Error::new(ErrorKind::Configuration, "cannot build the HTTP client")
+                        .with_source(e)
+                })?
             }
         };
         let inner = Inner {

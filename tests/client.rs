@@ -373,3 +373,35 @@ fn client_debug_shows_no_token() {
     assert!(!debug.contains("super-secret-token-value"), "{debug}");
     assert!(debug.contains("[REDACTED]"), "{debug}");
 }
+
+#[tokio::test]
+async fn redirects_are_reported_not_followed() {
+    let target = Server::ok().await;
+    let server = Server::start(vec![Reply::raw(302, "text/plain", "moved").header(
+        "location",
+        &format!("{}/v2/servicerequest/cases", target.url),
+    )])
+    .await;
+    let err = client(&server.url)
+        .create_case(&NewCase::new("1", "x"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Service);
+    assert_eq!(err.http_status(), Some(302));
+    assert!(
+        target.seen().is_empty(),
+        "the POST was replayed to the redirect target"
+    );
+}
+
+#[test]
+fn https_sites_build_with_the_platform_roots() {
+    for site in [Site::China, Site::International, Site::Europe] {
+        let client = Client::builder()
+            .site(site)
+            .credentials(Credentials::token("t"))
+            .build()
+            .unwrap();
+        assert_eq!(client.endpoint(), site.endpoint());
+    }
+}
