@@ -255,45 +255,26 @@ async fn parameter_check_failures() {
     assert_eq!(msg, "header X-Site must be \"0\" or \"1\"");
 
     // Content type: text/plain and none are refused; a charset parameter is fine.
-    let a = Answer::from(
-        raw()
+    let post = |content_type: Option<&'static str>| {
+        let mut request = raw()
             .post(format!("{url}/v2/servicerequest/cases"))
             .header("x-auth-token", TOKEN)
-            .header("content-type", "text/plain")
-            .body(body().to_string())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let msg = a.assert_error(400, "OSM.0001", false);
+            .body(body().to_string());
+        if let Some(ct) = content_type {
+            request = request.header("content-type", ct);
+        }
+        async move { Answer::from(request.send().await.unwrap()).await }
+    };
+    let msg = post(Some("text/plain"))
+        .await
+        .assert_error(400, "OSM.0001", false);
     assert!(
         msg.contains("Content-Type must be application/json"),
         "{msg}"
     );
-    let a = Answer::from(
-        raw()
-            .post(format!("{url}/v2/servicerequest/cases"))
-            .header("x-auth-token", TOKEN)
-            .body(body().to_string())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let msg = a.assert_error(400, "OSM.0001", false);
+    let msg = post(None).await.assert_error(400, "OSM.0001", false);
     assert!(msg.contains("no Content-Type"), "{msg}");
-    let a = Answer::from(
-        raw()
-            .post(format!("{url}/v2/servicerequest/cases"))
-            .header("x-auth-token", TOKEN)
-            .header("content-type", "Application/JSON; charset=utf-8")
-            .body(body().to_string())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let a = post(Some("Application/JSON; charset=utf-8")).await;
     assert_eq!(a.status, 200, "{}", a.text);
     assert_eq!(emu.ticket_count(), 1);
     emu.shutdown().await;
