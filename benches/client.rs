@@ -22,7 +22,6 @@ use std::time::SystemTime;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use huaweicloud_osm::{Client, Credentials, RetryPolicy};
-use reqwest::header::HeaderMap;
 
 fn prepare(c: &mut Criterion) {
     common::check_baseline_is_equivalent();
@@ -41,18 +40,6 @@ fn prepare(c: &mut Criterion) {
         b.iter(|| common::baseline_prepare(&raw, &host, now))
     });
     group.finish();
-}
-
-async fn post(raw: &reqwest::Client, endpoint: &str, body: &[u8], headers: &HeaderMap) {
-    let r = raw
-        .post(endpoint)
-        .headers(headers.clone())
-        .body(body.to_vec())
-        .send()
-        .await
-        .expect("sent");
-    assert!(r.status().is_success(), "{}", r.status());
-    r.bytes().await.expect("read");
 }
 
 fn create_call(c: &mut Criterion) {
@@ -77,7 +64,7 @@ fn create_call(c: &mut Criterion) {
     });
     group.bench_function("raw_reqwest", |b| {
         b.to_async(&rt)
-            .iter(|| post(&raw, &endpoint, &body, &headers))
+            .iter(|| common::post(&raw, &endpoint, &body, &headers))
     });
     group.finish();
 }
@@ -102,7 +89,7 @@ fn emulator(c: &mut Criterion) {
         let endpoint = format!("{base}{}", common::PATH);
         group.bench_function(name, |b| {
             b.to_async(&rt)
-                .iter(|| post(&raw, &endpoint, &body, &headers))
+                .iter(|| common::post(&raw, &endpoint, &body, &headers))
         });
     }
     group.finish();

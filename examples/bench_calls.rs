@@ -121,18 +121,6 @@ where
     (ta, tb)
 }
 
-async fn post(raw: &reqwest::Client, endpoint: &str, body: &[u8], headers: &HeaderMap) {
-    let r = raw
-        .post(endpoint)
-        .headers(headers.clone())
-        .body(body.to_vec())
-        .send()
-        .await
-        .expect("sent");
-    assert!(r.status().is_success(), "HTTP {}", r.status());
-    r.bytes().await.expect("read");
-}
-
 /// Batches of `iters` preparations, timed per batch, alternating sides.
 fn prepare(args: &Args) -> Value {
     common::check_baseline_is_equivalent();
@@ -214,7 +202,7 @@ fn create(args: &Args) -> Value {
         move || async move {
             client.create_case(case).await.expect("created");
         },
-        move || post(raw, endpoint, body, headers),
+        move || common::post(raw, endpoint, body, headers),
     ));
     json!({
         "mode": "create",
@@ -251,8 +239,8 @@ fn emulator(args: &Args) -> Value {
         rt.block_on(interleave(
             rounds,
             calls,
-            move || post(raw, eend, ebody, eheaders),
-            move || post(raw, mend, mbody, mheaders),
+            move || common::post(raw, eend, ebody, eheaders),
+            move || common::post(raw, mend, mbody, mheaders),
         ))
     };
     // Throughput, 64 in flight, same requests; alternate and keep the best of three.
@@ -268,7 +256,7 @@ fn emulator(args: &Args) -> Value {
                 let (endpoint, body, headers) = (endpoint.clone(), body.clone(), headers.clone());
                 set.spawn(async move {
                     while next.fetch_add(1, Ordering::Relaxed) < total {
-                        post(&raw, &endpoint, &body, &headers).await;
+                        common::post(&raw, &endpoint, &body, &headers).await;
                     }
                 });
             }
@@ -325,7 +313,7 @@ fn sequential(args: &Args) -> Value {
         move || async move {
             client.create_case(case).await.expect("created");
         },
-        move || post(raw, url, body, headers),
+        move || common::post(raw, url, body, headers),
     ));
     json!({
         "mode": "sequential",

@@ -201,3 +201,16 @@ pub fn client_runtime() -> tokio::runtime::Runtime {
         .build()
         .expect("a runtime")
 }
+
+/// The raw side of a create comparison: posts pre-built bytes and reads the answer.
+pub async fn post(raw: &reqwest::Client, endpoint: &str, body: &[u8], headers: &HeaderMap) {
+    let r = raw
+        .post(endpoint)
+        .headers(headers.clone())
+        .body(body.to_vec())
+        .send()
+        .await
+        .expect("sent");
+    assert!(r.status().is_success(), "HTTP {}", r.status());
+    r.bytes().await.expect("read");
+}
