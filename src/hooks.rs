@@ -17,7 +17,7 @@ use secrecy::ExposeSecret;
 
 use crate::credentials::{Credentials, Kind};
 use crate::generated;
-use crate::signing::{self, SigningKey};
+use huaweicloud_signing::{self as signing, SigningKey};
 
 /// A source of the current time, injectable for signing tests.
 pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;

@@ -6,7 +6,7 @@
 //!   create-case call, with retries and error mapping.
 //! - [`NewCase`], [`CreatedCase`] (module [`case`]): the ticket to open, and the answer.
 //! - [`Credentials`] (module [`credentials`]): token or AK/SK, and the environment chain.
-//! - [`signing`]: SDK-HMAC-SHA256 signing and verification, pure functions.
+//! - Signing (SDK-HMAC-SHA256) lives in its own crate, `huaweicloud-signing`.
 //! - [`validation`] and [`rules`]: the spec's constraints, checked before sending.
 //! - [`Error`], [`ErrorKind`] (module `error`): the one error type.
 //! - [`RetryPolicy`] (module [`retry`]): what is retried, and when.
@@ -21,7 +21,6 @@ pub mod generated;
 mod hooks;
 pub mod retry;
 pub mod rules;
-pub mod signing;
 pub mod validation;
 
 pub use case::{CreatedCase, NewCase};

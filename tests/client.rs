@@ -107,14 +107,14 @@ async fn ak_sk_requests_are_signed_and_carry_no_token() {
     assert!(seen.header("x-sdk-date").is_some());
     // What the server received verifies with the key, so the signature covers the
     // bytes that were actually sent.
-    let parts = huaweicloud_osm::signing::RequestParts {
+    let parts = huaweicloud_signing::RequestParts {
         method: seen.method.as_str(),
         path: seen.uri.path(),
         query: seen.uri.query(),
         headers: &seen.headers,
         body: &seen.body,
     };
-    let ak = huaweicloud_osm::signing::verify(
+    let ak = huaweicloud_signing::verify(
         &parts,
         |ak| (ak == "AKEXAMPLE").then(|| "sk-secret".to_owned().into()),
         std::time::SystemTime::now(),

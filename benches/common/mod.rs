@@ -15,8 +15,8 @@
 
 use std::time::SystemTime;
 
-use huaweicloud_osm::signing::{self, SigningKey};
 use huaweicloud_osm::{DEFAULT_USER_AGENT, NewCase};
+use huaweicloud_signing::{self as signing, SigningKey};
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HOST, HeaderMap, HeaderValue};
 use secrecy::SecretString;
 

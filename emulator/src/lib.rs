@@ -3,7 +3,7 @@
 //!
 //! The emulator speaks the vendor's protocol over real HTTP/1.1 on a loopback socket:
 //! it authenticates with an IAM token (`X-Auth-Token`) or an AK/SK signature
-//! (`SDK-HMAC-SHA256`, checked by [`huaweicloud_osm::signing::verify`]), validates headers
+//! (`SDK-HMAC-SHA256`, checked by [`huaweicloud_signing::verify`]), validates headers
 //! and body with the very rules the client library checks before sending
 //! ([`huaweicloud_osm::validation`]), answers in the vendor's shapes, records every ticket
 //! it opens (in memory, or durably in a JSON-lines state file), and can be told to

@@ -378,13 +378,13 @@ async fn unknown_paths_and_methods() {
     emu.shutdown().await;
 }
 
-/// A request the vendor's Python SDK sent (`tests/data/python_sdk/`), replayed byte for
+/// A request the vendor's Python SDK sent (`signing/tests/data/python_sdk/`), replayed byte for
 /// byte with its original signature, is accepted.
 #[tokio::test]
 async fn python_sdk_request_is_accepted() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../tests/data/python_sdk/create_case_request.json"
+        "/../signing/tests/data/python_sdk/create_case_request.json"
     );
     let recorded: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let ak = recorded["ak"].as_str().unwrap();
@@ -417,7 +417,7 @@ async fn python_sdk_request_is_accepted() {
         .as_str()
         .unwrap()
         .to_owned();
-    let signed_at = huaweicloud_osm::signing::parse_sdk_date(&sdk_date).unwrap();
+    let signed_at = huaweicloud_signing::parse_sdk_date(&sdk_date).unwrap();
     let emu = Emulator::builder()
         .ak_sk(ak, sk)
         .clock(move || signed_at + Duration::from_secs(5))

@@ -2,7 +2,7 @@
 //!
 //! Pure functions, no I/O: the client's hook calls [`sign`] on each attempt, and the
 //! emulator calls [`verify`]. Each step is public so that the golden vectors in
-//! `tests/data/signing/` (produced by the vendor's own Python signer) can check them one
+//! `tests/data/` (produced by the vendor's own Python signer) can check them one
 //! by one.
 //!
 //! 1. `X-Sdk-Date` is set to the signing time (`YYYYMMDDTHHMMSSZ`, UTC) unless present,
@@ -21,8 +21,8 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
+use http::header::{HeaderMap, HeaderName, HeaderValue};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
@@ -220,7 +220,7 @@ fn signed_names(headers: &HeaderMap) -> Vec<&HeaderName> {
 /// A name in a signed-header list, and how to find its values.
 trait SignedName {
     fn name(&self) -> &str;
-    fn values<'h>(&self, headers: &'h HeaderMap) -> reqwest::header::GetAll<'h, HeaderValue>;
+    fn values<'h>(&self, headers: &'h HeaderMap) -> http::header::GetAll<'h, HeaderValue>;
 }
 
 /// A name as a request lists it (looked up case-insensitively).
@@ -228,7 +228,7 @@ impl SignedName for String {
     fn name(&self) -> &str {
         self
     }
-    fn values<'h>(&self, headers: &'h HeaderMap) -> reqwest::header::GetAll<'h, HeaderValue> {
+    fn values<'h>(&self, headers: &'h HeaderMap) -> http::header::GetAll<'h, HeaderValue> {
         headers.get_all(self.as_str())
     }
 }
@@ -238,7 +238,7 @@ impl SignedName for &HeaderName {
     fn name(&self) -> &str {
         self.as_str()
     }
-    fn values<'h>(&self, headers: &'h HeaderMap) -> reqwest::header::GetAll<'h, HeaderValue> {
+    fn values<'h>(&self, headers: &'h HeaderMap) -> http::header::GetAll<'h, HeaderValue> {
         headers.get_all(*self)
     }
 }
@@ -385,7 +385,7 @@ pub struct SignError(&'static str);
 pub fn sign(
     key: &SigningKey<'_>,
     method: &str,
-    url: &reqwest::Url,
+    url: &url::Url,
     headers: &mut HeaderMap,
     body: &[u8],
     now: SystemTime,
@@ -397,7 +397,7 @@ pub fn sign(
     }
     // The vendor's signer declares every body that is not JSON (or BSON) unsigned.
     let not_json = headers
-        .get(reqwest::header::CONTENT_TYPE)
+        .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| {
             !ct.starts_with("application/json") && !ct.starts_with("application/bson")
@@ -411,7 +411,7 @@ pub fn sign(
         (None, _) => String::new(),
     };
     headers.insert(
-        reqwest::header::HOST,
+        http::header::HOST,
         HeaderValue::from_str(&host).map_err(|_| SignError("Host"))?,
     );
     if let Some(st) = key.security_token {
@@ -424,7 +424,7 @@ pub fn sign(
         let v = HeaderValue::from_str(domain).map_err(|_| SignError("the domain id"))?;
         headers.insert(DOMAIN_ID, v);
     }
-    headers.remove(reqwest::header::AUTHORIZATION);
+    headers.remove(http::header::AUTHORIZATION);
     let signed = signed_names(headers);
     let parts = RequestParts {
         method,
@@ -459,137 +459,11 @@ pub fn sign(
     let mut auth = HeaderValue::from_maybe_shared(bytes::Bytes::from(value))
         .map_err(|_| SignError("the access key"))?;
     auth.set_sensitive(true);
-    headers.insert(reqwest::header::AUTHORIZATION, auth);
+    headers.insert(http::header::AUTHORIZATION, auth);
     Ok(())
 }
 
-/// Why [`verify`] refused a request, with the gateway's error code.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{code}: {message}")]
-pub struct VerifyError {
-    /// The gateway's error code (`APIGW.0301` for every signature problem).
-    pub code: &'static str,
-    /// What was wrong.
-    pub message: String,
-}
-
-fn refuse(message: impl Into<String>) -> VerifyError {
-    VerifyError {
-        code: "APIGW.0301",
-        message: message.into(),
-    }
-}
-
-/// The parsed `Authorization` header of a signed request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Authorization {
-    /// Access key id.
-    pub access_key: String,
-    /// Signed header names, as listed.
-    pub signed_headers: Vec<String>,
-    /// Hex signature.
-    pub signature: String,
-}
-
-/// Parses `SDK-HMAC-SHA256 Access=.., SignedHeaders=..;.., Signature=..`.
-pub fn parse_authorization(value: &str) -> Result<Authorization, VerifyError> {
-    let rest = value
-        .strip_prefix(ALGORITHM)
-        .and_then(|r| r.strip_prefix(' '))
-        .ok_or_else(|| {
-            refuse(format!(
-                "the Authorization header does not start with {ALGORITHM}"
-            ))
-        })?;
-    let (mut access, mut signed, mut sig) = (None, None, None);
-    for part in rest.split(',') {
-        let (k, v) = part
-            .trim()
-            .split_once('=')
-            .ok_or_else(|| refuse("the Authorization header is malformed"))?;
-        let slot = match k {
-            "Access" => &mut access,
-            "SignedHeaders" => &mut signed,
-            "Signature" => &mut sig,
-            _ => {
-                return Err(refuse(format!(
-                    "the Authorization header has an unknown part {k:?}"
-                )));
-            }
-        };
-        *slot = Some(v.to_owned());
-    }
-    let missing = |what: &str| refuse(format!("the Authorization header has no {what}"));
-    let signed: String = signed.ok_or_else(|| missing("SignedHeaders"))?;
-    let signed_headers: Vec<String> = signed.split(';').map(str::to_owned).collect();
-    if signed.is_empty() || signed_headers.iter().any(|h| h.is_empty()) {
-        return Err(missing("SignedHeaders"));
-    }
-    Ok(Authorization {
-        access_key: access
-            .filter(|a| !a.is_empty())
-            .ok_or_else(|| missing("Access"))?,
-        signed_headers,
-        signature: sig
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| missing("Signature"))?,
-    })
-}
-
-/// Verifies a signed request. `secret_for` maps an access key id to its secret key.
-/// Returns the access key id on success.
-///
-/// The canonical request is rebuilt from the header list the request names (never a
-/// list of our own, since the vendor's SDKs differ in what they sign), the date must be
-/// signed and within [`MAX_CLOCK_SKEW`] of `now`, and signatures are compared in
-/// constant time. A non-empty body whose `X-Sdk-Content-Sha256` header declares a digest
-/// (rather than `UNSIGNED-PAYLOAD`) must match that digest.
-pub fn verify(
-    req: &RequestParts<'_>,
-    secret_for: impl Fn(&str) -> Option<SecretString>,
-    now: SystemTime,
-) -> Result<String, VerifyError> {
-    let auth_value = req
-        .headers
-        .get(reqwest::header::AUTHORIZATION)
-        .ok_or_else(|| refuse("the request is not signed"))?
-        .to_str()
-        .map_err(|_| refuse("the Authorization header is not text"))?;
-    let auth = parse_authorization(auth_value)?;
-    if !auth.signed_headers.iter().any(|h| h == HEADER_DATE) {
-        return Err(refuse("X-Sdk-Date is not among the signed headers"));
-    }
-    let date = req
-        .headers
-        .get(&DATE)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| refuse("the request has no X-Sdk-Date header"))?;
-    let signed_at = parse_sdk_date(date)
-        .ok_or_else(|| refuse("X-Sdk-Date is not of the form YYYYMMDDTHHMMSSZ"))?;
-    let skew = now
-        .duration_since(signed_at)
-        .unwrap_or_else(|e| e.duration());
-    if skew > MAX_CLOCK_SKEW {
-        return Err(refuse(format!(
-            "X-Sdk-Date {date} is {} s away from the gateway's clock; at most {} s are allowed",
-            skew.as_secs(),
-            MAX_CLOCK_SKEW.as_secs()
-        )));
-    }
-    let sk = secret_for(&auth.access_key).ok_or_else(|| refuse("the access key is not known"))?;
-    let canonical = canonical_request(req, &auth.signed_headers)
-        .ok_or_else(|| refuse("a signed header is missing from the request"))?;
-    let expected = signature(sk.expose_secret(), &string_to_sign(date, &canonical));
-    use subtle::ConstantTimeEq;
-    if !bool::from(expected.as_bytes().ct_eq(auth.signature.as_bytes())) {
-        return Err(refuse("the signature does not match"));
-    }
-    // A declared digest replaces the body in the signature, so check it against the body.
-    if let Some(declared) = declared_payload_hash(req.headers).filter(|_| !req.body.is_empty())
-        && !declared.eq_ignore_ascii_case(UNSIGNED_PAYLOAD)
-        && !declared.eq_ignore_ascii_case(&hex_sha256(req.body))
-    {
-        return Err(refuse("the body does not match X-Sdk-Content-Sha256"));
-    }
-    Ok(auth.access_key)
-}
+#[cfg(feature = "verify")]
+mod verify;
+#[cfg(feature = "verify")]
+pub use verify::{Authorization, VerifyError, parse_authorization, verify};

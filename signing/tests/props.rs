@@ -1,5 +1,5 @@
 //! Properties of the SDK-HMAC-SHA256 parser and verifier
-//! (`huaweicloud_osm::signing`), which the emulator runs on every signed request:
+//! (`huaweicloud_signing`), which the emulator runs on every signed request:
 //!
 //! - `parse_authorization`, `parse_sdk_date`, `canonical_uri` and `canonical_query`
 //!   never panic, whatever the text: arbitrary strings, and strings built from the
@@ -10,14 +10,14 @@
 //! - what `sign` signs, `verify` accepts (arbitrary paths, queries, extra headers and
 //!   bodies), and any change to a signed part makes `verify` refuse.
 //!
-//! The case count is modest for CI; `PROPTEST_CASES=10000 cargo test -p osm-emulator
-//! --test signature_props` runs longer.
+//! The case count is modest for CI; `PROPTEST_CASES=10000 cargo test -p huaweicloud-signing
+//! --test props` runs longer.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use huaweicloud_osm::signing::{self, RequestParts, SigningKey};
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use huaweicloud_signing::{self as signing, RequestParts, SigningKey};
 use proptest::prelude::*;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::SecretString;
 
 const AK: &str = "AKPROP";
@@ -188,7 +188,7 @@ proptest! {
 /// Signs a request the way the client's hook does.
 fn signed(
     method: &str,
-    url: &reqwest::Url,
+    url: &url::Url,
     extra: &[(HeaderName, HeaderValue)],
     body: &[u8],
     security_token: Option<&SecretString>,
@@ -196,7 +196,7 @@ fn signed(
 ) -> HeaderMap {
     let mut headers = HeaderMap::new();
     headers.insert(
-        reqwest::header::CONTENT_TYPE,
+        http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
     for (n, v) in extra {
@@ -236,7 +236,7 @@ proptest! {
         body in prop::collection::vec(any::<u8>(), 0..256),
         temporary in any::<bool>(),
     ) {
-        let mut url = reqwest::Url::parse("http://127.0.0.1:8086").expect("URL");
+        let mut url = url::Url::parse("http://127.0.0.1:8086").expect("URL");
         url.set_path(&path);
         url.set_query(query.as_deref());
         let now = SystemTime::now();
@@ -271,7 +271,7 @@ proptest! {
         which in any::<prop::sample::Index>(),
         value in "[!-~]{1,20}",
     ) {
-        let url = reqwest::Url::parse("http://127.0.0.1:8086/v2/servicerequest/cases").expect("URL");
+        let url = url::Url::parse("http://127.0.0.1:8086/v2/servicerequest/cases").expect("URL");
         let now = SystemTime::now();
         let headers = signed("POST", &url, &extra, &body, None, now);
         let parts = |headers, body| RequestParts {
@@ -292,7 +292,7 @@ proptest! {
         // differs after trimming.
         let names: Vec<HeaderName> = headers
             .keys()
-            .filter(|n| *n != reqwest::header::AUTHORIZATION && !n.as_str().contains('_'))
+            .filter(|n| *n != http::header::AUTHORIZATION && !n.as_str().contains('_'))
             .cloned()
             .collect();
         let name = names[which.index(names.len())].clone();
