@@ -4,6 +4,8 @@ use serde_json::{Map, Value};
 
 use crate::generated::types::CreateCaseRequest;
 use crate::rules::{self, Location};
+
+include!(concat!(env!("OUT_DIR"), "/case_setters.rs"));
 use crate::validation::{self, Problem, ValidationError};
 
 /// A ticket to open: the JSON body plus the per-ticket headers.
@@ -85,7 +87,9 @@ impl NewCase {
         &self.fields
     }
 
-    fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+    /// Sets a header of create_case by its wire name (one of the spec's headers of the
+    /// operation, such as `X-Language`; checked with the rest by [`NewCase::validate`]).
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.retain(|(n, _)| *n != name);
         self.headers.push((name, value.into()));
         self

@@ -1,22 +1,26 @@
-//! The client: configuration, the create-case call, retries and error mapping.
+//! The client: sites, configuration, TLS. The calls themselves go through the
+//! executor ([`crate::exec`]); each operation's builder is in [`crate::ops`].
 
-use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
-use tracing::Instrument;
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde_json::Value;
 
-use crate::case::{CreatedCase, NewCase};
 use crate::credentials::Credentials;
 use crate::error::{Error, ErrorKind};
-use crate::generated::{self, types};
-use crate::hooks::{Clock, Inner, OBSERVED, Observation};
+use crate::exec::{self, Prepared};
+use crate::generated;
+use crate::hooks::{Clock, Inner};
 use crate::retry::RetryPolicy;
+use crate::rules::{Location, OperationRules};
 use crate::validation;
 
 /// A Huawei Cloud site, each with its own OSM endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Site {
     /// The China site, `osm.cn-south-1.myhuaweicloud.com`.
     China,
@@ -183,6 +187,18 @@ impl ClientBuilder {
                 format!("the endpoint {endpoint:?} must be an http or https URL with a host"),
             ));
         }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(Error::new(
+                ErrorKind::Configuration,
+                format!("the endpoint {endpoint:?} must not have a query or a fragment"),
+            ));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Error::new(
+                ErrorKind::Configuration,
+                "the endpoint must not hold a user name or password: credentials go through Credentials",
+            ));
+        }
         for (name, value) in [
             ("X-Language", &self.language),
             ("X-Time-Zone", &self.time_zone),
@@ -198,25 +214,22 @@ impl ClientBuilder {
         let http = match self.http {
             Some(http) => http,
             None => {
-                // reqwest is built without a bundled crypto provider; use ring unless the
-                // application installed another one. Failure means one is installed.
-                let _ = rustls::crypto::ring::default_provider().install_default();
-                let mut http = reqwest::Client::builder()
+                let tls = tls_config(url.scheme() == "https")?;
+                reqwest::Client::builder()
                     .connect_timeout(self.connect_timeout)
                     .timeout(self.timeout)
                     .user_agent(self.user_agent)
                     // A redirect would replay a non-idempotent POST elsewhere: report
                     // it as an answer instead of following it.
-                    .redirect(reqwest::redirect::Policy::none());
-                if url.scheme() == "http" {
-                    // Plain HTTP (the emulator, a local proxy) never needs the platform's
-                    // root certificates, which take milliseconds to load.
-                    http = http.tls_certs_only([]);
-                }
-                http.build().map_err(|e| {
-                    Error::new(ErrorKind::Configuration, "cannot build the HTTP client")
-                        .with_source(e)
-                })?
+                    .redirect(reqwest::redirect::Policy::none())
+                    // The client reads bodies as sent; a compressed answer is refused
+                    // with a clear error rather than printed as bytes.
+                    .tls_backend_preconfigured(tls)
+                    .build()
+                    .map_err(|e| {
+                        Error::new(ErrorKind::Configuration, "cannot build the HTTP client")
+                            .with_source(e)
+                    })?
             }
         };
         let inner = Inner {
@@ -224,9 +237,11 @@ impl ClientBuilder {
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemTime::now)),
         };
         Ok(Client {
-            api: generated::Client::new_with_client(&endpoint, http, inner),
+            api: generated::Client::new_with_client(&endpoint, http.clone(), inner),
             shared: Arc::new(Shared {
+                http,
                 endpoint,
+                endpoint_url: url,
                 language: self.language,
                 time_zone: self.time_zone,
                 x_site,
@@ -236,8 +251,36 @@ impl ClientBuilder {
     }
 }
 
+/// The TLS configuration of a client, with ring as its crypto provider, set for this
+/// client only: no process-wide provider is installed, so an application may install its
+/// own. Plain-HTTP endpoints (the emulator, a local proxy) get a configuration without
+/// root certificates, which are then never loaded.
+fn tls_config(https: bool) -> Result<rustls::ClientConfig, Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls_error =
+        |e: rustls::Error| Error::new(ErrorKind::Configuration, "cannot set up TLS").with_source(e);
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(tls_error)?;
+    let mut config = if https {
+        let verifier = rustls_platform_verifier::Verifier::new(provider).map_err(tls_error)?;
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth()
+    } else {
+        builder
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth()
+    };
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
 struct Shared {
+    http: reqwest::Client,
     endpoint: String,
+    endpoint_url: reqwest::Url,
     language: Option<String>,
     time_zone: Option<String>,
     x_site: Option<i32>,
@@ -296,233 +339,69 @@ impl Client {
         &self.api
     }
 
-    /// Opens a service ticket.
-    ///
-    /// The case is checked against the spec first; an invalid case is refused with
-    /// [`ErrorKind::Validation`] before anything is sent. Failures that certainly did not
-    /// reach the service are retried under the client's [`RetryPolicy`]; see
-    /// [`Error::outcome_unknown`] for the others.
-    pub async fn create_case(&self, case: &NewCase) -> Result<CreatedCase, Error> {
-        let body = case.validate()?;
-        let started = Instant::now();
-        let retry = &self.shared.retry;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let span = tracing::info_span!(
-                "osm.create_case",
-                operation = "create_case",
-                attempt,
-                status = tracing::field::Empty,
-                request_id = tracing::field::Empty,
-                elapsed_ms = tracing::field::Empty,
-            );
-            let t0 = Instant::now();
-            let result = self
-                .attempt(case, body.clone())
-                .instrument(span.clone())
-                .await;
-            let result = result.map(|mut c| {
-                c.attempts = attempt;
-                c
-            });
-            let result = result.map_err(|e| e.with(|i| i.attempts = attempt));
-            span.record("elapsed_ms", t0.elapsed().as_millis() as u64);
-            let err = match result {
-                Ok(created) => {
-                    span.record("status", 200u16);
-                    if let Some(id) = &created.request_id {
-                        span.record("request_id", id.as_str());
-                    }
-                    tracing::debug!(parent: &span, incident_id = %created.incident_id, "ticket created");
-                    return Ok(created);
-                }
-                Err(err) => err,
-            };
-            if let Some(status) = err.http_status() {
-                span.record("status", status);
-            }
-            if let Some(id) = err.request_id() {
-                span.record("request_id", id);
-            }
-            let wait = retry.backoff(attempt + 1, err.retry_after());
-            let in_time = retry
-                .deadline()
-                .is_none_or(|d| started.elapsed() + wait < d);
-            if attempt >= retry.max_attempts() || !retry.allows(&err) || !in_time {
-                tracing::debug!(parent: &span, error = %err, "attempt failed, giving up");
-                return Err(err);
-            }
-            tracing::debug!(parent: &span, error = %err, wait_ms = wait.as_millis() as u64, "attempt failed, retrying");
-            tokio::time::sleep(wait).await;
-        }
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.shared.http
     }
 
-    async fn attempt(
+    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
+        &self.shared.retry
+    }
+
+    pub(crate) fn now(&self) -> SystemTime {
+        (self.api.inner.clock)()
+    }
+
+    /// The credentials for the next attempt.
+    pub(crate) async fn credentials(&self) -> Result<Credentials, Error> {
+        Ok(self.api.inner.credentials.clone())
+    }
+
+    /// Builds the URL and headers of a validated request to `op`.
+    pub(crate) fn prepare(
         &self,
-        case: &NewCase,
-        body: types::CreateCaseRequest,
-    ) -> Result<CreatedCase, Error> {
+        op: &'static OperationRules,
+        params: &[Option<Value>],
+        body: Option<Bytes>,
+        content_type: &'static str,
+    ) -> Result<Prepared, Error> {
         let shared = &*self.shared;
-        let mut call = self.api.create_case().body(body);
-        if let Some(v) = &shared.language {
-            call = call.x_language(v.as_str());
+        let url = exec::build_url(&shared.endpoint_url, op, params)?;
+        let mut headers = HeaderMap::new();
+        // The client's own settings, where the operation takes them; a value set on the
+        // request wins.
+        for (name, value) in [
+            ("X-Language", shared.language.clone()),
+            ("X-Time-Zone", shared.time_zone.clone()),
+            ("X-Site", shared.x_site.map(|v| v.to_string())),
+        ] {
+            if let (Some(value), Some(_)) = (value, op.param(Location::Header, name))
+                && let (Ok(n), Ok(v)) = (
+                    HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes()),
+                    HeaderValue::from_str(&value),
+                )
+            {
+                headers.insert(n, v);
+            }
         }
-        if let Some(v) = &shared.time_zone {
-            call = call.x_time_zone(v.as_str());
-        }
-        if let Some(v) = shared.x_site {
-            call = call.x_site(v);
-        }
-        for (name, value) in case.headers() {
-            call = match name {
-                "X-Language" => call.x_language(value),
-                "X-Time-Zone" => call.x_time_zone(value),
-                "x-phone-verifiedid" => call.x_phone_verifiedid(value),
-                _ => call.x_email_verifiedid(value),
-            };
-        }
-        let cell = RefCell::new(Observation::default());
-        let (result, observed) = OBSERVED
-            .scope(cell, async {
-                let r = call.send().await;
-                (r, OBSERVED.with(|o| std::mem::take(&mut *o.borrow_mut())))
-            })
-            .await;
-        map_result(result, observed)
-    }
-}
-
-type GenResult = Result<
-    progenitor_client::ResponseValue<types::CreateCaseResponse>,
-    progenitor_client::Error<types::ErrorBody>,
->;
-
-/// The innermost message of an error chain, such as "Connection refused (os error 111)".
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
-}
-
-fn snippet(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let text = text.trim();
-    match text.char_indices().nth(200) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_owned(),
-    }
-}
-
-fn map_result(result: GenResult, obs: Observation) -> Result<CreatedCase, Error> {
-    use progenitor_client::Error as G;
-    let request_id = obs.request_id.clone();
-    let with_wire = |e: Error| {
-        e.with(|i| {
-            i.status = i.status.or(obs.status);
-            i.request_id = i.request_id.take().or_else(|| obs.request_id.clone());
-            i.retry_after = obs.retry_after;
+        exec::put_headers(&mut headers, op, params)?;
+        let body = match body {
+            Some(b) => {
+                headers.insert(
+                    reqwest::header::CONTENT_TYPE,
+                    HeaderValue::from_static(content_type),
+                );
+                b
+            }
+            None => Bytes::new(),
+        };
+        let method = reqwest::Method::from_bytes(op.method.as_bytes())
+            .map_err(|_| Error::new(ErrorKind::Configuration, "the spec has a bad method"))?;
+        Ok(Prepared {
+            op,
+            method,
+            url,
+            headers,
+            body,
         })
-    };
-    let response = match result {
-        Ok(rv) => rv.into_inner(),
-        Err(G::ErrorResponse(rv)) => {
-            let status = rv.status().as_u16();
-            let body = rv.into_inner();
-            let err = Error::new(ErrorKind::Service, String::new()).with(|i| {
-                i.status = Some(status);
-                i.error_code = Some(body.error_code);
-                i.error_msg = Some(body.error_msg);
-                i.request_id = body.request_id;
-            });
-            return Err(with_wire(err));
-        }
-        Err(G::CommunicationError(e)) | Err(G::InvalidUpgrade(e)) => {
-            let cause = root_cause(&e);
-            let (kind, message) = if !obs.sent || e.is_builder() {
-                (
-                    ErrorKind::Configuration,
-                    format!("the request could not be built ({cause}); nothing was sent"),
-                )
-            } else if e.is_connect() {
-                (
-                    ErrorKind::Connect,
-                    format!("could not connect to the service ({cause}); nothing was sent"),
-                )
-            } else if e.is_timeout() {
-                (
-                    ErrorKind::Timeout,
-                    "no answer in time after the request was sent".to_owned(),
-                )
-            } else {
-                (
-                    ErrorKind::Transport,
-                    format!("the connection failed after the request was sent ({cause})"),
-                )
-            };
-            return Err(with_wire(Error::new(kind, message).with_source(e)));
-        }
-        Err(G::ResponseBodyError(e)) => {
-            let kind = if e.is_timeout() {
-                ErrorKind::Timeout
-            } else {
-                ErrorKind::InvalidResponse
-            };
-            let err = Error::new(kind, "the answer's body could not be read whole").with_source(e);
-            return Err(with_wire(err));
-        }
-        Err(G::InvalidResponsePayload(bytes, e)) => {
-            let success = obs.status.is_some_and(|s| (200..300).contains(&s));
-            let err = if success {
-                Error::new(
-                    ErrorKind::InvalidResponse,
-                    format!(
-                        "the service answered success with a body that is not a ticket: {}",
-                        snippet(&bytes)
-                    ),
-                )
-            } else {
-                Error::new(ErrorKind::Service, snippet(&bytes))
-            };
-            return Err(with_wire(err.with_source(e)));
-        }
-        Err(G::UnexpectedResponse(r)) => {
-            let err = Error::new(
-                ErrorKind::Service,
-                format!("unexpected HTTP status {}", r.status()),
-            );
-            return Err(with_wire(err));
-        }
-        Err(G::InvalidRequest(msg)) => {
-            return Err(Error::new(
-                ErrorKind::Configuration,
-                format!("{msg}; nothing was sent"),
-            ));
-        }
-        Err(G::Custom(msg)) => {
-            return Err(Error::new(
-                ErrorKind::Configuration,
-                format!("{msg}; nothing was sent"),
-            ));
-        }
-    };
-    match (response.incident_id, response.error_code) {
-        (Some(id), _) => Ok(CreatedCase {
-            incident_id: id.to_string(),
-            request_id,
-            attempts: 0,
-        }),
-        (None, Some(code)) => Err(with_wire(
-            Error::new(ErrorKind::Service, String::new()).with(|i| {
-                i.error_code = Some(code);
-                i.error_msg = response.error_msg;
-            }),
-        )),
-        (None, None) => Err(with_wire(Error::new(
-            ErrorKind::InvalidResponse,
-            "the service answered success without a ticket id",
-        ))),
     }
 }

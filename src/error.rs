@@ -52,6 +52,8 @@ pub(crate) struct Inner {
     pub(crate) attempts: u32,
     pub(crate) validation: Option<ValidationError>,
     pub(crate) source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    pub(crate) operation: Option<&'static str>,
+    pub(crate) idempotent: bool,
 }
 
 impl Error {
@@ -68,6 +70,8 @@ impl Error {
                 attempts: 0,
                 validation: None,
                 source: None,
+                operation: None,
+                idempotent: false,
             }),
         }
     }
@@ -84,6 +88,24 @@ impl Error {
         self.with(|i| i.source = Some(Box::new(source)))
     }
 
+    /// Marks the error as one of a call to `op`.
+    pub(crate) fn for_operation(self, op: &crate::rules::OperationRules) -> Self {
+        self.with(|i| {
+            i.operation = Some(op.id);
+            i.idempotent = op.idempotent;
+        })
+    }
+
+    /// The `operationId` of the call that failed, such as `create_case`.
+    pub fn operation(&self) -> Option<&'static str> {
+        self.inner.operation
+    }
+
+    /// Whether the call that failed is idempotent (safe to send again).
+    pub fn is_idempotent(&self) -> bool {
+        self.inner.idempotent
+    }
+
     /// What kind of failure this is.
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind
@@ -93,6 +115,16 @@ impl Error {
     /// request may have reached the service and no definite refusal came back.
     /// Retrying such a call can open a second ticket.
     pub fn outcome_unknown(&self) -> bool {
+        if self.inner.idempotent {
+            // Sending it again is harmless: there is nothing to be unsure about.
+            return false;
+        }
+        self.may_have_taken_effect()
+    }
+
+    /// `true` when the request may have reached the service and no definite answer came
+    /// back (for any operation, idempotent or not).
+    pub(crate) fn may_have_taken_effect(&self) -> bool {
         match self.inner.kind {
             ErrorKind::Timeout | ErrorKind::Transport | ErrorKind::InvalidResponse => true,
             ErrorKind::Service => self.inner.status.is_some_and(|s| s >= 500),
@@ -144,6 +176,29 @@ impl Error {
         self.inner.retry_after
     }
 
+    /// `true` when the gateway or the service refused the credentials: HTTP 401 or 403,
+    /// or the codes `APIGW.0301` (signature), `OSM.0002` (unauthorised or expired token),
+    /// `OSM.0003` (forbidden).
+    pub fn is_auth(&self) -> bool {
+        self.inner.kind == ErrorKind::Service
+            && (matches!(self.inner.status, Some(401 | 403))
+                || matches!(
+                    self.inner.error_code.as_deref(),
+                    Some("APIGW.0301" | "OSM.0002" | "OSM.0003")
+                ))
+    }
+
+    /// `true` when trying the same call again later is safe and may succeed: throttling
+    /// (429), no connection (nothing was sent), and for idempotent calls timeouts, lost
+    /// connections and 5xx.
+    pub fn is_retryable(&self) -> bool {
+        match self.inner.kind {
+            ErrorKind::Connect => true,
+            ErrorKind::Service if self.inner.status == Some(429) => true,
+            _ => self.inner.idempotent && self.may_have_taken_effect(),
+        }
+    }
+
     /// `true` for a timeout.
     pub fn is_timeout(&self) -> bool {
         self.inner.kind == ErrorKind::Timeout
@@ -190,7 +245,12 @@ impl fmt::Display for Error {
             _ => f.write_str(&i.message)?,
         }
         if self.outcome_unknown() {
-            f.write_str("; the ticket may or may not have been created")?;
+            match i.operation {
+                Some("create_case") | None => {
+                    f.write_str("; the ticket may or may not have been created")?
+                }
+                Some(_) => f.write_str("; the request may or may not have taken effect")?,
+            }
         }
         if let Some(id) = &i.request_id {
             write!(f, " (request id {id})")?;

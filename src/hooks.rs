@@ -1,12 +1,11 @@
 //! What the hand-written layer plugs into the generated client (progenitor's
-//! `ClientHooks`): authentication, removal of progenitor's `api-version` header, and a
-//! per-call record of what happened on the wire.
+//! `ClientHooks`), for callers who use its raw builders ([`crate::Client::generated`]):
+//! authentication, and removal of progenitor's `api-version` header.
 //!
 //! Authentication runs in `pre`, after the generated code has built the final headers
-//! and JSON body, so a signature covers exactly the bytes that are sent; a retry goes
-//! through `pre` again and is signed afresh.
+//! and JSON body, so a signature covers exactly the bytes that are sent. The client's
+//! own calls do not go through here but through [`crate::exec`].
 
-use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -17,7 +16,6 @@ use secrecy::ExposeSecret;
 
 use crate::credentials::{Credentials, Kind};
 use crate::generated;
-use huaweicloud_signing::{self as signing, SigningKey};
 
 /// A source of the current time, injectable for signing tests.
 pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
@@ -35,42 +33,6 @@ impl fmt::Debug for Inner {
             .field("credentials", &self.credentials)
             .finish_non_exhaustive()
     }
-}
-
-/// What one attempt saw on the wire, filled in by the hooks.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Observation {
-    /// The request reached `exec`, i.e. bytes may have left the process.
-    pub(crate) sent: bool,
-    pub(crate) status: Option<u16>,
-    pub(crate) request_id: Option<String>,
-    pub(crate) retry_after: Option<std::time::Duration>,
-}
-
-tokio::task_local! {
-    pub(crate) static OBSERVED: RefCell<Observation>;
-}
-
-fn observe(f: impl FnOnce(&mut Observation)) {
-    let _ = OBSERVED.try_with(|o| f(&mut o.borrow_mut()));
-}
-
-/// The header the gateway puts its request id in.
-pub const REQUEST_ID_HEADER: &str = "x-request-id";
-
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<std::time::Duration> {
-    let v = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(std::time::Duration::from_secs(secs));
-    }
-    httpdate::parse_http_date(v)
-        .ok()?
-        .duration_since(SystemTime::now())
-        .ok()
 }
 
 impl ClientHooks<Inner> for generated::Client {
@@ -94,16 +56,14 @@ impl ClientHooks<Inner> for generated::Client {
                     .insert(HeaderName::from_static("x-auth-token"), v);
             }
             Kind::AkSk(k) => {
-                let key = SigningKey {
+                let key = huaweicloud_signing::SigningKey {
                     access_key: &k.ak,
                     secret_key: &k.sk,
                     security_token: k.security_token.as_ref(),
                     domain_id: k.domain_id.as_deref(),
                 };
-                // Take the headers out for the signer to edit, so that the body and the
-                // URL can be read in place rather than copied.
                 let mut headers = std::mem::take(request.headers_mut());
-                let signed = signing::sign(
+                let signed = huaweicloud_signing::sign(
                     &key,
                     request.method().as_str(),
                     request.url(),
@@ -119,29 +79,5 @@ impl ClientHooks<Inner> for generated::Client {
             }
         }
         Ok(())
-    }
-
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        _info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        observe(|o| o.sent = true);
-        let result = self.client().execute(request).await;
-        if let Ok(response) = &result {
-            let headers = response.headers();
-            let request_id = headers
-                .get(REQUEST_ID_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let retry_after = retry_after(headers);
-            let status = response.status().as_u16();
-            observe(|o| {
-                o.status = Some(status);
-                o.request_id = request_id;
-                o.retry_after = retry_after;
-            });
-        }
-        result
     }
 }

@@ -15,6 +15,11 @@
 //! at its maximum, with full jitter; a `Retry-After` header is honoured as a minimum.
 //! No attempt starts after the total deadline. Each attempt is signed afresh.
 //!
+//! Idempotent operations (the look-ups, and every GET) are also retried after the
+//! ambiguous failures (timeouts, lost connections, 5xx, unreadable answers): sending them
+//! twice does no harm. A `Retry-After` longer than [`crate::exec::MAX_RETRY_AFTER`] ends
+//! the call with the error instead of waiting.
+//!
 //! [`RetryPolicy::retry_when_outcome_unknown`] opts in to retrying the ambiguous cases
 //! too, for callers who deduplicate tickets themselves.
 
@@ -96,6 +101,9 @@ impl RetryPolicy {
         match err.kind() {
             ErrorKind::Connect => true,
             ErrorKind::Service if err.http_status() == Some(429) => true,
+            // An idempotent call (a look-up) may be sent again after any ambiguous
+            // failure: a timeout, a lost connection, a 5xx, an unreadable answer.
+            _ if err.is_idempotent() => err.may_have_taken_effect(),
             _ => self.when_outcome_unknown && err.outcome_unknown(),
         }
     }

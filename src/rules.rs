@@ -1,15 +1,25 @@
-//! The constraints of every header and body field, as `build.rs` read them from
-//! `spec/osm.yaml`.
+//! The rules of every operation, as `build.rs` read them from `spec/osm.yaml` through
+//! the spec's model.
 //!
 //! typify turns string lengths into validating newtypes, but it does not enforce item
-//! counts, and its errors name neither the field nor the value's size. This table is
-//! what [`crate::validation`] checks against, so that an error can say
-//! "simple_description is 1201 characters long; the limit is 1200". The emulator checks
-//! incoming requests against the very same table.
+//! counts or numeric bounds, and its errors name neither the field nor the value's size.
+//! These tables are what [`crate::validation`] checks a request against before anything
+//! is sent, so that an error can say "simple_description is 1201 characters long; the
+//! maximum length is 1200". The emulator checks incoming requests against the very same
+//! tables, and routes by them.
+
+use serde_json::{Map, Value};
+
+use crate::validation::ValidationError;
 
 /// Where a field travels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Location {
+    /// A segment of the request path.
+    Path,
+    /// A query parameter.
+    Query,
     /// An HTTP request header.
     Header,
     /// A member of the JSON request body.
@@ -17,16 +27,23 @@ pub enum Location {
 }
 
 /// The JSON type a field must have.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Kind {
     /// A string.
     String,
     /// An integer.
     Integer,
-    /// An array of strings.
-    StringArray,
-    /// A free-form JSON object.
+    /// A number.
+    Number,
+    /// `true` or `false`.
+    Boolean,
+    /// An array; [`FieldRule::items`] holds the rule of its items.
+    Array,
+    /// A JSON object.
     Object,
+    /// Any JSON value.
+    Any,
 }
 
 /// A requirement that applies only when another field has a given value.
@@ -38,12 +55,12 @@ pub struct RequiredWhen {
     pub equals: &'static str,
 }
 
-/// The constraints of one header or body field.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The constraints of one parameter or body field.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FieldRule {
-    /// Name on the wire: the header name or the JSON member name.
+    /// Name on the wire: the parameter or header name, or the JSON member name.
     pub name: &'static str,
-    /// Header or body.
+    /// Path, query, header or body.
     pub location: Location,
     /// JSON type.
     pub kind: Kind,
@@ -57,28 +74,152 @@ pub struct FieldRule {
     pub min_items: Option<usize>,
     /// Maximum number of items (arrays).
     pub max_items: Option<usize>,
-    /// Minimum length of each item (arrays of strings).
-    pub item_min_length: Option<usize>,
-    /// Maximum length of each item (arrays of strings).
-    pub item_max_length: Option<usize>,
-    /// The default value, when the spec gives one.
+    /// Smallest allowed value (numbers).
+    pub minimum: Option<i64>,
+    /// Largest allowed value (numbers).
+    pub maximum: Option<i64>,
+    /// The value the service assumes when the field is absent, when the spec gives one.
     pub default: Option<&'static str>,
-    /// The only values allowed, when the spec lists them.
+    /// The only values allowed, when the spec lists them (one value: a fixed field).
     pub allowed: &'static [&'static str],
     /// A requirement that depends on another field.
     pub required_when: Option<RequiredWhen>,
+    /// The rule of each item (arrays).
+    pub items: Option<&'static FieldRule>,
+    /// For objects: whether members the spec does not list are allowed.
+    pub open: bool,
     /// The spec's description of the field.
     pub description: &'static str,
 }
 
-include!(concat!(env!("OUT_DIR"), "/spec_rules.rs"));
-
-/// The rule of the body field `name`, if the spec declares one.
-pub fn body_field(name: &str) -> Option<&'static FieldRule> {
-    BODY.iter().find(|r| r.name == name)
+impl FieldRule {
+    /// The only value the field may take, when the spec fixes it.
+    pub fn fixed(&self) -> Option<&'static str> {
+        match self.allowed {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
 }
 
-/// The rule of the header `name` (compared case-insensitively), if the spec declares one.
+/// Checks a JSON body and turns it into the bytes to send, through the generated type.
+pub type TypedBody = fn(&Map<String, Value>) -> Result<Vec<u8>, ValidationError>;
+
+/// Checks that a success body reads as the generated response type.
+pub type TypedResponse = fn(&[u8]) -> Result<(), String>;
+
+/// Everything the client and the emulator know about one operation.
+#[derive(Clone, Copy, Debug)]
+pub struct OperationRules {
+    /// `operationId`, such as `list_problem_types`.
+    pub id: &'static str,
+    /// HTTP method, upper case.
+    pub method: &'static str,
+    /// Path template, such as `/v2/servicerequest/cases/{case_id}`.
+    pub path: &'static str,
+    /// The family (the spec's tag): `cases`, `lookups`, `attachments`, `verification`.
+    pub family: &'static str,
+    /// One line saying what it does.
+    pub summary: &'static str,
+    /// Whether sending it twice has the effect of sending it once; decides what may be
+    /// retried after an ambiguous failure.
+    pub idempotent: bool,
+    /// Whether an HTTP 200 may carry `error_code` instead of a result.
+    pub business_errors: bool,
+    /// Whether the client call is written by hand (multipart).
+    pub hand_written: bool,
+    /// The status of a success.
+    pub success_status: u16,
+    /// The request body's media type, if it has a body.
+    pub content_type: Option<&'static str>,
+    /// Whether the body is mandatory.
+    pub body_required: bool,
+    /// Path, query and header parameters.
+    pub params: &'static [FieldRule],
+    /// Members of the JSON body (or parts of a multipart body).
+    pub body: &'static [FieldRule],
+    /// Converts a checked body through the generated request type.
+    pub typed_body: Option<TypedBody>,
+    /// Checks a success body against the generated response type.
+    pub typed_response: Option<TypedResponse>,
+}
+
+impl OperationRules {
+    /// The parameter `name` at `location` (headers compared case-insensitively).
+    pub fn param(&self, location: Location, name: &str) -> Option<&'static FieldRule> {
+        self.params.iter().find(|r| {
+            r.location == location
+                && if location == Location::Header {
+                    r.name.eq_ignore_ascii_case(name)
+                } else {
+                    r.name == name
+                }
+        })
+    }
+
+    /// The position of that parameter in [`OperationRules::params`].
+    pub fn param_index(&self, location: Location, name: &str) -> Option<usize> {
+        self.params.iter().position(|r| {
+            r.location == location
+                && if location == Location::Header {
+                    r.name.eq_ignore_ascii_case(name)
+                } else {
+                    r.name == name
+                }
+        })
+    }
+
+    /// The body field `name`.
+    pub fn body_field(&self, name: &str) -> Option<&'static FieldRule> {
+        self.body.iter().find(|r| r.name == name)
+    }
+
+    /// Matches a request path against the template; the path parameters' values
+    /// (still percent-encoded) on success.
+    pub fn match_path<'p>(&self, path: &'p str) -> Option<Vec<(&'static str, &'p str)>> {
+        let mut values = Vec::new();
+        let mut want = self.path.split('/');
+        let mut got = path.split('/');
+        loop {
+            match (want.next(), got.next()) {
+                (None, None) => return Some(values),
+                (Some(w), Some(g)) => {
+                    if let Some(name) = w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+                        if g.is_empty() {
+                            return None;
+                        }
+                        values.push((name, g));
+                    } else if w != g {
+                        return None;
+                    }
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+include!(concat!(env!("OUT_DIR"), "/spec_rules.rs"));
+
+/// The rules of the operation `id`.
+pub fn operation(id: &str) -> Option<&'static OperationRules> {
+    OPERATIONS.iter().find(|o| o.id == id)
+}
+
+/// Every field of the create-case body, in the order the spec declares them.
+pub static BODY: &[FieldRule] = CREATE_CASE.body;
+
+/// The rule of the create-case body field `name`, if the spec declares one.
+pub fn body_field(name: &str) -> Option<&'static FieldRule> {
+    CREATE_CASE.body_field(name)
+}
+
+/// The rule of a header of create_case, or of the token header (compared
+/// case-insensitively), if the spec declares one.
 pub fn header(name: &str) -> Option<&'static FieldRule> {
-    HEADERS.iter().find(|r| r.name.eq_ignore_ascii_case(name))
+    CREATE_CASE.param(Location::Header, name).or_else(|| {
+        AUTH_HEADERS
+            .iter()
+            .find(|r| r.name.eq_ignore_ascii_case(name))
+    })
 }

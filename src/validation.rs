@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::generated::types::CreateCaseRequest;
-use crate::rules::{self, FieldRule, Kind, Location};
+use crate::rules::{self, FieldRule, Kind, Location, OperationRules};
 
 /// What is wrong with one field.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,6 +62,20 @@ pub enum Problem {
         index: usize,
         /// What is wrong with it.
         problem: Box<Problem>,
+    },
+    /// The number is smaller than allowed.
+    TooSmall {
+        /// The limit.
+        min: i64,
+        /// The value.
+        actual: String,
+    },
+    /// The number is larger than allowed.
+    TooLarge {
+        /// The limit.
+        max: i64,
+        /// The value.
+        actual: String,
     },
     /// The value is not one of the values the spec allows.
     NotAllowed {
@@ -142,6 +156,12 @@ fn describe(f: &mut fmt::Formatter<'_>, problem: &Problem) -> fmt::Result {
             write!(f, "item {index} ")?;
             describe(f, problem)
         }
+        Problem::TooSmall { min, actual } => {
+            write!(f, "is {actual}; the minimum is {min}")
+        }
+        Problem::TooLarge { max, actual } => {
+            write!(f, "is {actual}; the maximum is {max}")
+        }
         Problem::NotAllowed { allowed } => {
             write!(f, "must be ")?;
             for (i, v) in allowed.iter().enumerate() {
@@ -162,7 +182,9 @@ impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.location {
             Location::Header => write!(f, "header {} ", self.field)?,
-            Location::Body => write!(f, "{} ", self.field)?,
+            Location::Query => write!(f, "query parameter {} ", self.field)?,
+            Location::Path => write!(f, "path parameter {} ", self.field)?,
+            _ => write!(f, "{} ", self.field)?,
         }
         describe(f, &self.problem)
     }
@@ -180,87 +202,122 @@ fn check_length(rule: &FieldRule, len: usize) -> Option<Problem> {
     None
 }
 
-fn check_value(rule: &FieldRule, value: &Value) -> Result<(), Problem> {
+fn check_bounds(rule: &FieldRule, n: &serde_json::Number) -> Option<Problem> {
+    let below = |min: i64| match (n.as_i64(), n.as_u64(), n.as_f64()) {
+        (Some(v), _, _) => v < min,
+        (None, Some(_), _) => false,
+        (_, _, Some(v)) => v < min as f64,
+        _ => false,
+    };
+    let above = |max: i64| match (n.as_i64(), n.as_u64(), n.as_f64()) {
+        (Some(v), _, _) => v > max,
+        (None, Some(_), _) => true,
+        (_, _, Some(v)) => v > max as f64,
+        _ => false,
+    };
+    if let Some(min) = rule.minimum.filter(|m| below(*m)) {
+        return Some(Problem::TooSmall {
+            min,
+            actual: n.to_string(),
+        });
+    }
+    if let Some(max) = rule.maximum.filter(|m| above(*m)) {
+        return Some(Problem::TooLarge {
+            max,
+            actual: n.to_string(),
+        });
+    }
+    None
+}
+
+fn not_allowed(rule: &FieldRule, text: &str) -> Result<(), Problem> {
+    if !rule.allowed.is_empty() && !rule.allowed.contains(&text) {
+        return Err(Problem::NotAllowed {
+            allowed: rule.allowed,
+        });
+    }
+    Ok(())
+}
+
+/// Checks one value against a rule.
+pub(crate) fn check_value(rule: &FieldRule, value: &Value) -> Result<(), Problem> {
     match (rule.kind, value) {
         (Kind::String, Value::String(s)) => {
             if let Some(p) = check_length(rule, s.chars().count()) {
                 return Err(p);
             }
-            if !rule.allowed.is_empty() && !rule.allowed.contains(&s.as_str()) {
-                return Err(Problem::NotAllowed {
-                    allowed: rule.allowed,
-                });
-            }
-            Ok(())
+            not_allowed(rule, s)
         }
         (Kind::String, _) => Err(Problem::WrongType {
             expected: "a string",
         }),
         (Kind::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => {
-            if !rule.allowed.is_empty() && !rule.allowed.contains(&n.to_string().as_str()) {
-                return Err(Problem::NotAllowed {
-                    allowed: rule.allowed,
-                });
+            if let Some(p) = check_bounds(rule, n) {
+                return Err(p);
             }
-            Ok(())
+            not_allowed(rule, &n.to_string())
         }
         (Kind::Integer, _) => Err(Problem::WrongType {
             expected: "an integer",
+        }),
+        (Kind::Number, Value::Number(n)) => match check_bounds(rule, n) {
+            Some(p) => Err(p),
+            None => Ok(()),
+        },
+        (Kind::Number, _) => Err(Problem::WrongType {
+            expected: "a number",
+        }),
+        (Kind::Boolean, Value::Bool(_)) => Ok(()),
+        (Kind::Boolean, _) => Err(Problem::WrongType {
+            expected: "true or false",
         }),
         (Kind::Object, Value::Object(_)) => Ok(()),
         (Kind::Object, _) => Err(Problem::WrongType {
             expected: "a JSON object",
         }),
-        (Kind::StringArray, Value::Array(items)) => {
-            if let Some(max) = rule.max_items.filter(|max| items.len() > *max) {
-                return Err(Problem::TooManyItems {
-                    max,
-                    actual: items.len(),
-                });
+        (Kind::Array, Value::Array(items)) => {
+            let n = items.len();
+            if let Some(max) = rule.max_items.filter(|max| n > *max) {
+                return Err(Problem::TooManyItems { max, actual: n });
             }
-            if let Some(min) = rule.min_items.filter(|min| items.len() < *min) {
-                return Err(Problem::TooFewItems {
-                    min,
-                    actual: items.len(),
-                });
+            if let Some(min) = rule.min_items.filter(|min| n < *min) {
+                return Err(Problem::TooFewItems { min, actual: n });
             }
-            let item_rule = FieldRule {
-                max_length: rule.item_max_length,
-                min_length: rule.item_min_length,
-                ..*rule
-            };
-            for (index, item) in items.iter().enumerate() {
-                let problem = match item {
-                    Value::String(s) => check_length(&item_rule, s.chars().count()),
-                    _ => Some(Problem::WrongType {
-                        expected: "a string",
-                    }),
-                };
-                if let Some(problem) = problem {
-                    return Err(Problem::Item {
-                        index,
-                        problem: Box::new(problem),
-                    });
+            if let Some(item_rule) = rule.items {
+                for (index, item) in items.iter().enumerate() {
+                    if let Err(problem) = check_value(item_rule, item) {
+                        return Err(Problem::Item {
+                            index,
+                            problem: Box::new(problem),
+                        });
+                    }
                 }
             }
             Ok(())
         }
-        (Kind::StringArray, _) => Err(Problem::WrongType {
-            expected: "an array of strings",
+        (Kind::Array, _) => Err(Problem::WrongType {
+            expected: match rule.items.map(|i| i.kind) {
+                Some(Kind::String) => "an array of strings",
+                _ => "an array",
+            },
         }),
+        _ => Ok(()),
     }
 }
 
-/// Checks a JSON body against every rule of the spec, in the order the spec declares
+/// Checks a JSON body against the body rules of `op`, in the order the spec declares
 /// its fields, and reports the first field at fault.
-pub fn check_body(body: &Map<String, Value>) -> Result<(), ValidationError> {
+pub fn check_body_of(
+    op: &OperationRules,
+    body: &Map<String, Value>,
+) -> Result<(), ValidationError> {
     let err = |name: &str, problem| Err(ValidationError::new(name, Location::Body, problem));
     for key in body.keys() {
-        if rules::body_field(key).is_none() {
+        if op.body_field(key).is_none() {
             return err(key, Problem::Unknown);
         }
     }
-    for rule in rules::BODY {
+    for rule in op.body {
         match body.get(rule.name) {
             // JSON null stands for "not given", as the vendor's own example uses it.
             None | Some(Value::Null) => {
@@ -289,28 +346,123 @@ pub fn check_body(body: &Map<String, Value>) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// Reads a parameter's text (a header or query value) as the JSON value its rule wants:
+/// integers and booleans are parsed, everything else stays text.
+pub fn param_value(rule: &FieldRule, text: &str) -> Result<Value, ValidationError> {
+    let wrong = |expected| {
+        Err(ValidationError::new(
+            rule.name,
+            rule.location,
+            Problem::WrongType { expected },
+        ))
+    };
+    match rule.kind {
+        Kind::Integer => match text.trim().parse::<i64>() {
+            Ok(n) => Ok(Value::from(n)),
+            Err(_) => wrong("an integer"),
+        },
+        Kind::Number => match text.trim().parse::<f64>() {
+            Ok(n) if n.is_finite() => Ok(Value::from(n)),
+            _ => wrong("a number"),
+        },
+        Kind::Boolean => match text.trim() {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => wrong("true or false"),
+        },
+        _ => Ok(Value::String(text.to_owned())),
+    }
+}
+
+/// Checks the path, query and header parameters of a request to `op`: `values[i]` is
+/// the value of `op.params[i]`, if given.
+pub fn check_params(op: &OperationRules, values: &[Option<Value>]) -> Result<(), ValidationError> {
+    for (i, rule) in op.params.iter().enumerate() {
+        match values.get(i).and_then(Option::as_ref) {
+            None | Some(Value::Null) => {
+                if rule.required {
+                    return Err(ValidationError::new(
+                        rule.name,
+                        rule.location,
+                        Problem::Missing,
+                    ));
+                }
+            }
+            Some(v) => {
+                check_value(rule, v)
+                    .map_err(|p| ValidationError::new(rule.name, rule.location, p))?;
+                if rule.location != Location::Body {
+                    let text = match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    if text.chars().any(|c| c.is_control()) {
+                        return Err(ValidationError::new(
+                            rule.name,
+                            rule.location,
+                            Problem::Malformed(
+                                "it holds a control character (such as CR or LF)".into(),
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Deserialises a checked body into the generated type `T` (whose newtypes have the
+/// last word), naming the field at fault, and serialises it for the wire.
+pub fn typed_body<T: serde::de::DeserializeOwned + serde::Serialize>(
+    body: &Map<String, Value>,
+) -> Result<Vec<u8>, ValidationError> {
+    let typed: T = match T::deserialize(body) {
+        Ok(t) => t,
+        Err(_) => serde_path_to_error::deserialize(Value::Object(body.clone())).map_err(|e| {
+            let field = e.path().to_string();
+            ValidationError::new(
+                field,
+                Location::Body,
+                Problem::Malformed(e.into_inner().to_string()),
+            )
+        })?,
+    };
+    serde_json::to_vec(&typed).map_err(|e| {
+        ValidationError::new("body", Location::Body, Problem::Malformed(e.to_string()))
+    })
+}
+
+/// Checks that a success body reads as the generated response type `T`.
+pub fn typed_response<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<(), String> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize::<_, T>(&mut de)
+        .map(|_| ())
+        .map_err(|e| format!("{} at {}", e.inner(), e.path()))
+}
+
+/// Checks a create-case body against every rule of the spec, in the order the spec
+/// declares its fields, and reports the first field at fault.
+pub fn check_body(body: &Map<String, Value>) -> Result<(), ValidationError> {
+    check_body_of(rules::CREATE_CASE, body)
+}
+
 /// Checks one header value against the spec's rule for that header. Headers the spec
 /// does not declare pass unchecked.
 pub fn check_header(name: &str, value: &str) -> Result<(), ValidationError> {
     let Some(rule) = rules::header(name) else {
         return Ok(());
     };
-    let json = match rule.kind {
-        Kind::Integer => match value.trim().parse::<i64>() {
-            Ok(n) => Value::from(n),
-            Err(_) => {
-                return Err(ValidationError::new(
-                    rule.name,
-                    Location::Header,
-                    Problem::WrongType {
-                        expected: "an integer",
-                    },
-                ));
-            }
-        },
-        _ => Value::String(value.to_owned()),
-    };
-    check_value(rule, &json).map_err(|p| ValidationError::new(rule.name, Location::Header, p))
+    let json = param_value(rule, value)?;
+    check_value(rule, &json).map_err(|p| ValidationError::new(rule.name, Location::Header, p))?;
+    if value.chars().any(|c| c.is_control()) {
+        return Err(ValidationError::new(
+            rule.name,
+            Location::Header,
+            Problem::Malformed("it holds a control character (such as CR or LF)".into()),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks a body and turns it into the generated request type.

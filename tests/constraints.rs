@@ -163,7 +163,8 @@ async fn accessory_ids_at_most_five() {
 #[tokio::test]
 async fn accessory_ids_items_one_to_32_characters() {
     let rule = body_rule("accessory_ids");
-    let (min, max) = (rule.item_min_length.unwrap(), rule.item_max_length.unwrap());
+    let items = rule.items.expect("an array has an item rule");
+    let (min, max) = (items.min_length.unwrap(), items.max_length.unwrap());
     assert_eq!((min, max), (1, 32));
     accepted(case_with("accessory_ids", json!(["a".repeat(max)]))).await;
     refused(

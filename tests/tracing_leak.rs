@@ -191,7 +191,10 @@ fn no_secret_reaches_the_logs() {
     }
     // The capture works: the client's span, the emulator's request log, and the HTTP
     // stack underneath are all there.
-    assert!(logs.contains("osm.create_case"), "no client span:\n{logs}");
+    assert!(
+        logs.contains("osm.call{operation=\"create_case\""),
+        "no client span:\n{logs}"
+    );
     assert!(logs.contains("attempt failed"), "no client event:\n{logs}");
     assert!(logs.contains("status=500"), "no emulator log:\n{logs}");
     assert!(

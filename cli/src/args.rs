@@ -1,63 +1,88 @@
-//! The command line, built from the spec: `osm case create` has one flag per body field
-//! of `spec/osm.yaml` (read through the library's rules table), so a field added to the
-//! spec is a flag without touching this file.
+//! The command line, built from the spec: every operation's flags are derived from its
+//! rules (read through the library's rules table, itself generated from
+//! `spec/osm.yaml`), so a parameter or body field added to the spec is a flag without
+//! touching this file.
 
-use clap::{Arg, ArgAction, Command, value_parser};
-use huaweicloud_osm::rules::{self, FieldRule, Kind};
+use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
+use huaweicloud_osm::exec::Input;
+use huaweicloud_osm::rules::{FieldRule, Kind, Location, OperationRules};
+use serde_json::{Map, Value};
+
+use crate::output::Failure;
 
 /// Exit codes, documented in `--help`.
 pub const EXIT_CODES: &str = "\
 Exit codes:
-  0  the ticket was created
-  1  the service refused the ticket (it was not created)
+  0  done (the ticket was created, the answer printed)
+  1  the service refused the request (a ticket was not created)
   2  invalid input or usage; nothing was sent
   3  outcome unknown: the request may have reached the service and the ticket may exist
-  4  nothing could be sent: no credentials, bad configuration, or no connection";
+  4  nothing could be sent: no credentials, bad configuration, or no connection
+  5  authentication failed: the credentials were refused (HTTP 401/403, APIGW.0301, OSM.0002/0003)";
 
-const CREATE_EXAMPLES: &str = "\
-Examples:
-  Try it against the embedded emulator (no real ticket is opened):
-    osm --emulator case create --business-type-id 1 --simple-description \"disk full on ecs-01\"
+/// Global flags, whose names a field's flag must not take.
+pub const GLOBAL_FLAGS: &[&str] = &[
+    "endpoint",
+    "site",
+    "timeout",
+    "output",
+    "dry-run",
+    "verbose",
+    "emulator",
+    "emulator-state",
+    "body",
+    "help",
+    "version",
+];
 
-  Open a real ticket, signed with an access key pair:
-    export HUAWEICLOUD_SDK_AK=... HUAWEICLOUD_SDK_SK=...
-    osm --site intl case create --business-type-id 5 --region-id ap-southeast-3 \\
-        --simple-description \"ECS ecs-01 does not boot\" --accessory-id att-1 --accessory-id att-2
-
-  Take the body from a file, override one field, and see what would be sent:
-    osm --dry-run case create --body ticket.json --severity-id 2
-
-  Read the body from standard input, print JSON:
-    echo '{\"business_type_id\":\"1\",\"simple_description\":\"disk full\"}' | osm --output json case create --body -";
-
-/// The flag name of a body field: its API name in kebab case; arrays take one item per
-/// flag, so their name is singular (`accessory_ids` → `--accessory-id`).
+/// The flag name of a field: its API name in kebab case, without a header's `x-`
+/// prefix; arrays take one item per flag, so their name is singular
+/// (`accessory_ids` → `--accessory-id`).
 pub fn flag_name(rule: &FieldRule) -> String {
-    let kebab = rule.name.replace('_', "-");
+    let mut kebab = rule.name.to_ascii_lowercase().replace('_', "-");
+    if rule.location == Location::Header
+        && let Some(rest) = kebab.strip_prefix("x-")
+    {
+        kebab = rest.to_owned();
+    }
     match rule.kind {
-        Kind::StringArray => kebab.strip_suffix('s').map(str::to_owned).unwrap_or(kebab),
+        Kind::Array => kebab.strip_suffix('s').map(str::to_owned).unwrap_or(kebab),
         _ => kebab,
     }
 }
 
+/// Whether a field gets a flag of its own: a header whose flag a global flag already
+/// is (`X-Site` and `--site`) is set through the global one.
+pub fn has_flag(rule: &FieldRule) -> bool {
+    !(rule.location == Location::Header && GLOBAL_FLAGS.contains(&flag_name(rule).as_str()))
+}
+
 /// The help line of a field: the spec's description and constraints.
-fn field_help(rule: &FieldRule) -> String {
+pub fn field_help(rule: &FieldRule) -> String {
     let mut help = rule.description.to_owned();
     let mut limits = Vec::new();
-    if rule.required && rule.default.is_none() {
+    if rule.required && rule.default.is_none() && rule.fixed().is_none() {
         limits.push("required".to_owned());
     }
     if let Some(max) = rule.max_length {
         limits.push(format!("{}-{max} characters", rule.min_length.unwrap_or(0)));
     }
+    if let (Some(min), Some(max)) = (rule.minimum, rule.maximum) {
+        limits.push(format!("{min}-{max}"));
+    }
     if let Some(max) = rule.max_items {
         limits.push(format!("{}-{max} items", rule.min_items.unwrap_or(0)));
     }
-    if let Some(max) = rule.item_max_length {
+    if let Some(items) = rule.items
+        && let Some(max) = items.max_length
+    {
         limits.push(format!(
             "each {}-{max} characters",
-            rule.item_min_length.unwrap_or(0)
+            items.min_length.unwrap_or(0)
         ));
+    }
+    if rule.allowed.len() > 1 {
+        limits.push(format!("one of {}", rule.allowed.join(", ")));
     }
     if let Some(d) = rule.default {
         limits.push(format!("default {d}"));
@@ -65,73 +90,233 @@ fn field_help(rule: &FieldRule) -> String {
     if let Some(w) = rule.required_when {
         limits.push(format!("required when {} is {}", w.field, w.equals));
     }
+    match rule.location {
+        Location::Header => limits.push(format!("header {}", rule.name)),
+        Location::Query => limits.push(format!("query {}", rule.name)),
+        _ => {}
+    }
     if !limits.is_empty() {
         help.push_str(&format!(" [{}]", limits.join("; ")));
     }
     help
 }
 
-fn create_command() -> Command {
-    let mut cmd = Command::new("create")
-        .about("Open a service ticket")
-        .long_about(
-            "Open a service ticket. Each body field of the API has a flag; --body takes a whole JSON \
-             body from a file or standard input, and flags override its fields. source_id is filled in.",
-        )
-        .after_help(format!("{CREATE_EXAMPLES}\n\n{EXIT_CODES}"))
-        .arg(
-            Arg::new("body")
-                .long("body")
-                .value_name("FILE")
-                .help("Read the whole JSON body from FILE, or from standard input with -")
-                .help_heading("Body"),
-        );
-    for rule in rules::BODY {
-        let name = flag_name(rule);
-        let mut arg = Arg::new(rule.name)
-            .long(name)
-            .help(field_help(rule))
-            .help_heading("Body fields");
-        arg = match rule.kind {
-            Kind::StringArray => arg.value_name("ID").action(ArgAction::Append),
-            Kind::Object => arg.value_name("KEY=JSON").action(ArgAction::Append),
-            _ => arg.value_name("TEXT"),
+fn value_name(rule: &FieldRule) -> &'static str {
+    match rule.kind {
+        Kind::Array => "ITEM",
+        Kind::Object => "KEY=JSON",
+        Kind::Integer => "N",
+        Kind::Boolean => "true|false",
+        _ => "TEXT",
+    }
+}
+
+/// One flag (or, for a path parameter, a positional argument) per field of `op` that
+/// has a flag; body fields when `with_body`.
+pub fn operation_args(mut cmd: Command, op: &OperationRules, with_body: bool) -> Command {
+    for rule in op.params.iter().filter(|r| has_flag(r)) {
+        let arg = match rule.location {
+            Location::Path => Arg::new(rule.name)
+                .value_name(rule.name.to_ascii_uppercase())
+                .required(true)
+                .help(field_help(rule)),
+            _ => {
+                let heading = match rule.location {
+                    Location::Header => "Headers",
+                    _ => "Query parameters",
+                };
+                let mut arg = Arg::new(rule.name)
+                    .long(flag_name(rule))
+                    .value_name(value_name(rule))
+                    .help(field_help(rule))
+                    .help_heading(heading);
+                if rule.kind == Kind::Array {
+                    arg = arg.action(ArgAction::Append);
+                }
+                arg
+            }
         };
         cmd = cmd.arg(arg);
     }
-    let header = |id: &'static str, long: &'static str, wire: &'static str| {
-        let rule = rules::header(wire);
-        let help = rule.map(field_help).unwrap_or_default();
-        Arg::new(id)
-            .long(long)
-            .value_name("TEXT")
-            .help(format!("{help} (header {wire})"))
-            .help_heading("Headers")
+    if with_body {
+        for rule in op.body {
+            let mut arg = Arg::new(rule.name)
+                .long(flag_name(rule))
+                .value_name(value_name(rule))
+                .help(field_help(rule))
+                .help_heading("Body fields");
+            if matches!(rule.kind, Kind::Array | Kind::Object) {
+                arg = arg.action(ArgAction::Append);
+            }
+            cmd = cmd.arg(arg);
+        }
+    }
+    cmd
+}
+
+/// The flag a field is set with, for messages: `--simple-description`, or the
+/// positional `CASE_ID`.
+pub fn flag_of(op: &OperationRules, field: &str) -> Option<String> {
+    let rule = op
+        .params
+        .iter()
+        .chain(op.body)
+        .find(|r| r.name.eq_ignore_ascii_case(field))?;
+    Some(match rule.location {
+        Location::Path => rule.name.to_ascii_uppercase(),
+        _ => format!("--{}", flag_name(rule)),
+    })
+}
+
+/// A flag's text as the JSON value its rule wants. Integers must be integers that fit
+/// (no silent rounding), booleans `true`/`false`; other text stays text.
+fn scalar(rule: &FieldRule, flag: &str, text: &str) -> Result<Value, Failure> {
+    match rule.kind {
+        Kind::Integer => text
+            .trim()
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| Failure::usage(format!("{flag} {text:?}: expected an integer"))),
+        Kind::Boolean => match text.trim() {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(Failure::usage(format!(
+                "{flag} {text:?}: expected true or false"
+            ))),
+        },
+        _ => Ok(Value::String(text.to_owned())),
+    }
+}
+
+/// One `KEY=JSON` pair of an object flag. A value that starts like JSON (an object,
+/// an array, a quoted string) must be valid JSON; a number must fit without rounding; a
+/// bare word is taken as a string (`channel=alerting`).
+pub fn key_value(flag: &str, pair: &str) -> Result<(String, Value), Failure> {
+    let (k, v) = pair
+        .split_once('=')
+        .ok_or_else(|| Failure::usage(format!("{flag} {pair:?}: expected KEY=JSON")))?;
+    if k.is_empty() {
+        return Err(Failure::usage(format!("{flag} {pair:?}: the key is empty")));
+    }
+    let trimmed = v.trim_start();
+    let looks_json = trimmed.starts_with(['{', '[', '"']);
+    let looks_number = trimmed.starts_with(|c: char| c.is_ascii_digit() || c == '-');
+    let value = match serde_json::from_str::<Value>(v) {
+        Ok(Value::Number(n)) if looks_number => {
+            // serde_json reads an integer that overflows i64/u64 as a float: refuse
+            // rather than send 1.2345678901234568e29 for 123456789012345678901234567890.
+            if n.is_f64() && !v.contains(['.', 'e', 'E']) {
+                return Err(Failure::usage(format!(
+                    "{flag} {pair:?}: the number {v} does not fit in 64 bits; quote it to send it as a string"
+                )));
+            }
+            Value::Number(n)
+        }
+        Ok(value) => value,
+        Err(e) if looks_json || looks_number => {
+            return Err(Failure::usage(format!(
+                "{flag} {pair:?}: the value is not valid JSON ({e}); quote it as a JSON string to send text"
+            )));
+        }
+        Err(_) => Value::String(v.to_owned()),
     };
-    cmd.arg(header("language", "language", "X-Language"))
-        .arg(header("time_zone", "time-zone", "X-Time-Zone"))
-        .arg(header(
-            "phone_verified_id",
-            "phone-verified-id",
-            "x-phone-verifiedid",
-        ))
-        .arg(header(
-            "email_verified_id",
-            "email-verified-id",
-            "x-email-verifiedid",
-        ))
+    Ok((k.to_owned(), value))
+}
+
+/// Sets every field of `op` given on the command line into `input`.
+pub fn fill_input(
+    op: &OperationRules,
+    m: &ArgMatches,
+    input: &mut Input,
+    with_body: bool,
+) -> Result<(), Failure> {
+    let body_rules: &[FieldRule] = if with_body { op.body } else { &[] };
+    for rule in op.params.iter().filter(|r| has_flag(r)).chain(body_rules) {
+        let flag = flag_of(op, rule.name).unwrap_or_default();
+        let value = match rule.kind {
+            Kind::Array => match m.get_many::<String>(rule.name) {
+                Some(items) => {
+                    let item_rule = rule.items;
+                    let items: Result<Vec<Value>, Failure> = items
+                        .map(|t| match item_rule {
+                            Some(r) => scalar(r, &flag, t),
+                            None => Ok(Value::String(t.clone())),
+                        })
+                        .collect();
+                    Some(Value::Array(items?))
+                }
+                None => None,
+            },
+            Kind::Object => match m.get_many::<String>(rule.name) {
+                Some(pairs) => {
+                    let mut map = input
+                        .body()
+                        .get(rule.name)
+                        .and_then(Value::as_object)
+                        .cloned()
+                        .unwrap_or_default();
+                    for pair in pairs {
+                        let (k, v) = key_value(&flag, pair)?;
+                        map.insert(k, v);
+                    }
+                    Some(Value::Object(map))
+                }
+                None => None,
+            },
+            _ => match m.get_one::<String>(rule.name) {
+                Some(t) => Some(scalar(rule, &flag, t)?),
+                None => None,
+            },
+        };
+        if let Some(value) = value {
+            input
+                .set(rule.name, value)
+                .map_err(|e| Failure::usage(e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The largest `--body` accepted, in bytes: far above any valid body, and a bound on
+/// what is read from a file or standard input.
+pub const MAX_BODY_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Reads `--body FILE|-` as a JSON object, at most [`MAX_BODY_FILE_BYTES`].
+pub fn read_body(path: &str) -> Result<Map<String, Value>, Failure> {
+    use std::io::Read;
+    let mut text = String::new();
+    let limit = MAX_BODY_FILE_BYTES + 1;
+    let read = if path == "-" {
+        std::io::stdin().take(limit).read_to_string(&mut text)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(limit).read_to_string(&mut text))
+    };
+    read.map_err(|e| Failure::usage(format!("--body {path}: {e}")))?;
+    if text.len() as u64 > MAX_BODY_FILE_BYTES {
+        return Err(Failure::usage(format!(
+            "--body {path}: larger than {MAX_BODY_FILE_BYTES} bytes; a request body is far smaller"
+        )));
+    }
+    match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(Failure::usage(format!(
+            "--body {path}: the body must be a JSON object"
+        ))),
+        Err(e) => Err(Failure::usage(format!("--body {path}: not JSON: {e}"))),
+    }
 }
 
 /// The whole `osm` command.
 pub fn command() -> Command {
     Command::new("osm")
         .version(env!("CARGO_PKG_VERSION"))
-        .about("Open Huawei Cloud service tickets (OSM) from the shell")
+        .about("Open and follow Huawei Cloud service tickets (OSM) from the shell")
         .long_about(
-            "Open Huawei Cloud service tickets (OSM) from the shell.\n\n\
+            "Open and follow Huawei Cloud service tickets (OSM) from the shell.\n\n\
              Credentials come from the environment: HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK \
              (with HUAWEICLOUD_SDK_SECURITY_TOKEN and HUAWEICLOUD_SDK_DOMAIN_ID where needed), \
-             or HUAWEICLOUD_AUTH_TOKEN. Try everything without an account with --emulator.",
+             or HUAWEICLOUD_AUTH_TOKEN. Try everything without an account with --emulator, \
+             which uses its own credentials whatever the environment holds.",
         )
         .after_help(EXIT_CODES)
         .subcommand_required(true)
@@ -192,13 +377,8 @@ pub fn command() -> Command {
                 .requires("emulator")
                 .help("With --emulator: keep the emulator's tickets in FILE between runs"),
         )
-        .subcommand(
-            Command::new("case")
-                .about("Service tickets")
-                .subcommand_required(true)
-                .arg_required_else_help(true)
-                .subcommand(create_command()),
-        )
+        .subcommand(crate::case::command())
+        .subcommand(crate::lookup::command())
         .subcommand(
             Command::new("completions")
                 .about("Print a shell completion script")

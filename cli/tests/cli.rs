@@ -381,7 +381,10 @@ async fn no_secret_in_any_output_at_the_most_verbose_level() {
         let out = run(cmd).await;
         assert_ne!(out.status.code(), Some(0));
         let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
-        assert!(all.contains("osm.create_case"), "tracing was not on: {all}");
+        assert!(
+            all.contains("osm.call{operation=\"create_case\""),
+            "tracing was not on: {all}"
+        );
         for secret in secrets.iter().chain([&TOKEN]) {
             assert!(!all.contains(secret), "{secret} leaked:\n{all}");
         }

@@ -325,9 +325,9 @@ fn near_limit(field: &'static str) -> BoxedStrategy<Value> {
                 .boxed()
             }
         }
-        rules::Kind::StringArray => {
+        rules::Kind::Array => {
             let max_items = rule.max_items.unwrap_or(5);
-            let item_max = rule.item_max_length.unwrap_or(32);
+            let item_max = rule.items.and_then(|i| i.max_length).unwrap_or(32);
             prop::collection::vec(
                 (0..=item_max + 1)
                     .prop_flat_map(string_of)
@@ -344,6 +344,7 @@ fn near_limit(field: &'static str) -> BoxedStrategy<Value> {
             })
             .boxed(),
         rules::Kind::Integer => any::<i64>().prop_map(Value::from).boxed(),
+        _ => json_value().boxed(),
     }
 }
 

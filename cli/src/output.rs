@@ -1,0 +1,217 @@
+//! What `osm` prints: answers as JSON (as the service sent them) or as text tables,
+//! failures with their exit codes, and one JSON error object on standard output for
+//! every failure under `-o json`.
+
+use std::io::Write;
+
+use huaweicloud_osm::{Error, ErrorKind};
+use serde_json::{Value, json};
+
+/// A failure with its exit code; the message is printed on standard error.
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+    pub json: Value,
+}
+
+impl Failure {
+    fn plain(code: u8, kind: &str, message: String) -> Self {
+        Self {
+            code,
+            json: json!({"error": {"kind": kind, "message": message, "outcome_unknown": false}}),
+            message,
+        }
+    }
+
+    /// Invalid input or usage; nothing was sent (exit 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::plain(2, "Usage", message.into())
+    }
+
+    /// Nothing could be sent: credentials, configuration, connection (exit 4).
+    pub fn setup(message: impl Into<String>) -> Self {
+        Self::plain(4, "Setup", message.into())
+    }
+}
+
+/// The exit code of a library error.
+pub fn exit_code(err: &Error) -> u8 {
+    match err.kind() {
+        ErrorKind::Validation => 2,
+        ErrorKind::Credentials | ErrorKind::Configuration | ErrorKind::Connect => 4,
+        _ if err.outcome_unknown() => 3,
+        _ if err.is_auth() => 5,
+        _ => 1,
+    }
+}
+
+fn error_json(err: &Error) -> Value {
+    json!({
+        "error": {
+            "kind": format!("{:?}", err.kind()),
+            "operation": err.operation(),
+            "message": err.to_string(),
+            "http_status": err.http_status(),
+            "error_code": err.error_code(),
+            "error_msg": err.error_msg(),
+            "request_id": err.request_id(),
+            "outcome_unknown": err.outcome_unknown(),
+            "attempts": err.attempts(),
+        }
+    })
+}
+
+/// A library error as a failure; `flag` names the flag of the field at fault.
+pub fn from_error(err: Error, flag: impl Fn(&str) -> Option<String>) -> Failure {
+    let mut message = format!("error: {}", clean(&err.to_string()));
+    if let Some(f) = err.validation().and_then(|v| flag(v.field())) {
+        message.push_str(&format!(" (flag {f})"));
+    }
+    if err.kind() == ErrorKind::Service {
+        for (label, value) in [
+            ("error_code", err.error_code()),
+            ("error_msg", err.error_msg()),
+            ("request id", err.request_id()),
+        ] {
+            if let Some(v) = value {
+                message.push_str(&format!("\n  {label}: {}", clean(v)));
+            }
+        }
+        if err.is_auth() {
+            message.push_str("\n  authentication failed: check the credentials (exit 5)");
+        }
+    } else if err.outcome_unknown() {
+        message.push_str(&format!(
+            "\n  the ticket may exist: check the console before trying again (request id: {})",
+            err.request_id()
+                .map(clean)
+                .unwrap_or_else(|| "unknown".into())
+        ));
+    }
+    Failure {
+        code: exit_code(&err),
+        message,
+        json: error_json(&err),
+    }
+}
+
+/// Text from the service made safe for a terminal: control characters (ESC, CR, LF…)
+/// are shown escaped, so an answer cannot forge lines or colours.
+pub fn clean(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Writes a line to standard output; a closed pipe (`osm … | head`) ends quietly.
+pub fn out(line: &str) {
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "{line}").is_err() {
+        std::process::exit(0);
+    }
+}
+
+fn cell(v: &Value) -> String {
+    match v {
+        Value::String(s) => clean(s),
+        Value::Null => String::new(),
+        Value::Array(a) => format!("[{} items]", a.len()),
+        Value::Object(_) => "{…}".into(),
+        other => other.to_string(),
+    }
+}
+
+/// An aligned table of an array of objects: one column per scalar member (in the order
+/// the first row has them), nested lists summarised.
+pub fn table(rows: &[Value]) -> Vec<String> {
+    let mut columns: Vec<String> = Vec::new();
+    for row in rows {
+        if let Value::Object(map) = row {
+            for (k, v) in map {
+                if !columns.contains(k) && !matches!(v, Value::Object(_)) {
+                    columns.push(k.clone());
+                }
+            }
+        }
+    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            columns
+                .iter()
+                .map(|c| row.get(c).map(cell).unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    let widths: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            cells
+                .iter()
+                .map(|r| r[i].chars().count())
+                .chain([c.chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |values: &[String]| {
+        let mut s = String::new();
+        for (i, v) in values.iter().enumerate() {
+            if i + 1 == values.len() {
+                s.push_str(v);
+            } else {
+                s.push_str(v);
+                s.push_str(&" ".repeat(widths[i] - v.chars().count() + 2));
+            }
+        }
+        s
+    };
+    let mut out = vec![line(&columns)];
+    out.extend(cells.iter().map(|r| line(r)));
+    out
+}
+
+/// Prints an answer as text: each array of objects as a table under its name, every
+/// other member as `name: value`.
+pub fn text(value: &Value) {
+    let Value::Object(map) = value else {
+        out(&cell(value));
+        return;
+    };
+    for (k, v) in map {
+        match v {
+            Value::Array(rows) if rows.iter().all(Value::is_object) && !rows.is_empty() => {
+                out(&format!("{k}:"));
+                for l in table(rows) {
+                    out(&format!("  {l}"));
+                }
+            }
+            Value::Object(inner) => {
+                out(&format!("{k}:"));
+                for (ik, iv) in inner {
+                    out(&format!("  {ik}: {}", cell(iv)));
+                }
+            }
+            other => out(&format!("{k}: {}", cell(other))),
+        }
+    }
+}
+
+/// Prints an answer: the service's JSON as it came, or text.
+pub fn answer(raw: &[u8], value: &Value, json_output: bool) {
+    if json_output {
+        out(String::from_utf8_lossy(raw).trim());
+    } else {
+        text(value);
+    }
+}

@@ -1,0 +1,1080 @@
+//! The one model of `spec/osm.yaml`.
+//!
+//! The OpenAPI document is loaded with [`openapiv3`] (which keeps every `x-*` extension)
+//! and turned into a typed model: [`Operation`]s, each with its own path, query and header
+//! parameters ([`Field`]s that belong to the operations referencing them), its body
+//! fields, its responses, its idempotency (from the method, overridable with
+//! `x-idempotent`), whether an HTTP 200 may carry a business error (`x-business-errors`)
+//! and its error codes (`x-error-codes`).
+//!
+//! Everything that derives from the spec reads it through this crate: the library's
+//! `build.rs` (generated types, rules, input builders), the xtask (docs, drift), and the
+//! tests. Nothing else parses the YAML.
+//!
+//! Vendor extensions read here:
+//!
+//! | extension | on | meaning |
+//! |---|---|---|
+//! | `x-idempotent` | operation | overrides the method's idempotency |
+//! | `x-business-errors` | operation | a 200 whose body carries `error_code` is a refusal |
+//! | `x-hand-written` | operation | left out of progenitor's input (multipart) |
+//! | `x-error-codes` | operation, schema | documented error codes |
+//! | `x-required-when` | property | mandatory when another field has a value |
+//! | `x-upstream-deviation` | parameter, property | a deliberate departure from the vendor's page |
+//! | `x-rust-type` | component schema | replaced by a hand-written Rust type in generated code |
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use openapiv3::{
+    AdditionalProperties, OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema,
+    SchemaKind, StatusCode, Type,
+};
+use serde_json::Value;
+
+/// Why the spec could not be read.
+#[derive(Debug)]
+pub struct SpecError(String);
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SpecError {}
+
+type Result<T> = std::result::Result<T, SpecError>;
+
+fn err<T>(message: impl Into<String>) -> Result<T> {
+    Err(SpecError(message.into()))
+}
+
+trait Context<T> {
+    fn context(self, what: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T> Context<T> for Result<T> {
+    fn context(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|e| SpecError(format!("{}: {}", what(), e.0)))
+    }
+}
+
+/// An HTTP method of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// DELETE
+    Delete,
+    /// PATCH
+    Patch,
+}
+
+impl Method {
+    fn parse(s: &str) -> Option<Method> {
+        Some(match s {
+            "get" => Method::Get,
+            "post" => Method::Post,
+            "put" => Method::Put,
+            "delete" => Method::Delete,
+            "patch" => Method::Patch,
+            _ => return None,
+        })
+    }
+
+    /// Upper-case name, as on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+            Method::Patch => "PATCH",
+        }
+    }
+
+    /// Whether HTTP defines the method as idempotent.
+    pub fn is_idempotent(self) -> bool {
+        !matches!(self, Method::Post | Method::Patch)
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a field travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Location {
+    /// A segment of the path (`{case_id}`).
+    Path,
+    /// A query parameter.
+    Query,
+    /// A request header.
+    Header,
+    /// A member of the JSON request body (or a part of a multipart body).
+    Body,
+    /// A member of a response body.
+    Response,
+}
+
+impl Location {
+    /// Lower-case name, as in OpenAPI's `in`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Location::Path => "path",
+            Location::Query => "query",
+            Location::Header => "header",
+            Location::Body => "body",
+            Location::Response => "response",
+        }
+    }
+}
+
+/// The JSON type of a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// `type: string`
+    String,
+    /// `type: integer`
+    Integer,
+    /// `type: number`
+    Number,
+    /// `type: boolean`
+    Boolean,
+    /// `type: array`
+    Array,
+    /// `type: object`
+    Object,
+    /// Anything (`oneOf` of several types, or no type at all).
+    Any,
+}
+
+/// A requirement that applies only when another field has a given value
+/// (`x-required-when`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredWhen {
+    /// The field whose value decides.
+    pub field: String,
+    /// The value that makes this field mandatory.
+    pub equals: String,
+}
+
+impl fmt::Display for RequiredWhen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} is {}", self.field, self.equals)
+    }
+}
+
+/// The constraints of a field. For an array, `min_length`/`max_length` and
+/// `minimum`/`maximum` are those of its items' schema, in [`Field::items`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Constraints {
+    /// Minimum length in characters.
+    pub min_length: Option<u64>,
+    /// Maximum length in characters.
+    pub max_length: Option<u64>,
+    /// Minimum number of items.
+    pub min_items: Option<u64>,
+    /// Maximum number of items.
+    pub max_items: Option<u64>,
+    /// Smallest allowed number.
+    pub minimum: Option<i64>,
+    /// Largest allowed number.
+    pub maximum: Option<i64>,
+    /// The value the service assumes when the field is absent, as text.
+    pub default: Option<String>,
+    /// Allowed values (`enum`), as text. One value means the field is fixed.
+    pub allowed: Vec<String>,
+    /// `pattern`, if any.
+    pub pattern: Option<String>,
+    /// When the field becomes mandatory although optional in general.
+    pub required_when: Option<RequiredWhen>,
+}
+
+impl Constraints {
+    /// The only value the field may take (a one-value `enum`).
+    pub fn fixed(&self) -> Option<&str> {
+        match self.allowed.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+}
+
+/// One parameter, body member or response member of an operation.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The name on the wire.
+    pub name: String,
+    /// Where it travels.
+    pub location: Location,
+    /// Mandatory.
+    pub required: bool,
+    /// May be JSON `null` (`nullable: true`).
+    pub nullable: bool,
+    /// The JSON type.
+    pub kind: Kind,
+    /// `format`, if any (`int32`, `int64`, `binary`...).
+    pub format: Option<String>,
+    /// The description (of the parameter, else of the schema), whitespace collapsed.
+    pub description: String,
+    /// Lengths, counts, bounds, default, allowed values.
+    pub constraints: Constraints,
+    /// `x-upstream-deviation`: why the spec departs from the vendor's page here.
+    pub deviation: Option<String>,
+    /// The name of the component schema, when the field's schema is a reference.
+    pub schema_name: Option<String>,
+    /// For an array: its items.
+    pub items: Option<Box<Field>>,
+    /// For an object: its properties, in the spec's order.
+    pub properties: Vec<Field>,
+    /// For an object: whether members other than `properties` are allowed.
+    pub additional_properties: bool,
+    /// For a query array: sent as repeated keys (`explode`, the default).
+    pub explode: bool,
+    /// YAML path of the mapping that holds the field's schema.
+    pub schema_path: Vec<String>,
+    /// YAML path of the parameter object, for a parameter.
+    pub param_path: Option<Vec<String>>,
+}
+
+impl Field {
+    /// The type in the vendor's wording: `String`, `Integer`, `Long`, `Boolean`,
+    /// `Array of strings`, `Map<String,Object>`, `Foo object`, `Array of Foo objects`.
+    pub fn vendor_type(&self) -> String {
+        match self.kind {
+            Kind::String => "String".into(),
+            Kind::Integer if self.format.as_deref() == Some("int64") => "Long".into(),
+            Kind::Integer => "Integer".into(),
+            Kind::Number => match self.format.as_deref() {
+                Some("float") => "Float".into(),
+                Some("double") => "Double".into(),
+                _ => "Number".into(),
+            },
+            Kind::Boolean => "Boolean".into(),
+            Kind::Any => match &self.schema_name {
+                Some(n) => n.clone(),
+                None => "Object".into(),
+            },
+            Kind::Array => {
+                let item = self
+                    .items
+                    .as_ref()
+                    .map(|i| i.vendor_type())
+                    .unwrap_or_else(|| "Object".into());
+                match item.as_str() {
+                    "String" => "Array of strings".into(),
+                    "Integer" => "Array of integers".into(),
+                    "Long" => "Array of longs".into(),
+                    "Boolean" => "Array of booleans".into(),
+                    "Object" => "Array of objects".into(),
+                    other => match other.strip_suffix(" object") {
+                        Some(n) => format!("Array of {n} objects"),
+                        None => format!("Array of {other}"),
+                    },
+                }
+            }
+            Kind::Object => {
+                if self.additional_properties && self.properties.is_empty() {
+                    "Map<String,Object>".into()
+                } else {
+                    match &self.schema_name {
+                        Some(n) => format!("{n} object"),
+                        None => "Object".into(),
+                    }
+                }
+            }
+        }
+    }
+
+    /// The property `name` of an object field.
+    pub fn property(&self, name: &str) -> Option<&Field> {
+        self.properties.iter().find(|f| f.name == name)
+    }
+}
+
+/// A request or response body.
+#[derive(Debug, Clone)]
+pub struct Body {
+    /// The media type (`application/json`, `multipart/form-data`).
+    pub content_type: String,
+    /// Name of the schema in `components.schemas`.
+    pub schema_name: Option<String>,
+    /// YAML path of the object schema.
+    pub schema_path: Vec<String>,
+    /// The schema's description.
+    pub description: Option<String>,
+    /// Whether the body itself is mandatory.
+    pub required: bool,
+    /// The object's properties (the parts, for multipart), in the spec's order.
+    pub fields: Vec<Field>,
+}
+
+impl Body {
+    /// The field `name`.
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+/// One entry of an operation's `responses`.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// The status key as written: `200`, `4XX`, ...
+    pub status: String,
+    /// The response's description.
+    pub description: String,
+    /// Name in `components.responses`, when the response is a reference.
+    pub ref_name: Option<String>,
+    /// The JSON body, if the response has one.
+    pub body: Option<Body>,
+    /// Names of the response headers it declares.
+    pub headers: Vec<String>,
+}
+
+/// A documented error code (`x-error-codes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorCode {
+    /// The HTTP status the code comes with, as text.
+    pub status: String,
+    /// The code, such as `OSM.0001`.
+    pub code: String,
+    /// What it means.
+    pub description: String,
+}
+
+/// One operation of the spec.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// `operationId`, snake_case.
+    pub id: String,
+    /// The method.
+    pub method: Method,
+    /// The path template, such as `/v2/servicerequest/cases/{case_id}`.
+    pub path: String,
+    /// `summary`.
+    pub summary: String,
+    /// `description`, whitespace collapsed.
+    pub description: String,
+    /// The first tag: the family of operations it belongs to.
+    pub family: String,
+    /// Whether sending it twice has the effect of sending it once.
+    pub idempotent: bool,
+    /// Whether an HTTP 200 may carry `error_code` instead of a result.
+    pub business_errors: bool,
+    /// Whether the client call is written by hand (progenitor leaves it out).
+    pub hand_written: bool,
+    /// Path, query and header parameters, in the order the operation lists them.
+    pub params: Vec<Field>,
+    /// The request body.
+    pub body: Option<Body>,
+    /// Every response, in the spec's order.
+    pub responses: Vec<Response>,
+    /// Error codes documented for this operation.
+    pub error_codes: Vec<ErrorCode>,
+}
+
+impl Operation {
+    /// The parameters at `location`.
+    pub fn params_in(&self, location: Location) -> impl Iterator<Item = &Field> {
+        self.params.iter().filter(move |p| p.location == location)
+    }
+
+    /// The parameter `name` at `location` (header names compared case-insensitively).
+    pub fn param(&self, location: Location, name: &str) -> Option<&Field> {
+        self.params_in(location).find(|p| {
+            if location == Location::Header {
+                p.name.eq_ignore_ascii_case(name)
+            } else {
+                p.name == name
+            }
+        })
+    }
+
+    /// The success response (the first 2xx).
+    pub fn success(&self) -> Option<&Response> {
+        self.responses.iter().find(|r| r.status.starts_with('2'))
+    }
+
+    /// `METHOD /path`.
+    pub fn signature(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// A server of the spec (a site).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Server {
+    /// The base URL.
+    pub url: String,
+    /// Its description.
+    pub description: String,
+}
+
+/// The whole spec, read.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The file's text, as read (for line-level editing).
+    pub text: String,
+    /// The document as openapiv3 parsed it.
+    pub openapi: OpenAPI,
+    /// `info.title`.
+    pub title: String,
+    /// `info.version`.
+    pub version: String,
+    /// The servers.
+    pub servers: Vec<Server>,
+    /// Every operation, in the order of `paths` then methods.
+    pub operations: Vec<Operation>,
+    /// Header parameters of `components.parameters` that no operation references (the
+    /// token, which the auth layer sends).
+    pub auth_headers: Vec<Field>,
+    /// The service's error codes listed on component schemas (`x-error-codes`).
+    pub error_codes: Vec<ErrorCode>,
+    /// Component schemas replaced by hand-written Rust types: (schema name, type path).
+    pub rust_types: Vec<(String, String)>,
+}
+
+const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
+
+impl Spec {
+    /// Reads and models the spec at `path`.
+    pub fn load(path: impl AsRef<Path>) -> Result<Spec> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| SpecError(format!("cannot read {}: {e}", path.display())))?;
+        Spec::from_text(path, text)
+    }
+
+    /// Models spec text read elsewhere; `path` is used in messages only.
+    pub fn from_text(path: impl AsRef<Path>, text: String) -> Result<Spec> {
+        let path = path.as_ref().to_path_buf();
+        let openapi: OpenAPI = serde_yaml::from_str(&text).map_err(|e| {
+            SpecError(format!(
+                "{} is not an OpenAPI 3.0 document: {e}",
+                path.display()
+            ))
+        })?;
+        let mut spec = Spec {
+            path,
+            text,
+            title: collapse(&openapi.info.title),
+            version: openapi.info.version.clone(),
+            servers: openapi
+                .servers
+                .iter()
+                .map(|s| Server {
+                    url: s.url.clone(),
+                    description: s.description.clone().unwrap_or_default(),
+                })
+                .collect(),
+            openapi,
+            operations: Vec::new(),
+            auth_headers: Vec::new(),
+            error_codes: Vec::new(),
+            rust_types: Vec::new(),
+        };
+        let reader = Reader { doc: &spec.openapi };
+        spec.operations = reader.operations()?;
+        spec.auth_headers = reader.auth_headers(&spec.operations)?;
+        spec.error_codes = reader.schema_error_codes()?;
+        spec.rust_types = reader.rust_types();
+        let mut seen = std::collections::HashSet::new();
+        for op in &spec.operations {
+            if !seen.insert(op.id.as_str()) {
+                return err(format!("operationId {} is used twice", op.id));
+            }
+        }
+        Ok(spec)
+    }
+
+    /// The operation with this `operationId`.
+    pub fn operation(&self, id: &str) -> Option<&Operation> {
+        self.operations.iter().find(|o| o.id == id)
+    }
+
+    /// The operation for `method` and `path` (method compared case-insensitively).
+    pub fn find(&self, method: &str, path: &str) -> Option<&Operation> {
+        self.operations
+            .iter()
+            .find(|o| o.method.as_str().eq_ignore_ascii_case(method) && o.path == path)
+    }
+
+    /// The document to give progenitor: without the operations marked `x-hand-written`.
+    pub fn progenitor_input(&self) -> OpenAPI {
+        let mut doc = self.openapi.clone();
+        for item in doc.paths.paths.values_mut() {
+            let ReferenceOr::Item(item) = item else {
+                continue;
+            };
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ] {
+                if op
+                    .as_ref()
+                    .is_some_and(|o| ext_bool(&o.extensions, "x-hand-written") == Some(true))
+                {
+                    *op = None;
+                }
+            }
+        }
+        // Our `x-rust-type` is a plain type path, handed to progenitor as a replacement;
+        // typify reads an extension of that name in another shape, so it must not see it.
+        if let Some(c) = doc.components.as_mut() {
+            for s in c.schemas.values_mut() {
+                if let ReferenceOr::Item(s) = s {
+                    s.schema_data.extensions.shift_remove("x-rust-type");
+                }
+            }
+        }
+        doc
+    }
+}
+
+struct Reader<'a> {
+    doc: &'a OpenAPI,
+}
+
+fn ext_bool(ext: &indexmap::IndexMap<String, Value>, key: &str) -> Option<bool> {
+    ext.get(key).and_then(Value::as_bool)
+}
+
+fn ext_text(ext: &indexmap::IndexMap<String, Value>, key: &str) -> Option<String> {
+    ext.get(key).and_then(Value::as_str).map(collapse)
+}
+
+fn ref_name(r: &str) -> String {
+    r.rsplit('/').next().unwrap_or(r).to_string()
+}
+
+fn pointer(r: &str) -> Result<Vec<String>> {
+    let Some(p) = r.strip_prefix("#/") else {
+        return err(format!("only local references are supported, not {r}"));
+    };
+    Ok(p.split('/')
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect())
+}
+
+fn error_codes(ext: &indexmap::IndexMap<String, Value>, owner: &str) -> Result<Vec<ErrorCode>> {
+    let Some(list) = ext.get("x-error-codes") else {
+        return Ok(Vec::new());
+    };
+    let Some(list) = list.as_array() else {
+        return err(format!("{owner}: x-error-codes is not a list"));
+    };
+    list.iter()
+        .map(|e| {
+            let get = |k: &str| {
+                e.get(k)
+                    .and_then(scalar_text)
+                    .map(|s| collapse(&s))
+                    .ok_or_else(|| {
+                        SpecError(format!("{owner}: an entry of x-error-codes has no `{k}`"))
+                    })
+            };
+            Ok(ErrorCode {
+                status: get("status")?,
+                code: get("code")?,
+                description: get("description")?,
+            })
+        })
+        .collect()
+}
+
+impl<'a> Reader<'a> {
+    fn components(&self) -> Option<&'a openapiv3::Components> {
+        self.doc.components.as_ref()
+    }
+
+    fn operations(&self) -> Result<Vec<Operation>> {
+        let mut out = Vec::new();
+        for (path, item) in &self.doc.paths.paths {
+            let ReferenceOr::Item(item) = item else {
+                return err(format!("paths.{path} is a reference; write it out"));
+            };
+            for method in METHODS {
+                let op = match method {
+                    "get" => &item.get,
+                    "post" => &item.post,
+                    "put" => &item.put,
+                    "delete" => &item.delete,
+                    _ => &item.patch,
+                };
+                let Some(op) = op else { continue };
+                out.push(
+                    self.operation(path, method, op)
+                        .context(|| format!("{} {path}", method.to_uppercase()))?,
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    fn operation(&self, path: &str, method: &str, op: &openapiv3::Operation) -> Result<Operation> {
+        let id = op
+            .operation_id
+            .clone()
+            .ok_or_else(|| SpecError("the operation has no operationId".into()))?;
+        let m = Method::parse(method).ok_or_else(|| SpecError(format!("method {method}")))?;
+        let base = vec!["paths".to_string(), path.to_string(), method.to_string()];
+        let mut params = Vec::new();
+        for (i, p) in op.parameters.iter().enumerate() {
+            let mut at = base.clone();
+            at.extend(["parameters".to_string(), i.to_string()]);
+            params.push(self.parameter(p, at)?);
+        }
+        for p in params.iter().filter(|p| p.location == Location::Path) {
+            if !path.contains(&format!("{{{}}}", p.name)) {
+                return err(format!("path parameter {} is not in the path", p.name));
+            }
+        }
+        let body = match &op.request_body {
+            None => None,
+            Some(rb) => {
+                let (rb, _) = self.request_body(rb)?;
+                let (ct, media) = rb
+                    .content
+                    .iter()
+                    .next()
+                    .ok_or_else(|| SpecError("the request body has no content".into()))?;
+                let schema = media
+                    .schema
+                    .as_ref()
+                    .ok_or_else(|| SpecError("the request body has no schema".into()))?;
+                let mut b = self
+                    .body(schema, Location::Body)
+                    .context(|| "request body".into())?;
+                b.content_type = ct.clone();
+                b.required = rb.required;
+                Some(b)
+            }
+        };
+        let mut responses = Vec::new();
+        for (status, resp) in &op.responses.responses {
+            let status = match status {
+                StatusCode::Code(c) => c.to_string(),
+                StatusCode::Range(r) => format!("{r}XX"),
+            };
+            let (resp, ref_name) = match resp {
+                ReferenceOr::Item(r) => (r, None),
+                ReferenceOr::Reference { reference } => {
+                    let name = ref_name(reference);
+                    let r = self
+                        .components()
+                        .and_then(|c| c.responses.get(&name))
+                        .and_then(|r| r.as_item())
+                        .ok_or_else(|| SpecError(format!("{reference} leads nowhere")))?;
+                    (r, Some(name))
+                }
+            };
+            let body = match resp
+                .content
+                .get("application/json")
+                .and_then(|m| m.schema.as_ref())
+            {
+                Some(schema) => Some(
+                    self.body(schema, Location::Response)
+                        .context(|| format!("response {status}"))?,
+                ),
+                None => None,
+            };
+            responses.push(Response {
+                status,
+                description: collapse(&resp.description),
+                ref_name,
+                body,
+                headers: resp.headers.keys().cloned().collect(),
+            });
+        }
+        let hand_written = ext_bool(&op.extensions, "x-hand-written").unwrap_or(false);
+        Ok(Operation {
+            method: m,
+            path: path.to_string(),
+            summary: op.summary.as_deref().map(collapse).unwrap_or_default(),
+            description: op.description.as_deref().map(collapse).unwrap_or_default(),
+            family: op.tags.first().cloned().unwrap_or_else(|| "default".into()),
+            idempotent: ext_bool(&op.extensions, "x-idempotent").unwrap_or(m.is_idempotent()),
+            business_errors: ext_bool(&op.extensions, "x-business-errors").unwrap_or(false),
+            hand_written,
+            params,
+            body,
+            responses,
+            error_codes: error_codes(&op.extensions, &id)?,
+            id,
+        })
+    }
+
+    fn request_body(
+        &self,
+        rb: &'a ReferenceOr<openapiv3::RequestBody>,
+    ) -> Result<(&'a openapiv3::RequestBody, Option<String>)> {
+        match rb {
+            ReferenceOr::Item(b) => Ok((b, None)),
+            ReferenceOr::Reference { reference } => {
+                let name = ref_name(reference);
+                self.components()
+                    .and_then(|c| c.request_bodies.get(&name))
+                    .and_then(|b| b.as_item())
+                    .map(|b| (b, Some(name)))
+                    .ok_or_else(|| SpecError(format!("{reference} leads nowhere")))
+            }
+        }
+    }
+
+    fn parameter(&self, p: &'a ReferenceOr<Parameter>, at: Vec<String>) -> Result<Field> {
+        let (p, at) = match p {
+            ReferenceOr::Item(p) => (p, at),
+            ReferenceOr::Reference { reference } => {
+                let name = ref_name(reference);
+                let p = self
+                    .components()
+                    .and_then(|c| c.parameters.get(&name))
+                    .and_then(|p| p.as_item())
+                    .ok_or_else(|| SpecError(format!("{reference} leads nowhere")))?;
+                (p, pointer(reference)?)
+            }
+        };
+        let (location, data, explode) = match p {
+            Parameter::Query { parameter_data, .. } => (
+                Location::Query,
+                parameter_data,
+                parameter_data.explode.unwrap_or(true),
+            ),
+            Parameter::Header { parameter_data, .. } => (Location::Header, parameter_data, false),
+            Parameter::Path { parameter_data, .. } => (Location::Path, parameter_data, false),
+            Parameter::Cookie { parameter_data, .. } => {
+                return err(format!(
+                    "cookie parameter {} is not supported",
+                    parameter_data.name
+                ));
+            }
+        };
+        let ParameterSchemaOrContent::Schema(schema) = &data.format else {
+            return err(format!(
+                "parameter {} has content instead of a schema",
+                data.name
+            ));
+        };
+        let mut schema_path = at.clone();
+        schema_path.push("schema".into());
+        let mut field = self
+            .field(&data.name, location, schema, schema_path, data.required)
+            .context(|| format!("parameter {}", data.name))?;
+        if let Some(d) = &data.description {
+            field.description = collapse(d);
+        }
+        if let Some(d) = ext_text(&data.extensions, "x-upstream-deviation") {
+            field.deviation = Some(d);
+        }
+        field.explode = explode;
+        field.param_path = Some(at);
+        Ok(field)
+    }
+
+    fn schema(&self, s: &'a ReferenceOr<Schema>, at: Vec<String>) -> Result<Resolved<'a>> {
+        match s {
+            ReferenceOr::Item(s) => Ok(Resolved {
+                schema: s,
+                path: at,
+                name: None,
+            }),
+            ReferenceOr::Reference { reference } => self.named(reference),
+        }
+    }
+
+    fn boxed(&self, s: &'a ReferenceOr<Box<Schema>>, at: Vec<String>) -> Result<Resolved<'a>> {
+        match s {
+            ReferenceOr::Item(s) => Ok(Resolved {
+                schema: s,
+                path: at,
+                name: None,
+            }),
+            ReferenceOr::Reference { reference } => self.named(reference),
+        }
+    }
+
+    fn named(&self, reference: &str) -> Result<Resolved<'a>> {
+        let name = ref_name(reference);
+        let schema = self
+            .components()
+            .and_then(|c| c.schemas.get(&name))
+            .ok_or_else(|| SpecError(format!("{reference} leads nowhere")))?;
+        match schema {
+            ReferenceOr::Item(s) => Ok(Resolved {
+                schema: s,
+                path: pointer(reference)?,
+                name: Some(name),
+            }),
+            ReferenceOr::Reference { reference: next } => {
+                let mut r = self.named(next)?;
+                r.name = Some(name);
+                Ok(r)
+            }
+        }
+    }
+
+    fn body(&self, schema: &'a ReferenceOr<Schema>, location: Location) -> Result<Body> {
+        let r = self.schema(schema, Vec::new())?;
+        if r.name.is_none() {
+            return err("inline body schemas are not supported; name it in components.schemas");
+        }
+        let field = self.resolved_field("body", location, r, true, 0)?;
+        Ok(Body {
+            content_type: "application/json".into(),
+            schema_name: field.schema_name.clone(),
+            schema_path: field.schema_path.clone(),
+            description: Some(field.description.clone()).filter(|d| !d.is_empty()),
+            required: true,
+            fields: field.properties,
+        })
+    }
+
+    fn field(
+        &self,
+        name: &str,
+        location: Location,
+        schema: &'a ReferenceOr<Schema>,
+        at: Vec<String>,
+        required: bool,
+    ) -> Result<Field> {
+        let r = self.schema(schema, at)?;
+        self.resolved_field(name, location, r, required, 0)
+    }
+
+    fn resolved_field(
+        &self,
+        name: &str,
+        location: Location,
+        r: Resolved<'a>,
+        required: bool,
+        depth: usize,
+    ) -> Result<Field> {
+        if depth > 16 {
+            return err(format!("{name}: schemas nest too deep (a cycle?)"));
+        }
+        let s = r.schema;
+        let data = &s.schema_data;
+        let mut c = Constraints::default();
+        let mut field = Field {
+            name: name.to_string(),
+            location,
+            required,
+            nullable: data.nullable,
+            kind: Kind::Any,
+            format: None,
+            description: data
+                .description
+                .as_deref()
+                .map(collapse)
+                .unwrap_or_default(),
+            constraints: Constraints::default(),
+            deviation: ext_text(&data.extensions, "x-upstream-deviation"),
+            schema_name: r.name.clone(),
+            items: None,
+            properties: Vec::new(),
+            additional_properties: false,
+            explode: false,
+            schema_path: r.path.clone(),
+            param_path: None,
+        };
+        c.default = data.default.as_ref().and_then(scalar_text);
+        if let Some(w) = data.extensions.get("x-required-when") {
+            let f = w
+                .get("field")
+                .and_then(Value::as_str)
+                .ok_or_else(|| SpecError(format!("{name}: x-required-when needs `field`")))?;
+            let equals = w
+                .get("equals")
+                .and_then(scalar_text)
+                .ok_or_else(|| SpecError(format!("{name}: x-required-when needs `equals`")))?;
+            c.required_when = Some(RequiredWhen {
+                field: f.to_string(),
+                equals,
+            });
+        }
+        match &s.schema_kind {
+            SchemaKind::Type(Type::String(t)) => {
+                field.kind = Kind::String;
+                c.min_length = t.min_length.map(|n| n as u64);
+                c.max_length = t.max_length.map(|n| n as u64);
+                c.pattern = t.pattern.clone();
+                c.allowed = t.enumeration.iter().flatten().cloned().collect();
+                field.format = match &t.format {
+                    openapiv3::VariantOrUnknownOrEmpty::Item(f) => {
+                        Some(format!("{f:?}").to_lowercase())
+                    }
+                    openapiv3::VariantOrUnknownOrEmpty::Unknown(f) => Some(f.clone()),
+                    openapiv3::VariantOrUnknownOrEmpty::Empty => None,
+                };
+            }
+            SchemaKind::Type(Type::Integer(t)) => {
+                field.kind = Kind::Integer;
+                c.minimum = t.minimum;
+                c.maximum = t.maximum;
+                c.allowed = t.enumeration.iter().flatten().map(i64::to_string).collect();
+                field.format = match &t.format {
+                    openapiv3::VariantOrUnknownOrEmpty::Item(f) => {
+                        Some(format!("{f:?}").to_lowercase())
+                    }
+                    openapiv3::VariantOrUnknownOrEmpty::Unknown(f) => Some(f.clone()),
+                    openapiv3::VariantOrUnknownOrEmpty::Empty => None,
+                };
+            }
+            SchemaKind::Type(Type::Number(t)) => {
+                field.kind = Kind::Number;
+                c.minimum = t.minimum.map(|n| n as i64);
+                c.maximum = t.maximum.map(|n| n as i64);
+            }
+            SchemaKind::Type(Type::Boolean(_)) => field.kind = Kind::Boolean,
+            SchemaKind::Type(Type::Array(t)) => {
+                field.kind = Kind::Array;
+                c.min_items = t.min_items.map(|n| n as u64);
+                c.max_items = t.max_items.map(|n| n as u64);
+                if let Some(items) = &t.items {
+                    let mut at = r.path.clone();
+                    at.push("items".into());
+                    let ir = self.boxed(items, at)?;
+                    let item = self.resolved_field(name, location, ir, true, depth + 1)?;
+                    field.items = Some(Box::new(item));
+                }
+            }
+            SchemaKind::Type(Type::Object(t)) => {
+                field.kind = Kind::Object;
+                field.additional_properties = match &t.additional_properties {
+                    None => true,
+                    Some(AdditionalProperties::Any(b)) => *b,
+                    Some(AdditionalProperties::Schema(_)) => true,
+                };
+                for (pname, prop) in &t.properties {
+                    let mut at = r.path.clone();
+                    at.extend(["properties".to_string(), pname.clone()]);
+                    let pr = self.boxed(prop, at)?;
+                    let req = t.required.contains(pname);
+                    field.properties.push(
+                        self.resolved_field(pname, location, pr, req, depth + 1)
+                            .context(|| format!("property {pname}"))?,
+                    );
+                }
+            }
+            SchemaKind::Any(a) if !a.properties.is_empty() => {
+                field.kind = Kind::Object;
+                for (pname, prop) in &a.properties {
+                    let mut at = r.path.clone();
+                    at.extend(["properties".to_string(), pname.clone()]);
+                    let pr = self.boxed(prop, at)?;
+                    let req = a.required.contains(pname);
+                    field.properties.push(self.resolved_field(
+                        pname,
+                        location,
+                        pr,
+                        req,
+                        depth + 1,
+                    )?);
+                }
+            }
+            _ => field.kind = Kind::Any,
+        }
+        field.constraints = c;
+        Ok(field)
+    }
+
+    fn auth_headers(&self, ops: &[Operation]) -> Result<Vec<Field>> {
+        let mut out = Vec::new();
+        let Some(c) = self.components() else {
+            return Ok(out);
+        };
+        for (key, p) in &c.parameters {
+            let at = vec!["components".into(), "parameters".into(), key.clone()];
+            let f = self.parameter(p, at)?;
+            let used = ops.iter().any(|o| {
+                o.params
+                    .iter()
+                    .any(|q| q.location == f.location && q.name == f.name)
+            });
+            if !used && f.location == Location::Header {
+                out.push(f);
+            }
+        }
+        Ok(out)
+    }
+
+    fn schema_error_codes(&self) -> Result<Vec<ErrorCode>> {
+        let mut out = Vec::new();
+        if let Some(c) = self.components() {
+            for (name, s) in &c.schemas {
+                if let ReferenceOr::Item(s) = s {
+                    out.extend(error_codes(&s.schema_data.extensions, name)?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn rust_types(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let Some(c) = self.components() {
+            for (name, s) in &c.schemas {
+                if let ReferenceOr::Item(s) = s
+                    && let Some(t) = s
+                        .schema_data
+                        .extensions
+                        .get("x-rust-type")
+                        .and_then(Value::as_str)
+                {
+                    out.push((name.clone(), t.to_string()));
+                }
+            }
+        }
+        out
+    }
+}
+
+struct Resolved<'a> {
+    schema: &'a Schema,
+    path: Vec<String>,
+    name: Option<String>,
+}
+
+/// A JSON scalar as text (strings as they are, numbers and booleans printed).
+pub fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Collapses runs of whitespace (including newlines) into single spaces.
+pub fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `snake_case` → `PascalCase` (`list_problem_types` → `ListProblemTypes`).
+pub fn pascal(s: &str) -> String {
+    s.split(['_', '-'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
