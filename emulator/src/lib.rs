@@ -48,10 +48,16 @@
 //!   are private; the wire behaviour is described in the crate's README.
 #![warn(missing_docs)]
 
+mod admin;
+mod auth;
+mod body;
 mod fault;
-mod handler;
+mod http;
+mod ops;
+mod router;
 mod server;
 mod store;
+mod vendor;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;

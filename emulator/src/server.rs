@@ -1,5 +1,4 @@
-//! The HTTP/1.1 server: an accept loop, one task per connection, and the response body
-//! type.
+//! The HTTP/1.1 server: an accept loop and one task per connection.
 //!
 //! hyper is used directly (not through a framework) because two faults need control of
 //! the connection itself: closing it without an answer, and cutting an answer short.
@@ -8,13 +7,9 @@
 //! handler whose client went away still finishes recording its ticket.
 
 use std::convert::Infallible;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
@@ -24,72 +19,12 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
 use crate::Shared;
-use crate::handler::{self, Reply};
+use crate::body::ResBody;
+use crate::http::{REQUEST_ID, Reply};
+use crate::{router, vendor};
 
 /// How long a graceful shutdown waits for requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-
-/// A response body: whole, or cut short on purpose.
-pub(crate) enum ResBody {
-    /// The whole body (`None` once sent).
-    Full(Option<Bytes>),
-    /// Sends `part`, pauses so that it is flushed, then fails, which makes hyper close
-    /// the connection short of the declared `Content-Length`.
-    Truncated {
-        part: Option<Bytes>,
-        pause: Pin<Box<tokio::time::Sleep>>,
-    },
-}
-
-impl ResBody {
-    pub(crate) fn full(bytes: impl Into<Bytes>) -> Self {
-        ResBody::Full(Some(bytes.into()))
-    }
-
-    pub(crate) fn truncated(part: impl Into<Bytes>) -> Self {
-        ResBody::Truncated {
-            part: Some(part.into()),
-            pause: Box::pin(tokio::time::sleep(Duration::from_millis(50))),
-        }
-    }
-}
-
-impl http_body::Body for ResBody {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
-        match self.get_mut() {
-            ResBody::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
-            ResBody::Truncated { part, pause } => {
-                if let Some(part) = part.take() {
-                    return Poll::Ready(Some(Ok(Frame::data(part))));
-                }
-                ready!(pause.as_mut().poll(cx));
-                Poll::Ready(Some(Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionAborted,
-                    "answer cut short on purpose (fault truncated_body)",
-                ))))
-            }
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        matches!(self, ResBody::Full(None))
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        match self {
-            ResBody::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
-            ResBody::Full(None) => SizeHint::with_exact(0),
-            // Unknown, so that hyper sends the Content-Length header the handler set.
-            ResBody::Truncated { .. } => SizeHint::default(),
-        }
-    }
-}
 
 async fn shutting_down(rx: &mut watch::Receiver<bool>) {
     // A dropped sender also means "stop".
@@ -179,7 +114,7 @@ async fn respond(
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let started = std::time::Instant::now();
-    match tokio::spawn(handler::handle(shared, req)).await {
+    match tokio::spawn(router::handle(shared, req)).await {
         Ok(Reply::Response(response)) => {
             tracing::info!(
                 %method,
@@ -187,7 +122,7 @@ async fn respond(
                 status = response.status().as_u16(),
                 request_id = response
                     .headers()
-                    .get(handler::REQUEST_ID)
+                    .get(REQUEST_ID)
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or_default(),
                 elapsed_ms = started.elapsed().as_millis() as u64,
@@ -202,7 +137,7 @@ async fn respond(
         }
         Err(e) => {
             tracing::error!(%method, %path, error = %e, "the request handler failed");
-            handler::internal_error("the emulator failed while handling the request")
+            vendor::internal_error("the emulator failed while handling the request")
         }
     }
 }

@@ -1,0 +1,107 @@
+//! The emulator's own routes under `/__emulator/` (they do not exist on the real
+//! service): recorded tickets, status counters, and the fault queue.
+
+use std::sync::atomic::Ordering;
+
+use http::{Method, StatusCode};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use serde_json::{Value, json};
+
+use crate::Shared;
+use crate::body::ResBody;
+use crate::fault::{Fault, FaultSpec};
+use crate::http::{BodyError, json_response, read_body};
+use crate::vendor::{method_not_allowed, not_found, service_error, too_large};
+
+fn admin_error(status: StatusCode, msg: &str, request_id: &str) -> Response<ResBody> {
+    service_error(status, "EMULATOR.0001", msg, request_id)
+}
+
+/// Handles a request to the admin route `route` (the path after the prefix).
+pub(crate) async fn handle(
+    shared: &Shared,
+    route: &str,
+    req: Request<Incoming>,
+    rid: &str,
+) -> Response<ResBody> {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    match (route, &method) {
+        ("tickets", &Method::GET) => {
+            let tickets = shared.store.tickets();
+            json_response(
+                StatusCode::OK,
+                &json!({ "count": tickets.len(), "tickets": tickets }),
+                rid,
+            )
+        }
+        ("status", &Method::GET) => json_response(
+            StatusCode::OK,
+            &json!({
+                "requests_seen": shared.requests_seen.load(Ordering::Relaxed),
+                "ticket_count": shared.store.count(),
+                "pending_faults": shared.faults.remaining(),
+            }),
+            rid,
+        ),
+        ("faults", &Method::GET) => json_response(StatusCode::OK, &pending(shared), rid),
+        ("faults", &Method::DELETE) => {
+            let cleared = shared.faults.clear();
+            json_response(StatusCode::OK, &json!({ "cleared": cleared }), rid)
+        }
+        ("faults", &Method::POST) => {
+            let body = match read_body(req.into_body(), shared.max_body_bytes).await {
+                Ok(body) => body,
+                Err(BodyError::TooLarge { seen, complete }) => {
+                    return too_large(seen, complete, shared.max_body_bytes, rid);
+                }
+                Err(BodyError::Read(e)) => {
+                    return admin_error(StatusCode::BAD_REQUEST, &e.to_string(), rid);
+                }
+            };
+            match parse_faults(&body) {
+                Ok(faults) => {
+                    for (fault, times) in faults {
+                        shared.faults.push_times(fault, times);
+                    }
+                    json_response(StatusCode::OK, &pending(shared), rid)
+                }
+                Err(msg) => admin_error(StatusCode::BAD_REQUEST, &msg, rid),
+            }
+        }
+        ("tickets" | "status", _) => method_not_allowed(&method, &path, "GET", rid),
+        ("faults", _) => method_not_allowed(&method, &path, "GET, POST, DELETE", rid),
+        _ => not_found(&path, rid),
+    }
+}
+
+fn pending(shared: &Shared) -> Value {
+    let pending: Vec<FaultSpec> = shared
+        .faults
+        .pending()
+        .iter()
+        .map(|(fault, times)| FaultSpec::from_fault(fault, *times))
+        .collect();
+    json!({ "pending": pending })
+}
+
+/// One fault object, or an array of them; all checked before any is queued.
+fn parse_faults(body: &[u8]) -> Result<Vec<(Fault, u32)>, String> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?;
+    let items = match value {
+        Value::Array(items) => items,
+        one => vec![one],
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            serde_json::from_value::<FaultSpec>(item)
+                .map_err(|e| e.to_string())
+                .and_then(FaultSpec::into_fault)
+                .map_err(|e| format!("fault {i}: {e}"))
+        })
+        .collect()
+}
