@@ -155,10 +155,11 @@ fn rule(f: &Field) -> String {
         Some(i) => format!("Some(&{})", rule(i)),
         None => "None".into(),
     };
+    let properties: Vec<String> = f.properties.iter().map(rule).collect();
     format!(
         "FieldRule {{ name: {:?}, location: {}, kind: {}, required: {}, min_length: {}, \
          max_length: {}, min_items: {}, max_items: {}, minimum: {}, maximum: {}, default: {}, \
-         allowed: &[{}], required_when: {when}, items: {items}, open: {}, description: {:?} }}",
+         allowed: &[{}], required_when: {when}, items: {items}, properties: &[{}], open: {}, description: {:?} }}",
         f.name,
         location(f.location),
         kind(f.kind),
@@ -171,6 +172,7 @@ fn rule(f: &Field) -> String {
         opt(c.maximum.map(|n| format!("{n}i64"))),
         opt_str(c.default.as_deref()),
         allowed.join(", "),
+        properties.join(", "),
         f.kind != Kind::Object || f.additional_properties,
         f.description,
     )

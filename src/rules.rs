@@ -86,6 +86,8 @@ pub struct FieldRule {
     pub required_when: Option<RequiredWhen>,
     /// The rule of each item (arrays).
     pub items: Option<&'static FieldRule>,
+    /// The rules of the members the spec lists (objects).
+    pub properties: &'static [FieldRule],
     /// For objects: whether members the spec does not list are allowed.
     pub open: bool,
     /// The spec's description of the field.

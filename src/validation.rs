@@ -77,6 +77,18 @@ pub enum Problem {
         /// The value.
         actual: String,
     },
+    /// A member of an object breaks a rule.
+    Member {
+        /// The member's name.
+        name: &'static str,
+        /// What is wrong with it.
+        problem: Box<Problem>,
+    },
+    /// An object has a member the spec does not list.
+    UnknownMember {
+        /// The member's name.
+        name: String,
+    },
     /// The value is not one of the values the spec allows.
     NotAllowed {
         /// The allowed values.
@@ -152,6 +164,11 @@ fn describe(f: &mut fmt::Formatter<'_>, problem: &Problem) -> fmt::Result {
         Problem::TooFewItems { min, actual } => {
             write!(f, "has {actual} items; at least {min} are required")
         }
+        Problem::Member { name, problem } => {
+            write!(f, "member {name} ")?;
+            describe(f, problem)
+        }
+        Problem::UnknownMember { name } => write!(f, "has a member {name:?} the spec does not list"),
         Problem::Item { index, problem } => {
             write!(f, "item {index} ")?;
             describe(f, problem)
@@ -271,7 +288,30 @@ pub(crate) fn check_value(rule: &FieldRule, value: &Value) -> Result<(), Problem
         (Kind::Boolean, _) => Err(Problem::WrongType {
             expected: "true or false",
         }),
-        (Kind::Object, Value::Object(_)) => Ok(()),
+        (Kind::Object, Value::Object(map)) => {
+            for (key, v) in map {
+                match rule.properties.iter().find(|p| p.name == key) {
+                    Some(p) if !v.is_null() => check_value(p, v).map_err(|problem| Problem::Member {
+                        name: p.name,
+                        problem: Box::new(problem),
+                    })?,
+                    Some(_) => {}
+                    None if !rule.open => {
+                        return Err(Problem::UnknownMember { name: key.clone() });
+                    }
+                    None => {}
+                }
+            }
+            for p in rule.properties.iter().filter(|p| p.required) {
+                if map.get(p.name).is_none_or(Value::is_null) {
+                    return Err(Problem::Member {
+                        name: p.name,
+                        problem: Box::new(Problem::Missing),
+                    });
+                }
+            }
+            Ok(())
+        }
         (Kind::Object, _) => Err(Problem::WrongType {
             expected: "a JSON object",
         }),

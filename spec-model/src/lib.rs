@@ -532,6 +532,19 @@ impl Spec {
                 }
             }
         }
+        // Answers are read tolerantly: the limits the vendor documents for response
+        // fields are documentation (drift and the docs read them from the model), not
+        // reasons to refuse an answer, so schemas that only answers use lose them.
+        let request_schemas = self.request_schemas();
+        if let Some(c) = doc.components.as_mut() {
+            for (name, s) in c.schemas.iter_mut() {
+                if !request_schemas.contains(name)
+                    && let ReferenceOr::Item(s) = s
+                {
+                    loosen(s);
+                }
+            }
+        }
         // Our `x-rust-type` is a plain type path, handed to progenitor as a replacement;
         // typify reads an extension of that name in another shape, so it must not see it.
         if let Some(c) = doc.components.as_mut() {
@@ -542,6 +555,110 @@ impl Spec {
             }
         }
         doc
+    }
+}
+
+impl Spec {
+    /// Names of the component schemas a request body refers to, directly or through
+    /// other schemas.
+    pub fn request_schemas(&self) -> std::collections::BTreeSet<String> {
+        let mut todo: Vec<String> = self
+            .operations
+            .iter()
+            .filter_map(|o| o.body.as_ref()?.schema_name.clone())
+            .collect();
+        let mut seen = std::collections::BTreeSet::new();
+        let schemas = self.openapi.components.as_ref().map(|c| &c.schemas);
+        while let Some(name) = todo.pop() {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            if let Some(ReferenceOr::Item(s)) = schemas.and_then(|m| m.get(&name)) {
+                refs_of(s, &mut todo);
+            }
+        }
+        seen
+    }
+}
+
+fn push_ref<T>(r: &ReferenceOr<T>, out: &mut Vec<String>) -> bool {
+    if let ReferenceOr::Reference { reference } = r {
+        out.push(ref_name(reference));
+        return true;
+    }
+    false
+}
+
+fn refs_of(s: &Schema, out: &mut Vec<String>) {
+    match &s.schema_kind {
+        SchemaKind::Type(Type::Object(o)) => {
+            for p in o.properties.values() {
+                if !push_ref(p, out)
+                    && let ReferenceOr::Item(p) = p
+                {
+                    refs_of(p, out);
+                }
+            }
+        }
+        SchemaKind::Type(Type::Array(a)) => {
+            if let Some(i) = &a.items
+                && !push_ref(i, out)
+                && let ReferenceOr::Item(i) = i
+            {
+                refs_of(i, out);
+            }
+        }
+        SchemaKind::OneOf { one_of: list }
+        | SchemaKind::AnyOf { any_of: list }
+        | SchemaKind::AllOf { all_of: list } => {
+            for i in list {
+                if !push_ref(i, out)
+                    && let ReferenceOr::Item(i) = i
+                {
+                    refs_of(i, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Drops the limits of a schema (and of its inline sub-schemas) that an answer would
+/// be refused for: lengths, counts, bounds, patterns, enums, required members.
+fn loosen(s: &mut Schema) {
+    match &mut s.schema_kind {
+        SchemaKind::Type(Type::String(t)) => {
+            t.min_length = None;
+            t.max_length = None;
+            t.pattern = None;
+            t.enumeration.clear();
+        }
+        SchemaKind::Type(Type::Integer(t)) => {
+            t.minimum = None;
+            t.maximum = None;
+            t.enumeration.clear();
+        }
+        SchemaKind::Type(Type::Number(t)) => {
+            t.minimum = None;
+            t.maximum = None;
+            t.enumeration.clear();
+        }
+        SchemaKind::Type(Type::Array(a)) => {
+            a.min_items = None;
+            a.max_items = None;
+            if let Some(ReferenceOr::Item(i)) = &mut a.items {
+                loosen(i);
+            }
+        }
+        SchemaKind::Type(Type::Object(o)) => {
+            o.required.clear();
+            for p in o.properties.values_mut() {
+                if let ReferenceOr::Item(p) = p {
+                    loosen(p);
+                }
+            }
+        }
+        _ => {}
     }
 }
 
