@@ -2,9 +2,10 @@
 //! the spec in the layout of the vendor's API reference pages.
 //!
 //! One Markdown file per operation, named after its `operationId` (`create_case` →
-//! `docs/reference/create-case.md`): URI, request headers (every header in
-//! `components.parameters`, including those the auth layer sends), request body, response
-//! bodies, status codes, and the error codes listed in the spec's `x-error-codes`.
+//! `docs/reference/create-case.md`): URI, path and query parameters, request headers (the
+//! operation's own and the token the auth layer sends), request body, response bodies with
+//! a table per nested object, status codes, and the error codes of the operation and of the
+//! spec's `x-error-codes`.
 //! Columns are the vendor's (`Parameter | Mandatory | Type | Description`; response tables
 //! have no Mandatory column), and the Description cell is the spec's description followed
 //! by the constraints in the vendor's wording ("Minimum length: 0 Maximum length: 1200",
@@ -138,6 +139,30 @@ fn response_table(out: &mut String, fields: &[Field]) {
     }
 }
 
+/// The named objects nested in `fields` (members that are objects, items of arrays of
+/// objects), each once, depth first: the vendor's pages give each its own table.
+fn nested(fields: &[Field]) -> Vec<(String, Vec<Field>)> {
+    fn walk(fields: &[Field], out: &mut Vec<(String, Vec<Field>)>) {
+        for f in fields {
+            let (name, members) = if !f.properties.is_empty() {
+                (f.schema_name.clone().unwrap_or_else(|| f.name.clone()), &f.properties)
+            } else if !f.item_properties.is_empty() {
+                (f.item_schema.clone().unwrap_or_else(|| f.name.clone()), &f.item_properties)
+            } else {
+                continue;
+            };
+            if out.iter().any(|(n, _)| *n == name) {
+                continue;
+            }
+            out.push((name, members.clone()));
+            walk(members, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(fields, &mut out);
+    out
+}
+
 fn schema_note(body: &Body) -> String {
     match &body.schema_name {
         Some(n) => format!(" (schema `{n}`)"),
@@ -178,6 +203,17 @@ fn render_operation(
 
     let mut table = 0;
     out.push_str("## Request parameters\n\n");
+    for (caption, fields) in [
+        ("Path parameters", &op.path_params),
+        ("Query parameters", &op.query),
+    ] {
+        if !fields.is_empty() {
+            table += 1;
+            let _ = writeln!(out, "Table {table} {caption}\n");
+            request_table(&mut out, fields);
+            out.push('\n');
+        }
+    }
     table += 1;
     let _ = writeln!(out, "Table {table} Request header parameters\n");
     request_table(&mut out, &op.headers);
@@ -191,6 +227,12 @@ fn render_operation(
         );
         request_table(&mut out, &body.fields);
         out.push('\n');
+        for (name, fields) in nested(&body.fields) {
+            table += 1;
+            let _ = writeln!(out, "Table {table} {name}\n");
+            request_table(&mut out, &fields);
+            out.push('\n');
+        }
     }
 
     out.push_str("## Response parameters\n\n");
@@ -230,6 +272,12 @@ fn render_operation(
                 );
                 response_table(&mut out, &body.fields);
                 out.push('\n');
+                for (name, fields) in nested(&body.fields) {
+                    table += 1;
+                    let _ = writeln!(out, "Table {table} {name}\n");
+                    response_table(&mut out, &fields);
+                    out.push('\n');
+                }
             }
             None => out.push_str("No response body.\n\n"),
         }
@@ -243,6 +291,7 @@ fn render_operation(
     }
     out.push('\n');
 
+    let errors: Vec<&crate::spec::ErrorCode> = op.error_codes.iter().chain(errors).collect();
     if !errors.is_empty() {
         out.push_str("## Error codes\n\n");
         out.push_str("| Status code | Error code | Description |\n| --- | --- | --- |\n");
@@ -408,6 +457,10 @@ mod tests {
             schema_path: vec![],
             items_path: None,
             param_path: None,
+            properties: vec![],
+            item_properties: vec![],
+            item_schema: None,
+            schema_name: None,
         }
     }
 
@@ -445,8 +498,8 @@ mod tests {
         let a = render(&spec, "spec/osm.yaml").unwrap();
         let b = render(&spec, "spec/osm.yaml").unwrap();
         assert_eq!(a, b);
-        assert_eq!(a.len(), 1);
-        assert_eq!(a[0].path, Path::new("docs/reference/create-case.md"));
-        assert!(a[0].contents.starts_with(MARKER));
+        assert_eq!(a.len(), spec.operations().unwrap().len());
+        assert!(a.iter().any(|g| g.path == Path::new("docs/reference/create-case.md")));
+        assert!(a.iter().all(|g| g.contents.starts_with(MARKER)));
     }
 }

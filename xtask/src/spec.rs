@@ -1,25 +1,23 @@
-//! The facts the xtask reads from `spec/osm.yaml`.
+//! The facts the xtask reads from `spec/osm.yaml`, in the vendor's terms: an adapter over
+//! the spec's one model (`osm_spec`), which is the only reader of the YAML.
 //!
-//! The document is read as plain YAML (not through an OpenAPI model) because the facts
-//! that matter here live partly in vendor extensions (`x-upstream-deviation`,
-//! `x-required-when`, `x-error-codes`) and because `drift --apply` needs to know *where* in
-//! the file each fact lives: every [`Field`] carries the YAML path of the mapping that holds
-//! its constraints, which [`crate::yaml_edit`] turns into a line number.
+//! `drift --apply` needs to know *where* in the file each fact lives: every [`Field`]
+//! carries the YAML path of the mapping that holds its constraints (from the model),
+//! which [`crate::yaml_edit`] turns into a line number.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow, bail};
-use serde_yaml::Value;
+use anyhow::{Result, anyhow};
 
-/// A parsed spec together with its text (kept for line-level editing).
+/// The spec, modelled, with its text (kept for line-level editing).
 #[derive(Debug, Clone)]
 pub struct Spec {
     /// Where the spec was read from.
     pub path: PathBuf,
     /// The file's text, exactly as read.
     pub text: String,
-    /// The parsed document.
-    pub root: Value,
+    /// The model.
+    pub model: osm_spec::Spec,
 }
 
 /// A condition under which an optional field becomes mandatory (`x-required-when`).
@@ -107,8 +105,16 @@ pub struct Field {
     pub schema_path: Vec<String>,
     /// YAML path of the `items` schema, for an array.
     pub items_path: Option<Vec<String>>,
-    /// YAML path of the parameter object, for a header (where its `required:` lives).
+    /// YAML path of the parameter object, for a parameter (where its `required:` lives).
     pub param_path: Option<Vec<String>>,
+    /// For an object: its members.
+    pub properties: Vec<Field>,
+    /// For an array of objects: the members of its items.
+    pub item_properties: Vec<Field>,
+    /// For an array: the component schema name of its items, if they are one.
+    pub item_schema: Option<String>,
+    /// The component schema name of the field's schema, if it is one.
+    pub schema_name: Option<String>,
 }
 
 /// A request body: one JSON object schema.
@@ -150,10 +156,19 @@ pub struct Operation {
     pub summary: Option<String>,
     /// `description`.
     pub description: Option<String>,
-    /// Every header: all of `components.parameters` that are headers (the operation may
-    /// leave some to the auth layer, such as `X-Auth-Token`), then the operation's own
-    /// inline headers.
+    /// Every header: the token the auth layer sends (`X-Auth-Token`, which the
+    /// vendor's pages list for every operation), then the operation's own headers.
     pub headers: Vec<Field>,
+    /// The path parameters.
+    pub path_params: Vec<Field>,
+    /// The query parameters.
+    pub query: Vec<Field>,
+    /// Whether sending it twice has the effect of sending it once.
+    pub idempotent: bool,
+    /// The family (tag).
+    pub family: String,
+    /// Error codes documented for this operation alone.
+    pub error_codes: Vec<ErrorCode>,
     /// The JSON request body.
     pub body: Option<Body>,
     /// The responses, in the spec's order.
@@ -171,507 +186,176 @@ pub struct ErrorCode {
     pub description: String,
 }
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
 impl Spec {
-    /// Reads and parses the spec at `path`.
+    /// Reads and models the spec at `path`.
     pub fn load(path: &Path) -> Result<Spec> {
         let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the spec {}", path.display()))?;
+            .map_err(|e| anyhow!("cannot read the spec {}: {e}", path.display()))?;
         Spec::from_text(path, text)
     }
 
-    /// Parses spec text that was read elsewhere; `path` is only used in messages.
+    /// Models spec text that was read elsewhere; `path` is only used in messages.
     pub fn from_text(path: &Path, text: String) -> Result<Spec> {
-        let root: Value = serde_yaml::from_str(&text)
-            .with_context(|| format!("{} is not valid YAML", path.display()))?;
-        if !root.is_mapping() {
-            bail!("{} is not a YAML mapping", path.display());
-        }
+        let model = osm_spec::Spec::from_text(path, text.clone())
+            .map_err(|e| anyhow!("{}: {e}", path.display()))?;
         Ok(Spec {
             path: path.to_path_buf(),
             text,
-            root,
+            model,
         })
     }
 
     /// `info.title`.
     pub fn title(&self) -> Option<String> {
-        self.root
-            .get("info")
-            .and_then(|i| i.get("title"))
-            .and_then(Value::as_str)
-            .map(collapse)
+        Some(self.model.title.clone()).filter(|t| !t.is_empty())
     }
 
     /// Every operation, in the order of `paths` then of the methods within a path.
     pub fn operations(&self) -> Result<Vec<Operation>> {
-        let paths = self
-            .root
-            .get("paths")
-            .and_then(Value::as_mapping)
-            .ok_or_else(|| anyhow!("the spec has no `paths`"))?;
-        let mut out = Vec::new();
-        for (path_key, item) in paths {
-            let path = path_key
-                .as_str()
-                .ok_or_else(|| anyhow!("a key of `paths` is not a string"))?;
-            let Some(item) = item.as_mapping() else {
-                bail!("paths.{path} is not a mapping");
-            };
-            for (method_key, op) in item {
-                let Some(method) = method_key.as_str() else {
-                    continue;
-                };
-                if !METHODS.contains(&method) {
-                    continue;
-                }
-                out.push(
-                    self.operation(path, method, op)
-                        .with_context(|| format!("in {} {path}", method.to_uppercase()))?,
-                );
-            }
-        }
-        Ok(out)
+        Ok(self.model.operations.iter().map(|op| self.operation(op)).collect())
     }
 
     /// The operation for `method` and `path` (method compared case-insensitively).
     pub fn find_operation(&self, method: &str, path: &str) -> Result<Option<Operation>> {
-        Ok(self
-            .operations()?
-            .into_iter()
-            .find(|op| op.method.eq_ignore_ascii_case(method) && op.path == path))
+        Ok(self.model.find(method, path).map(|op| self.operation(op)))
     }
 
-    fn operation(&self, path: &str, method: &str, op: &Value) -> Result<Operation> {
-        let operation_id = op
-            .get("operationId")
-            .and_then(Value::as_str)
-            .ok_or_else(|| anyhow!("the operation has no operationId"))?
-            .to_string();
-
-        // Headers: every component parameter that is a header, then inline ones.
-        let mut headers = Vec::new();
-        if let Some(params) = self
-            .root
-            .get("components")
-            .and_then(|c| c.get("parameters"))
-            .and_then(Value::as_mapping)
-        {
-            for (key, param) in params {
-                let key = key
-                    .as_str()
-                    .ok_or_else(|| anyhow!("a key of components.parameters is not a string"))?;
-                let param_path = svec(&["components", "parameters", key]);
-                if let Some(field) = self.header(param, param_path)? {
-                    headers.push(field);
-                }
-            }
-        }
-        if let Some(list) = op.get("parameters").and_then(Value::as_sequence) {
-            for (i, param) in list.iter().enumerate() {
-                if param.get("$ref").is_some() {
-                    let (target, target_path) = self.resolve(param, Vec::new())?;
-                    if target.get("in").and_then(Value::as_str) != Some("header") {
-                        bail!(
-                            "parameter {} is not a header; only headers are supported",
-                            target_path.join(".")
-                        );
-                    }
-                    continue; // already listed from components.parameters
-                }
-                let Some(mut field) = self.header(param, Vec::new())? else {
-                    bail!("inline parameter #{i} is not a header; only headers are supported");
-                };
-                // Inline parameters live in a sequence, which the line editor cannot
-                // address: leave them without a location so that `--apply` skips them.
-                field.param_path = None;
-                field.schema_path.clear();
-                field.items_path = None;
-                headers.push(field);
-            }
-        }
-
-        let body = match op.get("requestBody") {
-            Some(rb) => {
-                let (rb, _) = self.resolve(rb, Vec::new())?;
-                match json_schema(rb) {
-                    Some(schema) => Some(self.body(schema)?),
-                    None => None,
-                }
-            }
-            None => None,
-        };
-
-        let mut responses = Vec::new();
-        if let Some(map) = op.get("responses").and_then(Value::as_mapping) {
-            for (status, resp) in map {
-                let status = scalar_text(status)
-                    .ok_or_else(|| anyhow!("a response status is not a scalar"))?;
-                let ref_name = ref_name(resp);
-                let (resp, _) = self.resolve(resp, Vec::new())?;
-                let description = resp
-                    .get("description")
-                    .and_then(Value::as_str)
-                    .map(collapse)
-                    .unwrap_or_default();
-                let body = match json_schema(resp) {
-                    Some(schema) => Some(
-                        self.body(schema)
-                            .with_context(|| format!("in response {status}"))?,
-                    ),
-                    None => None,
-                };
-                responses.push(Response {
-                    status,
-                    description,
-                    ref_name,
-                    body,
-                });
-            }
-        }
-
-        Ok(Operation {
-            method: method.to_uppercase(),
-            path: path.to_string(),
-            operation_id,
-            summary: op.get("summary").and_then(Value::as_str).map(collapse),
-            description: op.get("description").and_then(Value::as_str).map(collapse),
-            headers,
-            body,
-            responses,
-        })
-    }
-
-    /// Reads a parameter object; `None` if it is not a header.
-    fn header(&self, param: &Value, param_path: Vec<String>) -> Result<Option<Field>> {
-        let (param, param_path) = self.resolve(param, param_path)?;
-        let location = param.get("in").and_then(Value::as_str);
-        if location != Some("header") {
-            return Ok(None);
-        }
-        let name = param
-            .get("name")
-            .and_then(Value::as_str)
-            .ok_or_else(|| anyhow!("parameter {} has no name", param_path.join(".")))?;
-        let schema = param
-            .get("schema")
-            .ok_or_else(|| anyhow!("header {name} has no schema"))?;
-        let mut schema_path = param_path.clone();
-        schema_path.push("schema".into());
-        let required = param
-            .get("required")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        let mut field = self
-            .field(name, schema, schema_path, required)
-            .with_context(|| format!("in header {name}"))?;
-        if let Some(d) = param.get("description").and_then(Value::as_str) {
-            field.description = collapse(d);
-        }
-        if let Some(d) = param.get("x-upstream-deviation").and_then(Value::as_str) {
-            field.deviation = Some(collapse(d));
-        }
-        field.param_path = Some(param_path);
-        Ok(Some(field))
-    }
-
-    fn body(&self, schema: &Value) -> Result<Body> {
-        let schema_name = ref_name(schema);
-        let (schema, schema_path) = self.resolve(schema, Vec::new())?;
-        if schema_path.is_empty() {
-            bail!("inline body schemas are not supported; put the schema in components.schemas");
-        }
-        let required: Vec<&str> = schema
-            .get("required")
-            .and_then(Value::as_sequence)
-            .map(|s| s.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        let mut fields = Vec::new();
-        if let Some(props) = schema.get("properties").and_then(Value::as_mapping) {
-            for (key, prop) in props {
-                let name = key
-                    .as_str()
-                    .ok_or_else(|| anyhow!("a property name is not a string"))?;
-                let mut path = schema_path.clone();
-                path.push("properties".into());
-                path.push(name.into());
-                fields.push(
-                    self.field(name, prop, path, required.contains(&name))
-                        .with_context(|| format!("in property {name}"))?,
-                );
-            }
-        }
-        Ok(Body {
-            schema_name,
-            schema_path,
-            description: schema
-                .get("description")
-                .and_then(Value::as_str)
-                .map(collapse),
-            fields,
-        })
-    }
-
-    fn field(
-        &self,
-        name: &str,
-        schema: &Value,
-        schema_path: Vec<String>,
-        required: bool,
-    ) -> Result<Field> {
-        let ty = self.vendor_type(schema)?;
-        let (schema, schema_path) = self.resolve(schema, schema_path)?;
-        let kind = kind_of(schema)?;
-        let mut c = Constraints::default();
-        let mut items_path = None;
-        if kind == Kind::Array {
-            c.min_items = uint(schema, "minItems")?;
-            c.max_items = uint(schema, "maxItems")?;
-            if let Some(items) = schema.get("items") {
-                let mut p = schema_path.clone();
-                p.push("items".into());
-                let (items, p) = self.resolve(items, p)?;
-                c.min_length = uint(items, "minLength")?;
-                c.max_length = uint(items, "maxLength")?;
-                items_path = Some(p);
-            }
-        } else {
-            c.min_length = uint(schema, "minLength")?;
-            c.max_length = uint(schema, "maxLength")?;
-        }
-        let values: Vec<String> = schema
-            .get("enum")
-            .and_then(Value::as_sequence)
-            .map(|s| s.iter().filter_map(scalar_text).collect())
-            .unwrap_or_default();
-        let mut allowed = Vec::new();
-        if values.len() == 1 {
-            c.fixed = values.into_iter().next();
-        } else {
-            allowed = values;
-        }
-        c.default = schema.get("default").and_then(scalar_text);
-        if c.default.is_some() && c.default == c.fixed {
-            // A fixed value is its own default; the vendor states it once.
-            c.default = None;
-        }
-        if let Some(w) = schema.get("x-required-when") {
-            let field = w
-                .get("field")
-                .and_then(Value::as_str)
-                .ok_or_else(|| anyhow!("x-required-when needs `field`"))?;
-            let equals = w
-                .get("equals")
-                .and_then(scalar_text)
-                .ok_or_else(|| anyhow!("x-required-when needs `equals`"))?;
-            c.required_when = Some(RequiredWhen {
-                field: field.to_string(),
-                equals,
-            });
-        }
-        Ok(Field {
-            name: name.to_string(),
-            required,
-            ty,
-            kind,
-            description: schema
-                .get("description")
-                .and_then(Value::as_str)
-                .map(collapse)
-                .unwrap_or_default(),
-            constraints: c,
-            allowed,
-            pattern: schema
-                .get("pattern")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            minimum: schema.get("minimum").and_then(scalar_text),
-            maximum: schema.get("maximum").and_then(scalar_text),
-            deviation: schema
-                .get("x-upstream-deviation")
-                .and_then(Value::as_str)
-                .map(collapse),
-            schema_path,
-            items_path,
-            param_path: None,
-        })
-    }
-
-    /// The type of a schema in the vendor's wording: `String`, `Integer`, `Long`,
-    /// `Boolean`, `Array of strings`, `Map<String,Object>`, `Object`, `Foo object`...
-    pub fn vendor_type(&self, schema: &Value) -> Result<String> {
-        let name = ref_name(schema);
-        let (schema, _) = self.resolve(schema, Vec::new())?;
-        let kind = kind_of(schema)?;
-        let format = schema.get("format").and_then(Value::as_str);
-        Ok(match kind {
-            Kind::String => "String".into(),
-            Kind::Integer if format == Some("int64") => "Long".into(),
-            Kind::Integer => "Integer".into(),
-            Kind::Number => match format {
-                Some("float") => "Float".into(),
-                Some("double") => "Double".into(),
-                _ => "Number".into(),
-            },
-            Kind::Boolean => "Boolean".into(),
-            Kind::Array => {
-                let items = schema
-                    .get("items")
-                    .ok_or_else(|| anyhow!("an array schema has no items"))?;
-                let item = self.vendor_type(items)?;
-                match item.as_str() {
-                    "String" => "Array of strings".into(),
-                    "Integer" => "Array of integers".into(),
-                    "Long" => "Array of longs".into(),
-                    "Boolean" => "Array of booleans".into(),
-                    "Object" => "Array of objects".into(),
-                    other => match other.strip_suffix(" object") {
-                        Some(n) => format!("Array of {n} objects"),
-                        None => format!("Array of {other}"),
-                    },
-                }
-            }
-            Kind::Object => match schema.get("additionalProperties") {
-                Some(Value::Bool(true)) => "Map<String,Object>".into(),
-                Some(Value::Mapping(m)) if m.is_empty() => "Map<String,Object>".into(),
-                Some(inner @ Value::Mapping(_)) => {
-                    format!("Map<String,{}>", self.vendor_type(inner)?)
-                }
-                _ => match name {
-                    Some(n) => format!("{n} object"),
-                    None => "Object".into(),
-                },
-            },
-        })
-    }
-
-    /// Follows a local `$ref` (repeatedly); returns the target and its YAML path. A value
-    /// that is not a reference is returned as is, with `path`.
-    pub fn resolve<'a>(
-        &'a self,
-        mut value: &'a Value,
-        mut path: Vec<String>,
-    ) -> Result<(&'a Value, Vec<String>)> {
-        for _ in 0..16 {
-            let Some(r) = value.get("$ref").and_then(Value::as_str) else {
-                return Ok((value, path));
-            };
-            let Some(pointer) = r.strip_prefix("#/") else {
-                bail!("only local references are supported, not {r}");
-            };
-            path = pointer
-                .split('/')
-                .map(|s| s.replace("~1", "/").replace("~0", "~"))
-                .collect();
-            value = path
+    fn operation(&self, op: &osm_spec::Operation) -> Operation {
+        let of = |loc| {
+            op.params
                 .iter()
-                .try_fold(&self.root, |v, k| v.get(k.as_str()))
-                .ok_or_else(|| anyhow!("the reference {r} leads nowhere"))?;
+                .filter(|p| p.location == loc)
+                .map(field)
+                .collect::<Vec<_>>()
+        };
+        let mut headers: Vec<Field> = self.model.auth_headers.iter().map(field).collect();
+        headers.extend(of(osm_spec::Location::Header));
+        Operation {
+            method: op.method.as_str().to_string(),
+            path: op.path.clone(),
+            operation_id: op.id.clone(),
+            summary: Some(op.summary.clone()).filter(|s| !s.is_empty()),
+            description: Some(op.description.clone()).filter(|s| !s.is_empty()),
+            headers,
+            path_params: of(osm_spec::Location::Path),
+            query: of(osm_spec::Location::Query),
+            idempotent: op.idempotent,
+            family: op.family.clone(),
+            error_codes: op.error_codes.iter().map(error_code).collect(),
+            body: op.body.as_ref().map(body),
+            responses: op
+                .responses
+                .iter()
+                .map(|r| Response {
+                    status: r.status.clone(),
+                    description: r.description.clone(),
+                    ref_name: r.ref_name.clone(),
+                    body: r.body.as_ref().map(body),
+                })
+                .collect(),
         }
-        bail!("too many nested references")
+    }
+
+    /// The type of a field in the vendor's wording.
+    pub fn vendor_type(&self, f: &osm_spec::Field) -> String {
+        f.vendor_type()
     }
 
     /// The service's documented error codes: every `x-error-codes` list found on a schema
     /// in `components.schemas`, in the spec's order.
     pub fn error_codes(&self) -> Result<Vec<ErrorCode>> {
-        let mut out = Vec::new();
-        let Some(schemas) = self
-            .root
-            .get("components")
-            .and_then(|c| c.get("schemas"))
-            .and_then(Value::as_mapping)
-        else {
-            return Ok(out);
-        };
-        for (name, schema) in schemas {
-            let Some(list) = schema.get("x-error-codes") else {
-                continue;
-            };
-            let name = name.as_str().unwrap_or("?");
-            let list = list
-                .as_sequence()
-                .ok_or_else(|| anyhow!("{name}.x-error-codes is not a list"))?;
-            for entry in list {
-                let get = |k: &str| {
-                    entry
-                        .get(k)
-                        .and_then(scalar_text)
-                        .map(|s| collapse(&s))
-                        .ok_or_else(|| anyhow!("an entry of {name}.x-error-codes has no `{k}`"))
-                };
-                out.push(ErrorCode {
-                    status: get("status")?,
-                    code: get("code")?,
-                    description: get("description")?,
-                });
-            }
-        }
-        Ok(out)
+        Ok(self.model.error_codes.iter().map(error_code).collect())
     }
 }
 
-/// The JSON type of a schema (`type`, or `object` when it has properties).
-fn kind_of(schema: &Value) -> Result<Kind> {
-    Ok(match schema.get("type").and_then(Value::as_str) {
-        Some("string") => Kind::String,
-        Some("integer") => Kind::Integer,
-        Some("number") => Kind::Number,
-        Some("boolean") => Kind::Boolean,
-        Some("array") => Kind::Array,
-        Some("object") => Kind::Object,
-        None if schema.get("properties").is_some()
-            || schema.get("additionalProperties").is_some() =>
-        {
-            Kind::Object
-        }
-        Some(other) => bail!("unsupported schema type `{other}`"),
-        None => bail!("a schema has no type"),
-    })
-}
-
-/// The `application/json` schema of a request body or response.
-fn json_schema(v: &Value) -> Option<&Value> {
-    v.get("content")?.get("application/json")?.get("schema")
-}
-
-/// The last segment of a `$ref`, such as `CreateCaseRequest`.
-fn ref_name(v: &Value) -> Option<String> {
-    v.get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.rsplit('/').next())
-        .map(str::to_string)
-}
-
-fn uint(schema: &Value, key: &str) -> Result<Option<u64>> {
-    match schema.get(key) {
-        None => Ok(None),
-        Some(v) => v
-            .as_u64()
-            .map(Some)
-            .ok_or_else(|| anyhow!("`{key}` is not a non-negative integer")),
+fn error_code(e: &osm_spec::ErrorCode) -> ErrorCode {
+    ErrorCode {
+        status: e.status.clone(),
+        code: e.code.clone(),
+        description: e.description.clone(),
     }
 }
 
-/// A YAML scalar as text (strings as they are, numbers and booleans printed).
-pub fn scalar_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
+fn kind(k: osm_spec::Kind) -> Kind {
+    match k {
+        osm_spec::Kind::String => Kind::String,
+        osm_spec::Kind::Integer => Kind::Integer,
+        osm_spec::Kind::Number => Kind::Number,
+        osm_spec::Kind::Boolean => Kind::Boolean,
+        osm_spec::Kind::Array => Kind::Array,
+        osm_spec::Kind::Object | osm_spec::Kind::Any => Kind::Object,
+    }
+}
+
+fn body(b: &osm_spec::Body) -> Body {
+    Body {
+        schema_name: b.schema_name.clone(),
+        schema_path: b.schema_path.clone(),
+        description: b.description.clone(),
+        fields: b.fields.iter().map(field).collect(),
+    }
+}
+
+/// A field of the model in the vendor's terms: for an array, the lengths are those of
+/// its items (the vendor's pages put both on the array's row); a one-value `enum` is a
+/// fixed value, which is its own default.
+fn field(f: &osm_spec::Field) -> Field {
+    let m = &f.constraints;
+    let mut c = Constraints {
+        min_length: m.min_length,
+        max_length: m.max_length,
+        min_items: m.min_items,
+        max_items: m.max_items,
+        default: m.default.clone(),
+        fixed: m.fixed().map(str::to_string),
+        required_when: m.required_when.as_ref().map(|w| RequiredWhen {
+            field: w.field.clone(),
+            equals: w.equals.clone(),
+        }),
+    };
+    let mut items_path = None;
+    if let Some(items) = &f.items {
+        c.min_length = items.constraints.min_length;
+        c.max_length = items.constraints.max_length;
+        items_path = Some(items.schema_path.clone());
+    }
+    if c.default.is_some() && c.default == c.fixed {
+        c.default = None;
+    }
+    let allowed = if m.allowed.len() > 1 {
+        m.allowed.clone()
+    } else {
+        Vec::new()
+    };
+    Field {
+        name: f.name.clone(),
+        required: f.required,
+        ty: f.vendor_type(),
+        kind: kind(f.kind),
+        description: f.description.clone(),
+        constraints: c,
+        allowed,
+        pattern: m.pattern.clone(),
+        minimum: m.minimum.map(|n| n.to_string()),
+        maximum: m.maximum.map(|n| n.to_string()),
+        deviation: f.deviation.clone(),
+        schema_path: f.schema_path.clone(),
+        items_path,
+        param_path: f.param_path.clone(),
+        properties: f.properties.iter().map(field).collect(),
+        item_properties: f
+            .items
+            .as_ref()
+            .map(|i| i.properties.iter().map(field).collect())
+            .unwrap_or_default(),
+        item_schema: f.items.as_ref().and_then(|i| i.schema_name.clone()),
+        schema_name: f.schema_name.clone(),
     }
 }
 
 /// Collapses runs of whitespace (including newlines) into single spaces.
 pub fn collapse(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn svec(parts: &[&str]) -> Vec<String> {
-    parts.iter().map(|s| s.to_string()).collect()
+    osm_spec::collapse(s)
 }
 
 #[cfg(test)]
@@ -682,8 +366,7 @@ mod tests {
     fn real_spec_reads() {
         let spec = Spec::load(&crate::default_spec_path()).unwrap();
         let ops = spec.operations().unwrap();
-        assert_eq!(ops.len(), 1);
-        let op = &ops[0];
+        let op = ops.iter().find(|o| o.operation_id == "create_case").unwrap();
         assert_eq!(op.method, "POST");
         let token = op
             .headers
