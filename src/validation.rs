@@ -168,7 +168,9 @@ fn describe(f: &mut fmt::Formatter<'_>, problem: &Problem) -> fmt::Result {
             write!(f, "member {name} ")?;
             describe(f, problem)
         }
-        Problem::UnknownMember { name } => write!(f, "has a member {name:?} the spec does not list"),
+        Problem::UnknownMember { name } => {
+            write!(f, "has a member {name:?} the spec does not list")
+        }
         Problem::Item { index, problem } => {
             write!(f, "item {index} ")?;
             describe(f, problem)
@@ -291,10 +293,12 @@ pub(crate) fn check_value(rule: &FieldRule, value: &Value) -> Result<(), Problem
         (Kind::Object, Value::Object(map)) => {
             for (key, v) in map {
                 match rule.properties.iter().find(|p| p.name == key) {
-                    Some(p) if !v.is_null() => check_value(p, v).map_err(|problem| Problem::Member {
-                        name: p.name,
-                        problem: Box::new(problem),
-                    })?,
+                    Some(p) if !v.is_null() => {
+                        check_value(p, v).map_err(|problem| Problem::Member {
+                            name: p.name,
+                            problem: Box::new(problem),
+                        })?
+                    }
                     Some(_) => {}
                     None if !rule.open => {
                         return Err(Problem::UnknownMember { name: key.clone() });

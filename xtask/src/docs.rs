@@ -145,9 +145,15 @@ fn nested(fields: &[Field]) -> Vec<(String, Vec<Field>)> {
     fn walk(fields: &[Field], out: &mut Vec<(String, Vec<Field>)>) {
         for f in fields {
             let (name, members) = if !f.properties.is_empty() {
-                (f.schema_name.clone().unwrap_or_else(|| f.name.clone()), &f.properties)
+                (
+                    f.schema_name.clone().unwrap_or_else(|| f.name.clone()),
+                    &f.properties,
+                )
             } else if !f.item_properties.is_empty() {
-                (f.item_schema.clone().unwrap_or_else(|| f.name.clone()), &f.item_properties)
+                (
+                    f.item_schema.clone().unwrap_or_else(|| f.name.clone()),
+                    &f.item_properties,
+                )
             } else {
                 continue;
             };
@@ -499,7 +505,10 @@ mod tests {
         let b = render(&spec, "spec/osm.yaml").unwrap();
         assert_eq!(a, b);
         assert_eq!(a.len(), spec.operations().unwrap().len());
-        assert!(a.iter().any(|g| g.path == Path::new("docs/reference/create-case.md")));
+        assert!(
+            a.iter()
+                .any(|g| g.path == Path::new("docs/reference/create-case.md"))
+        );
         assert!(a.iter().all(|g| g.contents.starts_with(MARKER)));
     }
 }

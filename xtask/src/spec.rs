@@ -212,7 +212,12 @@ impl Spec {
 
     /// Every operation, in the order of `paths` then of the methods within a path.
     pub fn operations(&self) -> Result<Vec<Operation>> {
-        Ok(self.model.operations.iter().map(|op| self.operation(op)).collect())
+        Ok(self
+            .model
+            .operations
+            .iter()
+            .map(|op| self.operation(op))
+            .collect())
     }
 
     /// The operation for `method` and `path` (method compared case-insensitively).
@@ -366,7 +371,10 @@ mod tests {
     fn real_spec_reads() {
         let spec = Spec::load(&crate::default_spec_path()).unwrap();
         let ops = spec.operations().unwrap();
-        let op = ops.iter().find(|o| o.operation_id == "create_case").unwrap();
+        let op = ops
+            .iter()
+            .find(|o| o.operation_id == "create_case")
+            .unwrap();
         assert_eq!(op.method, "POST");
         let token = op
             .headers

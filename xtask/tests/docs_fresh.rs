@@ -27,7 +27,13 @@ fn the_check_notices_stale_missing_and_orphaned_files() {
     std::fs::copy(xtask::default_spec_path(), &spec).unwrap();
 
     let missing = docs::check(&root, &spec).unwrap();
-    assert_eq!(missing, ["docs/reference/create-case.md is missing"]);
+    let operations = xtask::spec::Spec::load(&spec)
+        .unwrap()
+        .operations()
+        .unwrap()
+        .len();
+    assert_eq!(missing.len(), operations, "{missing:?}");
+    assert!(missing.contains(&"docs/reference/create-case.md is missing".to_string()));
 
     docs::write(&root, &spec).unwrap();
     assert!(docs::check(&root, &spec).unwrap().is_empty());
@@ -70,7 +76,11 @@ fn the_check_notices_stale_missing_and_orphaned_files() {
 fn the_rendered_tables_say_what_the_spec_says() {
     let spec = xtask::spec::Spec::load(&xtask::default_spec_path()).unwrap();
     let files = docs::render(&spec, "spec/osm.yaml").unwrap();
-    let md = &files[0].contents;
+    let md = &files
+        .iter()
+        .find(|f| f.path.ends_with("create-case.md"))
+        .expect("a page for create_case")
+        .contents;
     for row in [
         "| simple_description | Yes | String | ",
         "| accessory_ids | No | Array of strings | ",
