@@ -6,6 +6,7 @@ use std::io::Write;
 
 use huaweicloud_osm::{Error, ErrorKind};
 use serde_json::{Value, json};
+use unicode_width::UnicodeWidthStr;
 
 /// A failure with its exit code; the message is printed on standard error.
 pub struct Failure {
@@ -131,7 +132,8 @@ fn cell(v: &Value) -> String {
 }
 
 /// An aligned table of an array of objects: one column per scalar member (in the order
-/// the first row has them), nested lists summarised.
+/// the first row has them), nested lists summarised. Widths are display widths, so
+/// Chinese names line up too.
 pub fn table(rows: &[Value]) -> Vec<String> {
     let mut columns: Vec<String> = Vec::new();
     for row in rows {
@@ -158,8 +160,8 @@ pub fn table(rows: &[Value]) -> Vec<String> {
         .map(|(i, c)| {
             cells
                 .iter()
-                .map(|r| r[i].chars().count())
-                .chain([c.chars().count()])
+                .map(|r| r[i].width())
+                .chain([c.width()])
                 .max()
                 .unwrap_or(0)
         })
@@ -171,7 +173,7 @@ pub fn table(rows: &[Value]) -> Vec<String> {
                 s.push_str(v);
             } else {
                 s.push_str(v);
-                s.push_str(&" ".repeat(widths[i] - v.chars().count() + 2));
+                s.push_str(&" ".repeat(widths[i].saturating_sub(v.width()) + 2));
             }
         }
         s

@@ -51,6 +51,7 @@
 mod admin;
 mod auth;
 mod body;
+mod catalogue;
 mod fault;
 mod http;
 mod ops;
@@ -69,6 +70,7 @@ use std::time::SystemTime;
 
 use tokio::sync::watch;
 
+pub use catalogue::{Catalogue, CatalogueError};
 pub use fault::{Fault, Faults};
 pub use store::{AuthScheme, RecordedTicket};
 
@@ -107,6 +109,7 @@ impl Emulator {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             clock: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            catalogue: None,
         }
     }
 }
@@ -121,6 +124,7 @@ pub struct EmulatorBuilder {
     max_body_bytes: usize,
     clock: Option<Clock>,
     listen: SocketAddr,
+    catalogue: Option<Catalogue>,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -183,6 +187,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The catalogue the look-ups answer from (default: the built-in one,
+    /// [`Catalogue::built_in`]). Load your own with [`Catalogue::from_dir`].
+    pub fn catalogue(mut self, catalogue: Catalogue) -> Self {
+        self.catalogue = Some(catalogue);
+        self
+    }
+
     /// The address to listen on (default `127.0.0.1:0`: loopback, an ephemeral port).
     pub fn listen(mut self, addr: impl Into<SocketAddr>) -> Self {
         self.listen = addr.into();
@@ -225,6 +236,7 @@ impl EmulatorBuilder {
             faults: Faults::default(),
             requests_seen: AtomicU64::new(0),
             shutdown: shutdown_rx.clone(),
+            catalogue: Arc::new(self.catalogue.unwrap_or_default()),
         });
         tracing::info!(
             addr = %local_addr,
@@ -253,6 +265,7 @@ pub(crate) struct Shared {
     pub(crate) faults: Faults,
     pub(crate) requests_seen: AtomicU64,
     pub(crate) shutdown: watch::Receiver<bool>,
+    pub(crate) catalogue: Arc<Catalogue>,
 }
 
 /// A running emulator. Dropping it stops the server too (without waiting); prefer

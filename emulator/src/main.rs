@@ -50,6 +50,11 @@ struct Args {
     /// Largest request body accepted, in bytes; larger ones get HTTP 413.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
     max_body_bytes: usize,
+
+    /// Answer the look-ups from the ten JSON files in DIR instead of the built-in
+    /// catalogue (format: emulator/data/catalogue/README.md).
+    #[arg(long, value_name = "DIR")]
+    catalogue: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -96,6 +101,15 @@ async fn main() -> ExitCode {
     }
     if let Some(state) = args.state {
         builder = builder.state_file(state);
+    }
+    if let Some(dir) = &args.catalogue {
+        match osm_emulator::Catalogue::from_dir(dir) {
+            Ok(c) => builder = builder.catalogue(c),
+            Err(e) => {
+                eprintln!("osm-emulator: {e}");
+                return ExitCode::from(2);
+            }
+        }
     }
     let emulator = match builder.start().await {
         Ok(emulator) => emulator,

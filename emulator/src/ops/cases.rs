@@ -12,7 +12,7 @@ use crate::fault::Fault;
 use crate::http::{JSON, REQUEST_ID, Reply, response};
 use crate::router::{Call, recorded_headers};
 use crate::store::PendingTicket;
-use crate::vendor::{internal_error, service_error};
+use crate::vendor::{bad_request, internal_error, service_error};
 
 /// Handles an operation of the `cases` family.
 pub(crate) async fn handle(shared: &Shared, call: Call) -> Reply {
@@ -25,6 +25,24 @@ pub(crate) async fn handle(shared: &Shared, call: Call) -> Reply {
 /// Records a ticket, or suffers the next queued fault.
 async fn create(shared: &Shared, call: Call) -> Reply {
     let rid = call.request_id.as_str();
+    // A fault report (a problem type of case_type "5") needs the region it is about, as
+    // the vendor documents for business_type_id "5".
+    if let Some(Value::String(id)) = call.body.get("business_type_id")
+        && shared.catalogue.is_fault_report(id)
+        && call
+            .body
+            .get("region_id")
+            .is_none_or(|r| r.as_str().is_none_or(str::is_empty))
+    {
+        return bad_request(
+            &format!(
+                "region_id is required: problem type {id} is a fault report (case_type 5), \
+                 which must name the region the problem is in (see list_regions)"
+            ),
+            rid,
+        )
+        .into();
+    }
     let body = Value::Object(call.body.clone());
     let ticket = PendingTicket {
         request_id: call.request_id.clone(),
