@@ -533,6 +533,23 @@ impl Client {
         self.run(&prepared, |raw| map_answer::<T>(op, raw)).await
     }
 
+    /// Validates the parameters of `input` and sends it with `body` as its body, of
+    /// media type `content_type`: for hand-written operations whose body is not JSON
+    /// (multipart uploads). A body that is not JSON is signed as `UNSIGNED-PAYLOAD`.
+    pub(crate) async fn execute_with_body<T: DeserializeOwned>(
+        &self,
+        input: Input,
+        body: Bytes,
+        content_type: &'static str,
+    ) -> Result<Answer<T>, Error> {
+        let op = input.op;
+        validation::check_params(op, &input.params).map_err(|e| Error::from(e).for_operation(op))?;
+        let prepared = self
+            .prepare(op, &input.params, Some(body), content_type)
+            .map_err(|e| e.for_operation(op))?;
+        self.run(&prepared, |raw| map_answer::<T>(op, raw)).await
+    }
+
     /// Sends `input` and returns the answer as JSON, as it came (still checked against
     /// the operation's response type): the generic call the CLI uses.
     pub async fn send_json(&self, input: Input) -> Result<Answer<Value>, Error> {
