@@ -156,9 +156,16 @@ impl EmulatorBuilder {
 
     /// Records tickets durably in this file, one JSON object a line. Each ticket is
     /// written and flushed to disk (`fsync`) before its `200` is sent. An existing file
-    /// is loaded on start (a torn last line, left by a crash mid-write, is cut off), and
-    /// ticket ids continue after the highest sequence number found, so they never repeat.
-    /// The file must not be shared by two running emulators.
+    /// is loaded on start, and ticket ids continue after the highest sequence number
+    /// found, so they never repeat.
+    ///
+    /// [`start`](Self::start) refuses, leaving the file as it is, a file that is not a
+    /// state file (a line that is not a recorded ticket), a file holding a sequence
+    /// number twice or the largest one there is, and a file another emulator holds: the
+    /// file is locked while the emulator runs, and its pid is written to `<file>.lock`
+    /// so that the refusal can name it. A last line without its newline is kept (and
+    /// the newline added) if it is a whole ticket, and cut off only if it is the
+    /// beginning of a line the emulator writes, left by a crash mid-write.
     pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.state_file = Some(path.into());
         self
@@ -193,7 +200,7 @@ impl EmulatorBuilder {
         }
         let store = match &self.state_file {
             Some(path) => {
-                let what = format!("cannot load the state file {}", path.display());
+                let what = format!("cannot use the state file {}", path.display());
                 let path = path.clone();
                 tokio::task::spawn_blocking(move || store::Store::open(&path))
                     .await
