@@ -173,14 +173,29 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Reply
 
 enum BodyError {
     TooLarge { seen: u64, complete: bool },
-    Read(hyper::Error),
+    Read(String),
 }
 
-/// Reads a body of at most `limit` bytes.
-async fn read_body(mut body: Incoming, limit: usize) -> Result<Bytes, BodyError> {
+/// Reads a body of at most `limit` bytes, which must arrive whole within `timeout`.
+async fn read_body(
+    mut body: Incoming,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Bytes, BodyError> {
+    let deadline = tokio::time::Instant::now() + timeout;
     let mut buf = BytesMut::new();
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(BodyError::Read)?;
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Ok(Some(frame)) => frame.map_err(|e| BodyError::Read(e.to_string()))?,
+            Ok(None) => break,
+            Err(_) => {
+                return Err(BodyError::Read(format!(
+                    "it did not arrive whole within {} ms ({} bytes came)",
+                    timeout.as_millis(),
+                    buf.len()
+                )));
+            }
+        };
         if let Ok(data) = frame.into_data() {
             if buf.len() + data.len() > limit {
                 let seen = (buf.len() + data.len()) as u64;
@@ -358,7 +373,7 @@ async fn create(shared: &Shared, req: Request<Incoming>, request_id: String) -> 
         let shown = if complete { seen } else { len };
         return too_large(shown, true, limit, rid).into();
     }
-    let body = match read_body(body, limit).await {
+    let body = match read_body(body, limit, shared.body_read_timeout).await {
         Ok(body) => body,
         Err(BodyError::TooLarge { seen, complete }) => {
             return too_large(seen, complete, limit, rid).into();
@@ -511,7 +526,13 @@ async fn admin(
             json_response(StatusCode::OK, &json!({ "cleared": cleared }), rid)
         }
         ("faults", &Method::POST) => {
-            let body = match read_body(req.into_body(), shared.max_body_bytes).await {
+            let body = match read_body(
+                req.into_body(),
+                shared.max_body_bytes,
+                shared.body_read_timeout,
+            )
+            .await
+            {
                 Ok(body) => body,
                 Err(BodyError::TooLarge { seen, complete }) => {
                     return too_large(seen, complete, shared.max_body_bytes, rid);
