@@ -255,8 +255,11 @@ impl EmulatorBuilder {
         ] {
             if timeout.is_zero() {
                 return Err(StartError::new(
-                    format!("{name} must be more than zero"),
-                    std::io::Error::from(std::io::ErrorKind::InvalidInput),
+                    "invalid configuration",
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!("{name} must be more than zero"),
+                    ),
                 ));
             }
         }
@@ -266,8 +269,11 @@ impl EmulatorBuilder {
             .is_some_and(|t| t.expose_secret().is_empty())
         {
             return Err(StartError::new(
-                "the admin token must not be empty",
-                std::io::Error::from(std::io::ErrorKind::InvalidInput),
+                "invalid configuration",
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "the admin token must not be empty",
+                ),
             ));
         }
         let store = match &self.state_file {
@@ -427,7 +433,9 @@ impl Drop for RunningEmulator {
     }
 }
 
-/// Why an emulator could not start.
+/// Why an emulator could not start. Its message says what failed and why, such as
+/// `cannot use the state file tickets.jsonl: another osm-emulator holds it (pid 4242, as
+/// tickets.jsonl.lock records); two emulators must not share a state file`.
 #[derive(Debug)]
 pub struct StartError {
     what: String,
@@ -443,17 +451,22 @@ impl StartError {
     }
 }
 
-impl fmt::Display for StartError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.what)
+impl StartError {
+    /// The kind of the underlying I/O error (`WouldBlock` for a state file another
+    /// emulator holds, `InvalidData` for one that cannot be loaded, `AddrInUse`, …).
+    pub fn kind(&self) -> std::io::ErrorKind {
+        self.source.kind()
     }
 }
 
-impl std::error::Error for StartError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
+/// The whole story in one message (callers print `Display` alone), so no `source()`.
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.what, self.source)
     }
 }
+
+impl std::error::Error for StartError {}
 
 #[cfg(test)]
 mod tests {

@@ -144,10 +144,7 @@ async fn main() -> ExitCode {
         Err(e) => {
             // Let the log lines queued so far out first, so that the error comes last.
             drop(log_guard);
-            let cause = std::error::Error::source(&e)
-                .map(|c| format!(": {c}"))
-                .unwrap_or_default();
-            eprintln!("osm-emulator: {e}{cause}");
+            eprintln!("osm-emulator: {e}");
             return ExitCode::FAILURE;
         }
     };

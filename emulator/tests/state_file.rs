@@ -21,16 +21,9 @@ async fn start(path: &Path) -> Result<RunningEmulator, StartError> {
         .await
 }
 
-/// The error and its causes, as the binary prints them.
+/// The message, as the binary and `osm --emulator` print it (`Display` alone).
 fn message(e: &StartError) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
+    e.to_string()
 }
 
 /// Creates `n` tickets on a fresh emulator over `path`, then shuts it down.
@@ -123,6 +116,7 @@ async fn two_emulators_cannot_share_a_state_file() {
     token_client(&first).create_case(&case()).await.unwrap();
 
     let err = start(&path).await.expect_err("the second must not start");
+    assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
     let msg = message(&err);
     assert!(msg.contains(&path.display().to_string()), "{msg}");
     assert!(
