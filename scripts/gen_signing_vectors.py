@@ -9,10 +9,13 @@ intermediate value of the signing process for each case.
 How to run (from the repository root, any virtualenv location works)::
 
     python3 -m venv <some-dir-outside-the-repo>
-    <venv>/bin/pip install huaweicloudsdkcore huaweicloudsdkosm
+    <venv>/bin/pip install huaweicloudsdkcore==3.1.219 huaweicloudsdkosm==3.1.219
     <venv>/bin/python scripts/gen_signing_vectors.py
 
-Output: ``tests/data/signing/vectors.json`` (path is relative to this file).
+The script refuses to run with other versions than ``PINNED_SDK_VERSIONS``; the
+signing crate's tests check that the vectors were made with these versions.
+
+Output: ``signing/tests/data/vectors.json`` (path is relative to this file).
 No network traffic is made.
 
 Signer internals used (huaweicloudsdkcore 3.1.x, verified against 3.1.219):
@@ -63,7 +66,10 @@ from huaweicloudsdkcore.signer import signer as signer_module  # noqa: E402
 from huaweicloudsdkcore.signer.signer import Signer  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT_PATH = os.path.join(HERE, os.pardir, "tests", "data", "signing", "vectors.json")
+OUT_PATH = os.path.join(HERE, os.pardir, "signing", "tests", "data", "vectors.json")
+
+# The SDK versions the vectors are made with (a JSON object, read by the tests too).
+PINNED_SDK_VERSIONS = {"huaweicloudsdkcore": "3.1.219", "huaweicloudsdkosm": "3.1.219"}
 
 # Obviously fake credentials.
 AK = "AKTESTEXAMPLE0000001"
@@ -304,6 +310,11 @@ NOTES = [
 
 
 def main():
+    for package, pinned in PINNED_SDK_VERSIONS.items():
+        installed = metadata.version(package)
+        if installed != pinned:
+            sys.exit("%s %s is installed; the vectors are made with %s (PINNED_SDK_VERSIONS)"
+                     % (package, installed, pinned))
     result = {
         "generator": {
             "script": "scripts/gen_signing_vectors.py",

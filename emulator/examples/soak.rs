@@ -19,7 +19,9 @@
 //! request over [`REFUSED`] requests refused for a wrong token (they store nothing, so
 //! this tells a leak per request from the cost of the tickets). It reports the emulator's resident set size
 //! every 10,000 creates, its peak, the growth per ticket and the throughput. There is no
-//! timing threshold.
+//! timing threshold. Without the emulator's memory (not Linux) the soak fails; with
+//! fewer than 20,000 creates the check per ticket has too few samples to run, and the
+//! soak says so on standard error and in its summary.
 
 use std::collections::HashSet;
 use std::error::Error;
@@ -410,6 +412,12 @@ async fn run() -> Result<()> {
         "the emulator counts {count} tickets, {total} were created"
     );
     let final_memory = memory(&pid);
+    // The leak checks need the emulator's memory: never pass without them.
+    ensure!(
+        final_memory.is_some() && samples.iter().all(|s| s.emulator.is_some()),
+        "cannot read the emulator's memory from /proc/{pid}/status, so the leak checks \
+         cannot run (they need Linux)"
+    );
 
     // Refused requests store nothing, so they must not grow the emulator's memory:
     // this separates a leak per request from the cost of the tickets themselves.
@@ -417,14 +425,19 @@ async fn run() -> Result<()> {
     let refused = refuse_many(&emulator.base_url, refused_total, args.in_flight).await?;
     let after_refused = memory(&pid);
     let per_refused = match (final_memory, after_refused) {
-        (Some(m0), Some(m1)) => Some((m1.rss as f64 - m0.rss as f64) / refused_total as f64),
-        _ => None,
+        (Some(m0), Some(m1)) => (m1.rss as f64 - m0.rss as f64) / refused_total as f64,
+        _ => {
+            return Err(format!(
+                "cannot read the emulator's memory from /proc/{pid}/status after the refused \
+                 requests, so the leak check per request cannot run"
+            )
+            .into());
+        }
     };
     println!(
-        "  {refused_total} refused requests (401 OSM.0002, wrong token): emulator RSS {} -> {}, {} per request",
+        "  {refused_total} refused requests (401 OSM.0002, wrong token): emulator RSS {} -> {}, {per_refused:+.0} bytes per request",
         final_memory.map_or("n/a".into(), |m| format!("{:.1} MiB", mib(m.rss))),
         after_refused.map_or("n/a".into(), |m| format!("{:.1} MiB", mib(m.rss))),
-        per_refused.map_or("n/a".into(), |b| format!("{b:+.0} bytes")),
     );
     ensure!(
         refused == refused_total,
@@ -436,11 +449,9 @@ async fn run() -> Result<()> {
         count == total as u64,
         "refused requests changed the ticket count to {count}"
     );
-    if let Some(b) = per_refused
-        && b > MAX_BYTES_PER_REFUSED
-    {
+    if per_refused > MAX_BYTES_PER_REFUSED {
         return Err(format!(
-            "the emulator grew by {b:.0} bytes per refused request (more than {MAX_BYTES_PER_REFUSED:.0}): a leak"
+            "the emulator grew by {per_refused:.0} bytes per refused request (more than {MAX_BYTES_PER_REFUSED:.0}): a leak"
         ).into());
     }
 
@@ -511,6 +522,20 @@ async fn run() -> Result<()> {
         }
         _ => None,
     };
+    // Too few samples (fewer than two after the start-up one, so fewer than
+    // 2 x SAMPLE_EVERY creates) leave the check per ticket without a measure: say so
+    // loudly, in the summary too, rather than pass in silence.
+    let per_ticket_skipped = per_ticket.is_none().then(|| {
+        format!(
+            "the leak check per ticket did NOT run: it needs memory samples after the first \
+             {SAMPLE_EVERY} creates (one every {SAMPLE_EVERY}), so at least {} creates; this \
+             run made {total}",
+            2 * SAMPLE_EVERY
+        )
+    });
+    if let Some(why) = &per_ticket_skipped {
+        eprintln!("soak: WARNING: {why}");
+    }
     let peak = after_refused
         .or(final_memory)
         .or(with_memory.last().map(|s| s.1));
@@ -534,8 +559,12 @@ async fn run() -> Result<()> {
             .last()
             .map_or("n/a".into(), |s| format!("{:.1} MiB", mib(s.1.rss))),
         peak.map_or("n/a".into(), |m| format!("{:.1} MiB", mib(m.hwm))),
-        per_ticket.map_or("n/a".into(), |b| format!("{b:.0} bytes")),
+        per_ticket.map_or("NOT MEASURED".into(), |b| format!("{b:.0} bytes")),
     );
+    let summary = match &per_ticket_skipped {
+        Some(why) => format!("{summary}; WARNING: {why}"),
+        None => summary,
+    };
     if let Some(path) = &args.summary {
         let json = serde_json::json!({
             "creates": total,
@@ -547,6 +576,7 @@ async fn run() -> Result<()> {
             "emulator_bytes_per_refused_request": per_refused,
             "emulator_peak_rss_bytes": peak.map(|m| m.hwm),
             "emulator_bytes_per_ticket": per_ticket,
+            "leak_check_per_ticket_skipped": per_ticket_skipped,
             "state_file_bytes": state_bytes,
             "restart_s": restart.as_secs_f64(),
             "samples": samples.iter().map(|s| serde_json::json!({

@@ -51,7 +51,13 @@ pub(crate) async fn handle(
             json_response(StatusCode::OK, &json!({ "cleared": cleared }), rid)
         }
         ("faults", &Method::POST) => {
-            let body = match read_body(req.into_body(), shared.max_body_bytes).await {
+            let body = match read_body(
+                req.into_body(),
+                shared.max_body_bytes,
+                shared.body_read_timeout,
+            )
+            .await
+            {
                 Ok(body) => body,
                 Err(BodyError::TooLarge { seen, complete }) => {
                     return too_large(seen, complete, shared.max_body_bytes, rid);

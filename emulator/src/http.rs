@@ -83,15 +83,30 @@ pub(crate) fn shorten(s: &str, max: usize) -> String {
 pub(crate) enum BodyError {
     /// Over the limit: how many bytes were seen, and whether the end was reached.
     TooLarge { seen: u64, complete: bool },
-    /// The connection failed while reading.
-    Read(hyper::Error),
+    /// The connection failed while reading, or the body did not arrive in time.
+    Read(String),
 }
 
-/// Reads a body of at most `limit` bytes.
-pub(crate) async fn read_body(mut body: Incoming, limit: usize) -> Result<Bytes, BodyError> {
+/// Reads a body of at most `limit` bytes, which must arrive whole within `timeout`.
+pub(crate) async fn read_body(
+    mut body: Incoming,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Bytes, BodyError> {
+    let deadline = tokio::time::Instant::now() + timeout;
     let mut buf = BytesMut::new();
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(BodyError::Read)?;
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Ok(Some(frame)) => frame.map_err(|e| BodyError::Read(e.to_string()))?,
+            Ok(None) => break,
+            Err(_) => {
+                return Err(BodyError::Read(format!(
+                    "it did not arrive whole within {} ms ({} bytes came)",
+                    timeout.as_millis(),
+                    buf.len()
+                )));
+            }
+        };
         if let Ok(data) = frame.into_data() {
             if buf.len() + data.len() > limit {
                 let seen = (buf.len() + data.len()) as u64;

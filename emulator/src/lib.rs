@@ -66,8 +66,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
+use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::watch;
 
 pub use catalogue::{Catalogue, CatalogueError};
@@ -77,13 +78,24 @@ pub use store::{AuthScheme, RecordedTicket};
 /// The path of the one operation the emulator serves.
 pub const CASES_PATH: &str = "/v2/servicerequest/cases";
 
-/// The prefix of the emulator's own admin routes (no authentication; they do not exist
-/// on the real service).
+/// The prefix of the emulator's own admin routes (they do not exist on the real
+/// service). They need no credentials unless an admin token is set
+/// ([`EmulatorBuilder::admin_token`]).
 pub const ADMIN_PREFIX: &str = "/__emulator/";
 
 /// The default largest request body accepted, 64 KiB. Larger bodies are refused with
 /// HTTP 413 and `APIGW.0201`.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The default longest wait for a request's headers, 10 s, counted from the moment the
+/// emulator waits for them (a new connection, or the end of the previous answer on a
+/// kept-alive one). A connection that has not sent them whole by then is closed.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The default longest wait for a request's body, 10 s, counted from the end of its
+/// headers. A body that has not arrived whole by then (it stalls, or a chunked body
+/// never ends) is answered with HTTP 400 `OSM.0001`, and the connection is closed.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The address the `osm-emulator` binary listens on unless told otherwise. The library
 /// defaults to `127.0.0.1:0` (an ephemeral port) instead.
@@ -99,7 +111,8 @@ pub struct Emulator;
 
 impl Emulator {
     /// Starts configuring an emulator: no credentials, memory only, a 64 KiB body limit,
-    /// the system clock, listening on `127.0.0.1:0`.
+    /// 10 s to send headers and 10 s to send a body, admin routes open (no admin
+    /// token), the system clock, listening on `127.0.0.1:0`.
     pub fn builder() -> EmulatorBuilder {
         EmulatorBuilder {
             tokens: HashSet::new(),
@@ -107,6 +120,9 @@ impl Emulator {
             accept_any_token: false,
             state_file: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            admin_token: None,
             clock: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             catalogue: None,
@@ -122,6 +138,9 @@ pub struct EmulatorBuilder {
     accept_any_token: bool,
     state_file: Option<PathBuf>,
     max_body_bytes: usize,
+    header_read_timeout: Duration,
+    body_read_timeout: Duration,
+    admin_token: Option<SecretString>,
     clock: Option<Clock>,
     listen: SocketAddr,
     catalogue: Option<Catalogue>,
@@ -137,6 +156,12 @@ impl fmt::Debug for EmulatorBuilder {
             .field("accept_any_token", &self.accept_any_token)
             .field("state_file", &self.state_file)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("body_read_timeout", &self.body_read_timeout)
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "REDACTED"),
+            )
             .field("listen", &self.listen)
             .finish_non_exhaustive()
     }
@@ -166,9 +191,16 @@ impl EmulatorBuilder {
 
     /// Records tickets durably in this file, one JSON object a line. Each ticket is
     /// written and flushed to disk (`fsync`) before its `200` is sent. An existing file
-    /// is loaded on start (a torn last line, left by a crash mid-write, is cut off), and
-    /// ticket ids continue after the highest sequence number found, so they never repeat.
-    /// The file must not be shared by two running emulators.
+    /// is loaded on start, and ticket ids continue after the highest sequence number
+    /// found, so they never repeat.
+    ///
+    /// [`start`](Self::start) refuses, leaving the file as it is, a file that is not a
+    /// state file (a line that is not a recorded ticket), a file holding a sequence
+    /// number twice or the largest one there is, and a file another emulator holds: the
+    /// file is locked while the emulator runs, and its pid is written to `<file>.lock`
+    /// so that the refusal can name it. A last line without its newline is kept (and
+    /// the newline added) if it is a whole ticket, and cut off only if it is the
+    /// beginning of a line the emulator writes, left by a crash mid-write.
     pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.state_file = Some(path.into());
         self
@@ -177,6 +209,32 @@ impl EmulatorBuilder {
     /// The largest request body accepted, in bytes (default [`DEFAULT_MAX_BODY_BYTES`]).
     pub fn max_body_bytes(mut self, limit: usize) -> Self {
         self.max_body_bytes = limit;
+        self
+    }
+
+    /// The longest wait for a request's headers (default
+    /// [`DEFAULT_HEADER_READ_TIMEOUT`], 10 s); the connection is closed after it. Must
+    /// be more than zero.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// The longest wait for a request's body once its headers arrived (default
+    /// [`DEFAULT_BODY_READ_TIMEOUT`], 10 s); the request is then answered with 400
+    /// `OSM.0001` and the connection closed. Must be more than zero.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// Requires this token on the admin routes under [`ADMIN_PREFIX`], as
+    /// `Authorization: Bearer <token>`; other requests there are refused with 401
+    /// `EMULATOR.0002`. Without it (the default) the admin routes need no credentials,
+    /// which is fine on a loopback address; on any other, [`start`](Self::start) warns.
+    /// The token is never logged nor shown by `Debug`.
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(SecretString::from(token.into()));
         self
     }
 
@@ -208,9 +266,36 @@ impl EmulatorBuilder {
                 "no tokens or access keys configured: every create request will be refused with 401"
             );
         }
+        for (name, timeout) in [
+            ("header_read_timeout", self.header_read_timeout),
+            ("body_read_timeout", self.body_read_timeout),
+        ] {
+            if timeout.is_zero() {
+                return Err(StartError::new(
+                    "invalid configuration",
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!("{name} must be more than zero"),
+                    ),
+                ));
+            }
+        }
+        if self
+            .admin_token
+            .as_ref()
+            .is_some_and(|t| t.expose_secret().is_empty())
+        {
+            return Err(StartError::new(
+                "invalid configuration",
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "the admin token must not be empty",
+                ),
+            ));
+        }
         let store = match &self.state_file {
             Some(path) => {
-                let what = format!("cannot load the state file {}", path.display());
+                let what = format!("cannot use the state file {}", path.display());
                 let path = path.clone();
                 tokio::task::spawn_blocking(move || store::Store::open(&path))
                     .await
@@ -225,12 +310,18 @@ impl EmulatorBuilder {
         let local_addr = listener
             .local_addr()
             .map_err(|e| StartError::new("cannot read the listening address", e))?;
+        if let Some(warning) = exposure_warning(local_addr, self.admin_token.is_some()) {
+            tracing::warn!("{warning}");
+        }
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let shared = Arc::new(Shared {
             tokens: self.tokens,
             keys: self.keys,
             accept_any_token: self.accept_any_token,
             max_body_bytes: self.max_body_bytes,
+            header_read_timeout: self.header_read_timeout,
+            body_read_timeout: self.body_read_timeout,
+            admin_token: self.admin_token,
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemTime::now)),
             store,
             faults: Faults::default(),
@@ -254,12 +345,34 @@ impl EmulatorBuilder {
     }
 }
 
+/// What to warn of when listening on `addr`: nothing on a loopback address.
+fn exposure_warning(addr: SocketAddr, admin_token: bool) -> Option<String> {
+    if addr.ip().is_loopback() {
+        return None;
+    }
+    Some(if admin_token {
+        format!(
+            "LISTENING ON {addr}, NOT A LOOPBACK ADDRESS: anyone who can reach it can send \
+             requests; the admin routes under {ADMIN_PREFIX} need the admin token"
+        )
+    } else {
+        format!(
+            "LISTENING ON {addr}, NOT A LOOPBACK ADDRESS, WITH NO ADMIN TOKEN: anyone who can \
+             reach it can read every ticket and queue faults through the admin routes under \
+             {ADMIN_PREFIX}; set an admin token (--admin-token) or listen on 127.0.0.1"
+        )
+    })
+}
+
 /// Everything the request handlers share.
 pub(crate) struct Shared {
     pub(crate) tokens: HashSet<String>,
     pub(crate) keys: HashMap<String, String>,
     pub(crate) accept_any_token: bool,
     pub(crate) max_body_bytes: usize,
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) body_read_timeout: Duration,
+    pub(crate) admin_token: Option<SecretString>,
     pub(crate) clock: Clock,
     pub(crate) store: store::Store,
     pub(crate) faults: Faults,
@@ -339,7 +452,9 @@ impl Drop for RunningEmulator {
     }
 }
 
-/// Why an emulator could not start.
+/// Why an emulator could not start. Its message says what failed and why, such as
+/// `cannot use the state file tickets.jsonl: another osm-emulator holds it (pid 4242, as
+/// tickets.jsonl.lock records); two emulators must not share a state file`.
 #[derive(Debug)]
 pub struct StartError {
     what: String,
@@ -355,14 +470,53 @@ impl StartError {
     }
 }
 
-impl fmt::Display for StartError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.what)
+impl StartError {
+    /// The kind of the underlying I/O error (`WouldBlock` for a state file another
+    /// emulator holds, `InvalidData` for one that cannot be loaded, `AddrInUse`, …).
+    pub fn kind(&self) -> std::io::ErrorKind {
+        self.source.kind()
     }
 }
 
-impl std::error::Error for StartError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
+/// The whole story in one message (callers print `Display` alone), so no `source()`.
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.what, self.source)
+    }
+}
+
+impl std::error::Error for StartError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listening_beyond_loopback_is_warned_of() {
+        let loopback: [SocketAddr; 3] = [
+            "127.0.0.1:8086".parse().unwrap(),
+            "127.1.2.3:0".parse().unwrap(),
+            "[::1]:8086".parse().unwrap(),
+        ];
+        for addr in loopback {
+            assert_eq!(exposure_warning(addr, false), None, "{addr}");
+        }
+        for addr in ["0.0.0.0:8086", "[::]:8086", "192.0.2.7:8086"] {
+            let addr: SocketAddr = addr.parse().unwrap();
+            let open = exposure_warning(addr, false).expect("a warning");
+            assert!(open.contains(&addr.to_string()), "{open}");
+            assert!(open.contains("NO ADMIN TOKEN"), "{open}");
+            assert!(open.contains("--admin-token"), "{open}");
+            let guarded = exposure_warning(addr, true).expect("a warning");
+            assert!(guarded.contains("need the admin token"), "{guarded}");
+        }
+    }
+
+    #[test]
+    fn the_admin_token_never_shows_in_debug() {
+        let builder = Emulator::builder().admin_token("admin-secret-marker");
+        let debug = format!("{builder:?}");
+        assert!(!debug.contains("admin-secret-marker"), "{debug}");
+        assert!(debug.contains("REDACTED"), "{debug}");
     }
 }

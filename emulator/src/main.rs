@@ -2,23 +2,32 @@
 //!
 //! The first line on standard output is the base URL (`http://127.0.0.1:PORT`), so
 //! that a script or a test can start it on port 0 and read where it listens. Logs go
-//! to standard error (`RUST_LOG` filters them; `info` by default). Credentials are
+//! to standard error (`RUST_LOG` filters them; `info` by default) through a writer
+//! thread and a bounded buffer, so that a standard error nobody reads never stops the
+//! server: when the buffer is full, log lines are dropped (and counted). Credentials are
 //! never logged.
 
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
-use osm_emulator::{DEFAULT_BINARY_LISTEN, DEFAULT_MAX_BODY_BYTES, Emulator};
+use osm_emulator::{
+    DEFAULT_BINARY_LISTEN, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_MAX_BODY_BYTES, Emulator,
+};
+
+/// Log lines held for standard error at most; more are dropped while it is not read.
+const LOG_BUFFER_LINES: usize = 8192;
 
 /// A local stand-in for Huawei Cloud's OSM "create a service ticket" endpoint
 /// (POST /v2/servicerequest/cases), for tests and try-it-out runs.
 ///
 /// Prints its base URL as the first line of standard output, then serves until
-/// SIGINT or SIGTERM. Admin routes (no authentication): GET /__emulator/tickets,
-/// GET /__emulator/status, GET|POST|DELETE /__emulator/faults.
+/// SIGINT or SIGTERM. Admin routes (open, unless --admin-token is given):
+/// GET /__emulator/tickets, GET /__emulator/status, GET|POST|DELETE /__emulator/faults.
 #[derive(Debug, Parser)]
 #[command(name = "osm-emulator", version)]
 struct Args {
@@ -55,6 +64,26 @@ struct Args {
     /// catalogue (format: emulator/data/catalogue/README.md).
     #[arg(long, value_name = "DIR")]
     catalogue: Option<PathBuf>,
+    /// Seconds a client has to send a request's headers before the connection is closed.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_HEADER_READ_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: u64,
+
+    /// Seconds a client has to send a request's body once its headers arrived; then
+    /// the request is answered with HTTP 400 and the connection closed.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_BODY_READ_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout: u64,
+
+    /// Require `Authorization: Bearer TOKEN` on the admin routes (/__emulator/…).
+    /// Without it they are open, which is fine on loopback only.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "OSM_EMULATOR_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    admin_token: Option<String>,
 }
 
 #[tokio::main]
@@ -80,8 +109,15 @@ async fn main() -> ExitCode {
             )
             .exit();
     }
+    // Never block on standard error: a full pipe would stop every request that logs.
+    let (log_writer, log_guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(true)
+        .buffered_lines_limit(LOG_BUFFER_LINES)
+        .thread_name("osm-emulator-log")
+        .finish(std::io::stderr());
+    let dropped = log_writer.error_counter();
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(log_writer)
         .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -92,7 +128,12 @@ async fn main() -> ExitCode {
     let mut builder = Emulator::builder()
         .listen(args.listen)
         .accept_any_token(args.accept_any_token)
-        .max_body_bytes(args.max_body_bytes);
+        .max_body_bytes(args.max_body_bytes)
+        .header_read_timeout(Duration::from_secs(args.header_timeout))
+        .body_read_timeout(Duration::from_secs(args.body_timeout));
+    if let Some(token) = args.admin_token {
+        builder = builder.admin_token(token);
+    }
     for token in args.tokens {
         builder = builder.token(token);
     }
@@ -114,10 +155,9 @@ async fn main() -> ExitCode {
     let emulator = match builder.start().await {
         Ok(emulator) => emulator,
         Err(e) => {
-            let cause = std::error::Error::source(&e)
-                .map(|c| format!(": {c}"))
-                .unwrap_or_default();
-            eprintln!("osm-emulator: {e}{cause}");
+            // Let the log lines queued so far out first, so that the error comes last.
+            drop(log_guard);
+            eprintln!("osm-emulator: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -135,6 +175,15 @@ async fn main() -> ExitCode {
     wait_for_signal().await;
     tracing::info!("stopping");
     emulator.shutdown().await;
+    let dropped = dropped.dropped_lines();
+    if dropped > 0 {
+        tracing::warn!(
+            dropped,
+            "log lines were dropped because standard error was not being read"
+        );
+    }
+    // Waits a moment (at most about a second) for the last lines to be written.
+    drop(log_guard);
     ExitCode::SUCCESS
 }
 

@@ -146,7 +146,7 @@ async fn prepare(
         let shown = if complete { seen } else { len };
         return too_large(shown, true, limit, rid).into();
     }
-    let raw_body = match read_body(body, limit).await {
+    let raw_body = match read_body(body, limit, shared.body_read_timeout).await {
         Ok(body) => body,
         Err(BodyError::TooLarge { seen, complete }) => {
             return too_large(seen, complete, limit, rid).into();

@@ -5,9 +5,9 @@
 //! appends them as one write, calls `fsync` (`File::sync_data`) once for the batch
 //! (group commit), and only then answers each handler, which then sends its `200`.
 
-use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::collections::{BTreeMap, HashMap};
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -149,7 +149,8 @@ pub(crate) mod rfc3339 {
 
 struct Memory {
     tickets: Vec<RecordedTicket>,
-    next_seq: u64,
+    /// The next sequence number; `None` once they are used up.
+    next_seq: Option<u64>,
 }
 
 type Ack = oneshot::Sender<Result<RecordedTicket, String>>;
@@ -172,28 +173,255 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Reads a state file: the tickets of its complete lines, and the length of the
-/// complete part (a torn last line, with no newline, is not part of it).
-fn read_state(path: &Path, data: &[u8]) -> io::Result<(Vec<RecordedTicket>, usize)> {
-    let complete = data.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let mut tickets = Vec::new();
-    for (n, line) in data[..complete].split(|&b| b == b'\n').enumerate() {
-        if line.iter().all(u8::is_ascii_whitespace) {
+/// The deepest nesting of objects and arrays a state-file line may have. A line is a
+/// ticket (one level) holding the validated body (one more), and the library's
+/// validator accepts bodies up to serde_json's recursion limit of 128 levels, so every
+/// ticket the emulator opens loads back; a deeper line is refused before it is parsed,
+/// so that a corrupt file cannot exhaust the stack.
+pub(crate) const MAX_LINE_DEPTH: usize = 256;
+
+/// How every line the store writes begins: `seq` is the first member of a ticket.
+const LINE_START: &[u8] = br#"{"seq":"#;
+
+/// The message of a refusal to use a state file.
+fn invalid(msg: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, msg)
+}
+
+/// What a scan of a line (without its newline) finds outside strings.
+struct Shape {
+    /// It nests deeper than [`MAX_LINE_DEPTH`].
+    too_deep: bool,
+    /// It has no whitespace outside strings, as the store writes lines.
+    compact: bool,
+}
+
+fn shape(line: &[u8]) -> Shape {
+    let (mut depth, mut in_string, mut escaped, mut compact) = (0usize, false, false, true);
+    for &b in line {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
             continue;
         }
-        let ticket: RecordedTicket = serde_json::from_slice(line).map_err(|e| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!(
-                    "{} line {} is not a recorded ticket: {e}",
-                    path.display(),
-                    n + 1
-                ),
-            )
-        })?;
-        tickets.push(ticket);
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_LINE_DEPTH {
+                    return Shape {
+                        too_deep: true,
+                        compact,
+                    };
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b' ' | b'\t' | b'\r' | b'\n' => compact = false,
+            _ => {}
+        }
     }
-    Ok((tickets, complete))
+    Shape {
+        too_deep: false,
+        compact,
+    }
+}
+
+/// Why a line is not a ticket.
+struct LineError {
+    msg: String,
+    /// The line could be the beginning of one the store wrote, cut short by a crash.
+    torn: bool,
+}
+
+fn parse_line(line: &[u8]) -> Result<RecordedTicket, LineError> {
+    if shape(line).too_deep {
+        return Err(LineError {
+            msg: format!("it nests more than {MAX_LINE_DEPTH} levels deep"),
+            torn: false,
+        });
+    }
+    let mut de = serde_json::Deserializer::from_slice(line);
+    // Bounded by the scan above.
+    de.disable_recursion_limit();
+    let parsed = RecordedTicket::deserialize(&mut de).and_then(|t| de.end().map(|()| t));
+    // A line appended after blank space starts with that space.
+    let start = line.trim_ascii_start();
+    parsed.map_err(|e| LineError {
+        torn: e.classify() == serde_json::error::Category::Eof
+            && shape(start).compact
+            && (start.starts_with(LINE_START) || LINE_START.starts_with(start)),
+        msg: e.to_string(),
+    })
+}
+
+/// A state file, loaded.
+struct Loaded {
+    tickets: Vec<RecordedTicket>,
+    next_seq: u64,
+    /// What to do with the last line, which has no newline.
+    tail: Tail,
+    /// The length of the file up to the tail.
+    complete: u64,
+}
+
+enum Tail {
+    /// The file ends with a newline (or is empty).
+    None,
+    /// Blank: left as it is (a line appended after it still parses).
+    Blank,
+    /// A whole ticket that lost only its newline: kept, and the newline added.
+    Unterminated,
+    /// The beginning of a line cut short by a crash mid-write (never answered): cut.
+    Torn(u64),
+}
+
+/// Reads a state file. Every non-blank line must be a recorded ticket, except that the
+/// last one, if it has no newline, may be the beginning of one the store wrote (which
+/// is cut off, by the caller); sequence numbers must be distinct, and leave room for
+/// one more.
+fn load(file: &mut File) -> io::Result<Loaded> {
+    let mut reader = io::BufReader::new(file);
+    let mut line = Vec::new();
+    let mut tickets = Vec::new();
+    let mut seen: HashMap<u64, usize> = HashMap::new();
+    let mut highest: Option<(u64, usize)> = None;
+    let (mut complete, mut tail, mut n) = (0u64, Tail::None, 0usize);
+    loop {
+        line.clear();
+        let read = reader.read_until(b'\n', &mut line)? as u64;
+        if read == 0 {
+            break;
+        }
+        n += 1;
+        let terminated = line.last() == Some(&b'\n');
+        let content = if terminated {
+            &line[..line.len() - 1]
+        } else {
+            &line[..]
+        };
+        if content.iter().all(u8::is_ascii_whitespace) {
+            if terminated {
+                complete += read;
+            } else {
+                tail = Tail::Blank;
+            }
+            continue;
+        }
+        let ticket = match parse_line(content) {
+            Ok(ticket) => ticket,
+            Err(e) if !terminated && e.torn => {
+                tail = Tail::Torn(read);
+                break;
+            }
+            Err(e) if n == 1 => {
+                return Err(invalid(format!(
+                    "it is not an osm-emulator state file: line 1 is not a recorded ticket ({}); \
+                     it is left as it is (give a new or an empty file)",
+                    e.msg
+                )));
+            }
+            Err(e) if !terminated => {
+                return Err(invalid(format!(
+                    "its last line ({n}, without a final newline) is neither a recorded ticket \
+                     nor the beginning of one cut short by a crash ({}); it is left as it is",
+                    e.msg
+                )));
+            }
+            Err(e) => {
+                return Err(invalid(format!(
+                    "line {n} is not a recorded ticket: {}",
+                    e.msg
+                )));
+            }
+        };
+        if let Some(first) = seen.insert(ticket.seq, n) {
+            return Err(invalid(format!(
+                "it holds seq {} twice, on lines {first} and {n} (were two emulators writing \
+                 to it at once?); ticket ids would repeat, so it is not loaded",
+                ticket.seq
+            )));
+        }
+        if highest.is_none_or(|(seq, _)| ticket.seq > seq) {
+            highest = Some((ticket.seq, n));
+        }
+        tickets.push(ticket);
+        if terminated {
+            complete += read;
+        } else {
+            tail = Tail::Unterminated;
+        }
+    }
+    let next_seq = match highest {
+        None => 1,
+        Some((seq, line)) => seq.checked_add(1).ok_or_else(|| {
+            invalid(format!(
+                "line {line} holds seq {seq}, the largest sequence number there is: no \
+                 sequence number is left for a new ticket"
+            ))
+        })?,
+    };
+    Ok(Loaded {
+        tickets,
+        next_seq,
+        tail,
+        complete,
+    })
+}
+
+/// `<state file>.lock`, where the emulator holding the state file writes its pid.
+fn lock_note_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Who holds the lock on a state file, as its lock note says.
+fn holder(path: &Path) -> String {
+    let note = lock_note_path(path);
+    match std::fs::read_to_string(&note)
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+    {
+        Some(pid) => format!("pid {pid}, as {} records", note.display()),
+        None => format!(
+            "its pid is unknown: {} is missing or unreadable",
+            note.display()
+        ),
+    }
+}
+
+/// The lock note of a state file this process holds; removed when dropped (while the
+/// lock is still held).
+struct LockNote {
+    path: PathBuf,
+    pid: String,
+}
+
+impl LockNote {
+    fn write(state: &Path) -> Self {
+        let note = LockNote {
+            path: lock_note_path(state),
+            pid: std::process::id().to_string(),
+        };
+        // Only informative (the lock itself is on the state file): never fatal.
+        if let Err(e) = std::fs::write(&note.path, format!("{}\n", note.pid)) {
+            tracing::warn!(path = %note.path.display(), error = %e, "cannot write the lock note");
+        }
+        note
+    }
+}
+
+impl Drop for LockNote {
+    fn drop(&mut self) {
+        if std::fs::read_to_string(&self.path).is_ok_and(|s| s.trim() == self.pid) {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 impl Store {
@@ -203,7 +431,7 @@ impl Store {
             durable: false,
             memory: Arc::new(Mutex::new(Memory {
                 tickets: Vec::new(),
-                next_seq: 1,
+                next_seq: Some(1),
             })),
             writer: Mutex::new(None),
             thread: Mutex::new(None),
@@ -211,6 +439,10 @@ impl Store {
     }
 
     /// A durable store on `path`, loading what it holds. Blocking.
+    ///
+    /// The file is locked (`flock`, exclusive) for as long as the store is open, and the
+    /// pid of this process is written to `<path>.lock`, so that a second emulator on
+    /// the same file refuses to start and says who holds it.
     pub(crate) fn open(path: &Path) -> io::Result<Self> {
         let existed = path.exists();
         let mut file = OpenOptions::new()
@@ -218,30 +450,60 @@ impl Store {
             .append(true)
             .create(true)
             .open(path)?;
-        let mut data = Vec::new();
-        file.read_to_end(&mut data)?;
-        let (tickets, complete) = read_state(path, &data)?;
-        if complete < data.len() {
-            tracing::warn!(
-                path = %path.display(),
-                bytes = data.len() - complete,
-                "cutting off a torn last line of the state file (left by a crash mid-write)"
-            );
-            file.set_len(complete as u64)?;
-            file.sync_data()?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WouldBlock,
+                    format!(
+                        "another osm-emulator holds it ({}); two emulators must not share a \
+                         state file",
+                        holder(path)
+                    ),
+                ));
+            }
+            Err(TryLockError::Error(e)) => {
+                return Err(io::Error::new(e.kind(), format!("cannot lock it: {e}")));
+            }
         }
+        let note = LockNote::write(path);
+        let loaded = load(&mut file)?;
+        let good_len = match loaded.tail {
+            Tail::None | Tail::Blank => file.metadata()?.len(),
+            Tail::Unterminated => {
+                tracing::warn!(
+                    path = %path.display(),
+                    "the last line of the state file has no newline; adding it"
+                );
+                file.write_all(b"\n")?;
+                file.sync_data()?;
+                file.metadata()?.len()
+            }
+            Tail::Torn(bytes) => {
+                tracing::warn!(
+                    path = %path.display(),
+                    bytes,
+                    "cutting off a torn last line of the state file (left by a crash mid-write)"
+                );
+                file.set_len(loaded.complete)?;
+                file.sync_data()?;
+                loaded.complete
+            }
+        };
         if !existed {
             sync_parent_dir(path);
         }
-        let next_seq = tickets.iter().map(|t| t.seq).max().unwrap_or(0) + 1;
-        let memory = Arc::new(Mutex::new(Memory { tickets, next_seq }));
+        let memory = Arc::new(Mutex::new(Memory {
+            tickets: loaded.tickets,
+            next_seq: Some(loaded.next_seq),
+        }));
         let (tx, rx) = mpsc::unbounded_channel();
         let thread = {
             let memory = memory.clone();
             let path = path.to_owned();
             std::thread::Builder::new()
                 .name("osm-emulator-writer".into())
-                .spawn(move || writer(path, file, complete as u64, memory, rx))?
+                .spawn(move || writer(path, file, note, good_len, memory, rx))?
         };
         Ok(Self {
             durable: true,
@@ -255,8 +517,9 @@ impl Store {
     pub(crate) async fn record(&self, ticket: PendingTicket) -> Result<RecordedTicket, String> {
         if !self.durable {
             let mut m = lock(&self.memory);
-            let t = ticket.finish(m.next_seq);
-            m.next_seq += 1;
+            let seq = m.next_seq.ok_or_else(exhausted)?;
+            let t = ticket.finish(seq);
+            m.next_seq = seq.checked_add(1);
             m.tickets.push(t.clone());
             return Ok(t);
         }
@@ -279,7 +542,7 @@ impl Store {
     }
 
     /// Stops the writer thread (after the tickets it holds are written) and closes the
-    /// file.
+    /// file, which releases its lock.
     pub(crate) async fn close(&self) {
         drop(lock(&self.writer).take());
         let thread = lock(&self.thread).take();
@@ -287,6 +550,13 @@ impl Store {
             let _ = tokio::task::spawn_blocking(move || thread.join()).await;
         }
     }
+}
+
+fn exhausted() -> String {
+    format!(
+        "the ticket could not be stored: no sequence number is left (the last one, {}, is taken)",
+        u64::MAX
+    )
 }
 
 /// Makes the creation of a new file durable (best effort).
@@ -311,6 +581,7 @@ const MAX_BATCH: usize = 4096;
 fn writer(
     path: PathBuf,
     mut file: File,
+    note: LockNote,
     mut good_len: u64,
     memory: Arc<Mutex<Memory>>,
     mut rx: mpsc::UnboundedReceiver<Job>,
@@ -330,13 +601,20 @@ fn writer(
         let mut done = Vec::with_capacity(batch.len());
         let mut acks = Vec::with_capacity(batch.len());
         for job in batch.drain(..) {
-            let ticket = job.ticket.finish(next_seq);
-            next_seq += 1;
+            let Some(seq) = next_seq else {
+                let _ = job.ack.send(Err(exhausted()));
+                continue;
+            };
+            next_seq = seq.checked_add(1);
+            let ticket = job.ticket.finish(seq);
             // Serialising plain data into a Vec cannot fail.
             let _ = serde_json::to_writer(&mut buf, &ticket);
             buf.push(b'\n');
             done.push(ticket);
             acks.push(job.ack);
+        }
+        if done.is_empty() {
+            continue;
         }
         match file.write_all(&buf).and_then(|()| file.sync_data()) {
             Ok(()) => {
@@ -355,6 +633,7 @@ fn writer(
                 // Cut off whatever part of the batch reached the file, so that the next
                 // batch starts on a line of its own. Sequence numbers are not reused.
                 let _ = file.set_len(good_len);
+                lock(&memory).next_seq = next_seq;
                 let msg = format!("the ticket could not be stored: {e}");
                 for ack in acks {
                     let _ = ack.send(Err(msg.clone()));
@@ -363,6 +642,9 @@ fn writer(
         }
     }
     let _ = file.sync_all();
+    // The note goes first, while the lock is still held; closing the file releases it.
+    drop(note);
+    drop(file);
 }
 
 #[cfg(test)]
@@ -439,6 +721,54 @@ mod tests {
         let err = Store::open(&path).err().unwrap();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
         assert!(err.to_string().contains("line 1"), "{err}");
+    }
+
+    /// A line as the writer writes it, with strings that need escapes and multi-byte
+    /// characters, and some nesting.
+    fn written_line() -> Vec<u8> {
+        let mut p = pending(SystemTime::now());
+        p.body = serde_json::json!({
+            "business_type_id": "1",
+            "simple_description": "disk \"full\" \\ on ecs-01, 票 🎫 é\n{\"seq\":",
+            "extends_map": {"a": {"b": [1, 2.5, {"c": null}]}},
+        });
+        let mut line = serde_json::to_vec(&p.finish(7)).unwrap();
+        line.push(b'\n');
+        line
+    }
+
+    #[test]
+    fn every_line_starts_as_the_torn_rule_expects() {
+        assert!(written_line().starts_with(LINE_START));
+        assert!(shape(&written_line()[..written_line().len() - 1]).compact);
+    }
+
+    #[test]
+    fn every_prefix_of_a_written_line_is_recognised_as_torn() {
+        let line = written_line();
+        let content = &line[..line.len() - 1];
+        assert!(parse_line(content).is_ok());
+        for cut in 1..content.len() {
+            let e = parse_line(&content[..cut])
+                .err()
+                .unwrap_or_else(|| panic!("a prefix of {cut} bytes parses as a ticket"));
+            assert!(e.torn, "{cut} bytes: {}", e.msg);
+        }
+    }
+
+    #[test]
+    fn what_the_store_could_not_have_written_is_not_torn() {
+        for text in [
+            r#"{"business_type_id":"1""#,
+            r#"{"seq": 1, "note": "mine""#,
+            r#"{"seq":1,"incident_id":"CS"}"#,
+            r#"{"seq":1,"incident_id":"CS"}}"#,
+            "hello",
+            "[1,2",
+        ] {
+            let e = parse_line(text.as_bytes()).err().unwrap();
+            assert!(!e.torn, "{text}");
+        }
     }
 
     #[tokio::test]

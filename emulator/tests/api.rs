@@ -353,7 +353,7 @@ async fn unknown_paths_and_methods() {
 
     let a = Answer::from(
         raw()
-            .get(format!("{url}/v2/servicerequest/cases"))
+            .put(format!("{url}/v2/servicerequest/cases"))
             .header("x-auth-token", TOKEN)
             .send()
             .await
@@ -361,7 +361,8 @@ async fn unknown_paths_and_methods() {
     )
     .await;
     a.assert_error(405, "APIGW.0101", true);
-    assert_eq!(a.headers["allow"], "POST");
+    // The spec has two operations on this path: list (GET) and create (POST).
+    assert_eq!(a.headers["allow"], "GET, POST");
 
     let a = Answer::from(
         raw()
@@ -635,9 +636,26 @@ async fn dropping_the_handle_stops_the_server() {
     let addr = emu.local_addr();
     token_client(&emu).create_case(&case()).await.unwrap();
     drop(emu);
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while tokio::net::TcpStream::connect(addr).await.is_ok() {
-        assert!(std::time::Instant::now() < deadline, "still listening");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    // The port can be bound again once the emulator no longer listens on it (a
+    // listening socket keeps others from binding it, SO_REUSEADDR or not); holding
+    // the new listener proves it is closed to others, instead of assuming that nobody
+    // took the freed port between two connection attempts.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let ours = loop {
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(listener) => break listener,
+            Err(e) => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "still listening on {addr}: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    };
+    // Whatever connects now reaches our listener, not the emulator.
+    let client = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (accepted, peer) = ours.accept().await.unwrap();
+    assert_eq!(peer, client.local_addr().unwrap());
+    drop(accepted);
 }

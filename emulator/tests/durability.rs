@@ -4,8 +4,7 @@
 mod common;
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
 use common::*;
@@ -65,39 +64,6 @@ async fn state_file_survives_a_restart() {
     let seqs: Vec<u64> = emu.tickets().iter().map(|t| t.seq).collect();
     assert_eq!(seqs, (1..=TOTAL as u64 + 10).collect::<Vec<_>>());
     emu.shutdown().await;
-}
-
-/// The `osm-emulator` binary, killed when dropped.
-struct Binary {
-    child: Child,
-    url: String,
-}
-
-impl Binary {
-    fn spawn(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_osm-emulator"))
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the binary starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line.trim().to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "first line: {line:?}");
-        Self { child, url }
-    }
-}
-
-impl Drop for Binary {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[tokio::test]

@@ -115,7 +115,9 @@ async fn delay_after_record_makes_the_client_time_out() {
         .endpoint(emu.base_url())
         .credentials(Credentials::token(TOKEN))
         .retry(RetryPolicy::none())
-        .timeout(Duration::from_millis(300))
+        // Long enough for the request to arrive and be recorded on a loaded machine,
+        // far shorter than the delay.
+        .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
     emu.faults()

@@ -29,10 +29,22 @@ async fn every_lookup_of_the_spec_answers_200_with_a_request_id() {
     let emu = emulator().await;
     let base = emu.base_url();
     let queries = [
-        ("list_severities", format!("?product_category_id={ECS}&business_type_id={LOGIN_FAILURE}")),
-        ("list_extends_params", format!("?business_type_id={LOGIN_FAILURE}")),
-        ("list_case_templates", format!("?business_type_id={LOGIN_FAILURE}")),
-        ("list_case_quotas", format!("?business_type_id={LOGIN_FAILURE}")),
+        (
+            "list_severities",
+            format!("?product_category_id={ECS}&business_type_id={LOGIN_FAILURE}"),
+        ),
+        (
+            "list_extends_params",
+            format!("?business_type_id={LOGIN_FAILURE}"),
+        ),
+        (
+            "list_case_templates",
+            format!("?business_type_id={LOGIN_FAILURE}"),
+        ),
+        (
+            "list_case_quotas",
+            format!("?business_type_id={LOGIN_FAILURE}"),
+        ),
     ];
     let lookups: Vec<_> = rules::OPERATIONS
         .iter()
@@ -56,7 +68,11 @@ async fn every_lookup_of_the_spec_answers_200_with_a_request_id() {
         // Catalogue-only members never leave the emulator.
         assert!(!a.text.contains("product_category_ids"), "{}", a.text);
         assert!(!a.text.contains("severity_ids"), "{}", a.text);
-        assert!(!a.text.contains("\"zh-cn\":"), "texts are picked: {}", a.text);
+        assert!(
+            !a.text.contains("\"zh-cn\":"),
+            "texts are picked: {}",
+            a.text
+        );
     }
     emu.shutdown().await;
 }
@@ -97,14 +113,32 @@ async fn routes_come_from_the_spec() {
 async fn query_parameters_are_checked_with_the_spec_rules() {
     let emu = emulator().await;
     let base = emu.base_url();
-    let a = get(&base, &format!("/v2/servicerequest/config/severities?product_category_id={ECS}"), None).await;
+    let a = get(
+        &base,
+        &format!("/v2/servicerequest/config/severities?product_category_id={ECS}"),
+        None,
+    )
+    .await;
     let msg = a.assert_error(400, "OSM.0001", false);
     assert!(msg.contains("business_type_id is required"), "{msg}");
     let long = "x".repeat(65);
-    let a = get(&base, &format!("/v2/servicerequest/config/problems?product_category_id={long}"), None).await;
+    let a = get(
+        &base,
+        &format!("/v2/servicerequest/config/problems?product_category_id={long}"),
+        None,
+    )
+    .await;
     let msg = a.assert_error(400, "OSM.0001", false);
-    assert!(msg.contains("product_category_id is 65 characters long"), "{msg}");
-    let a = get(&base, "/v2/servicerequest/config/problems?product_category_id=a&product_category_id=b", None).await;
+    assert!(
+        msg.contains("product_category_id is 65 characters long"),
+        "{msg}"
+    );
+    let a = get(
+        &base,
+        "/v2/servicerequest/config/problems?product_category_id=a&product_category_id=b",
+        None,
+    )
+    .await;
     let msg = a.assert_error(400, "OSM.0001", false);
     assert!(msg.contains("given 2 times"), "{msg}");
     emu.shutdown().await;
@@ -123,10 +157,21 @@ async fn texts_are_chinese_by_default_and_english_when_asked() {
             .map(|p| p["business_type_name"].as_str().unwrap().to_owned())
             .unwrap()
     };
-    let zh = name(get(&base, "/v2/servicerequest/config/problems", None).await.json());
-    let en = name(get(&base, "/v2/servicerequest/config/problems", Some("EN-US")).await.json());
+    let zh = name(
+        get(&base, "/v2/servicerequest/config/problems", None)
+            .await
+            .json(),
+    );
+    let en = name(
+        get(&base, "/v2/servicerequest/config/problems", Some("EN-US"))
+            .await
+            .json(),
+    );
     assert_eq!(en, "Cannot log in to a server");
-    assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{zh}");
+    assert!(
+        zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "{zh}"
+    );
     emu.shutdown().await;
 }
 
@@ -147,7 +192,9 @@ async fn a_fault_report_without_a_region_is_refused_naming_region_id() {
     assert_eq!(emu.ticket_count(), 0);
     // With a region it is accepted; a consultation needs none.
     client
-        .create_case(&NewCase::new(LOGIN_FAILURE, "cannot log in to ecs-01").region_id("ap-southeast-3"))
+        .create_case(
+            &NewCase::new(LOGIN_FAILURE, "cannot log in to ecs-01").region_id("ap-southeast-3"),
+        )
         .await
         .unwrap();
     client
@@ -162,16 +209,28 @@ async fn a_fault_report_without_a_region_is_refused_naming_region_id() {
 fn write_catalogue(dir: &std::path::Path) {
     let text = |en: &str, zh: &str| json!({"en-us": en, "zh-cn": zh});
     let files = [
-        ("product_categories", json!({"product_categories": [{"incident_product_category_id": "p1", "incident_product_category_name": text("Widgets", "部件"), "can_use_support_plan": false}]})),
+        (
+            "product_categories",
+            json!({"product_categories": [{"incident_product_category_id": "p1", "incident_product_category_name": text("Widgets", "部件"), "can_use_support_plan": false}]}),
+        ),
         ("case_categories", json!({"case_categories": []})),
-        ("problem_types", json!({"problem_types": [{"business_type_id": "mine-1", "business_type_name": text("My own problem", "我的问题"), "case_type": "5", "can_use_support_plan": false, "product_category_ids": ["p1"]}]})),
+        (
+            "problem_types",
+            json!({"problem_types": [{"business_type_id": "mine-1", "business_type_name": text("My own problem", "我的问题"), "case_type": "5", "can_use_support_plan": false, "product_category_ids": ["p1"]}]}),
+        ),
         ("severities", json!({"severities": [], "combinations": []})),
         ("regions", json!({"regions": []})),
         ("area_codes", json!({"area_codes": []})),
         ("extends_params", json!({"entries": []})),
         ("templates", json!({"templates": []})),
-        ("limits", json!({"config": {"create_case_ccemail_max_count": 3}})),
-        ("quotas", json!({"default": {"total": 1, "un_used": 1}, "quotas": []})),
+        (
+            "limits",
+            json!({"config": {"create_case_ccemail_max_count": 3}}),
+        ),
+        (
+            "quotas",
+            json!({"default": {"total": 1, "un_used": 1}, "quotas": []}),
+        ),
     ];
     for (name, value) in files {
         std::fs::write(dir.join(format!("{name}.json")), value.to_string()).unwrap();
@@ -188,12 +247,20 @@ async fn a_test_author_can_load_their_own_catalogue() {
         .start()
         .await
         .unwrap();
-    let body = get(&emu.base_url(), "/v2/servicerequest/config/problems", Some("en-us")).await.json();
+    let body = get(
+        &emu.base_url(),
+        "/v2/servicerequest/config/problems",
+        Some("en-us"),
+    )
+    .await
+    .json();
     assert_eq!(
         body,
         json!({"total_count": 1, "incident_business_type_list": [{"business_type_id": "mine-1", "business_type_name": "My own problem", "case_type": "5", "can_use_support_plan": false}]})
     );
-    let limits = get(&emu.base_url(), "/v2/servicerequest/config/limits", None).await.json();
+    let limits = get(&emu.base_url(), "/v2/servicerequest/config/limits", None)
+        .await
+        .json();
     assert_eq!(limits["config"]["create_case_ccemail_max_count"], 3);
     // The catalogue's own fault-report problem type needs a region too.
     let err = token_client(&emu)

@@ -466,4 +466,4 @@ pub fn sign(
 #[cfg(feature = "verify")]
 mod verify;
 #[cfg(feature = "verify")]
-pub use verify::{Authorization, VerifyError, parse_authorization, verify};
+pub use verify::{Authorization, MAX_SIGNED_HEADERS, VerifyError, parse_authorization, verify};

@@ -33,48 +33,154 @@ pub struct Authorization {
     pub signature: String,
 }
 
-/// Parses `SDK-HMAC-SHA256 Access=.., SignedHeaders=..;.., Signature=..`.
+/// The most names a `SignedHeaders` list may hold: more than any request the gateway
+/// (or the emulator, whose HTTP layer parses at most 100 header fields) takes.
+pub const MAX_SIGNED_HEADERS: usize = 100;
+
+/// The length of a signature: a hex HMAC-SHA256.
+const SIGNATURE_LEN: usize = 64;
+
+/// Text for a message: at most 40 characters of `s`, quoted.
+fn quoted(s: &str) -> String {
+    match s.char_indices().nth(40) {
+        Some((i, _)) => format!("{:?}…", &s[..i]),
+        None => format!("{s:?}"),
+    }
+}
+
+/// Whether `b` may appear in a header name (an HTTP token), in lower case.
+fn lower_token_byte(b: u8) -> bool {
+    b.is_ascii_lowercase()
+        || b.is_ascii_digit()
+        || matches!(
+            b,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'|'
+                | b'~'
+        )
+}
+
+/// Parses `SDK-HMAC-SHA256 Access=.., SignedHeaders=..;.., Signature=..`, strictly: a
+/// header that could be read in two ways is refused rather than read in one.
+///
+/// After the algorithm and one space come exactly the three parameters, in any order,
+/// separated by commas with optional spaces or tabs around them. Refused: a repeated
+/// parameter, an unknown one (names are case-sensitive), an empty part, a part without
+/// `=`; an access key id that is empty or holds anything but visible ASCII other than
+/// `,`, `=` and `"`; a signature that is not 64 lower-case hex digits; a header list
+/// that is empty, has an empty name, a name that is not a lower-case HTTP token, a
+/// name twice, or more than [`MAX_SIGNED_HEADERS`] names.
 pub fn parse_authorization(value: &str) -> Result<Authorization, VerifyError> {
     let rest = value
         .strip_prefix(ALGORITHM)
         .and_then(|r| r.strip_prefix(' '))
         .ok_or_else(|| {
             refuse(format!(
-                "the Authorization header does not start with {ALGORITHM}"
+                "the Authorization header does not start with {ALGORITHM} and a space"
             ))
         })?;
     let (mut access, mut signed, mut sig) = (None, None, None);
     for part in rest.split(',') {
-        let (k, v) = part
-            .trim()
-            .split_once('=')
-            .ok_or_else(|| refuse("the Authorization header is malformed"))?;
+        let part = part.trim_matches([' ', '\t']);
+        if part.is_empty() {
+            return Err(refuse(
+                "the Authorization header has an empty parameter (a stray comma)",
+            ));
+        }
+        let (k, v) = part.split_once('=').ok_or_else(|| {
+            refuse(format!(
+                "the Authorization header has a parameter without a value: {}",
+                quoted(part)
+            ))
+        })?;
         let slot = match k {
             "Access" => &mut access,
             "SignedHeaders" => &mut signed,
             "Signature" => &mut sig,
             _ => {
                 return Err(refuse(format!(
-                    "the Authorization header has an unknown part {k:?}"
+                    "the Authorization header has an unknown parameter {} (only Access, \
+                     SignedHeaders and Signature)",
+                    quoted(k)
                 )));
             }
         };
-        *slot = Some(v.to_owned());
+        if slot.is_some() {
+            return Err(refuse(format!("the Authorization header repeats {k}")));
+        }
+        *slot = Some(v);
     }
     let missing = |what: &str| refuse(format!("the Authorization header has no {what}"));
-    let signed: String = signed.ok_or_else(|| missing("SignedHeaders"))?;
-    let signed_headers: Vec<String> = signed.split(';').map(str::to_owned).collect();
-    if signed.is_empty() || signed_headers.iter().any(|h| h.is_empty()) {
-        return Err(missing("SignedHeaders"));
+
+    let access = access
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| missing("Access"))?;
+    if !access
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && !matches!(b, b',' | b'=' | b'"'))
+    {
+        return Err(refuse(format!(
+            "the Access parameter {} is not an access key id",
+            quoted(access)
+        )));
     }
+
+    let signature = sig
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| missing("Signature"))?;
+    if signature.len() != SIGNATURE_LEN
+        || !signature
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return Err(refuse(format!(
+            "the Signature parameter must be {SIGNATURE_LEN} lower-case hex digits, not {}",
+            quoted(signature)
+        )));
+    }
+
+    let signed = signed
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| missing("SignedHeaders"))?;
+    let names: Vec<&str> = signed.split(';').collect();
+    if names.len() > MAX_SIGNED_HEADERS {
+        return Err(refuse(format!(
+            "the SignedHeaders parameter lists {} names; at most {MAX_SIGNED_HEADERS} are allowed",
+            names.len()
+        )));
+    }
+    for (i, name) in names.iter().enumerate() {
+        if name.is_empty() {
+            return Err(refuse("the SignedHeaders parameter has an empty name"));
+        }
+        if !name.bytes().all(lower_token_byte) {
+            return Err(refuse(format!(
+                "the SignedHeaders parameter lists {}, which is not a lower-case header name",
+                quoted(name)
+            )));
+        }
+        if names[..i].contains(name) {
+            return Err(refuse(format!(
+                "the SignedHeaders parameter repeats {name}"
+            )));
+        }
+    }
+
     Ok(Authorization {
-        access_key: access
-            .filter(|a| !a.is_empty())
-            .ok_or_else(|| missing("Access"))?,
-        signed_headers,
-        signature: sig
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| missing("Signature"))?,
+        access_key: access.to_owned(),
+        signed_headers: names.into_iter().map(str::to_owned).collect(),
+        signature: signature.to_owned(),
     })
 }
 

@@ -462,12 +462,71 @@ fn every_vector_has_a_test() {
     assert_eq!(in_file.len(), VECTORS.cases.len(), "duplicate vector names");
 }
 
+/// The text after `NAME = ` on the line of the script that assigns `NAME`.
+fn assignment<'a>(script: &'a str, name: &str) -> &'a str {
+    let prefix = format!("{name} = ");
+    script
+        .lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("the generator assigns no {name}"))
+}
+
+/// Checks the vectors against the script that made them (`generator.script`, in the
+/// repository): its pinned SDK versions, its fixed date, its keys, its output path and
+/// its list of cases. Regenerating with another SDK, or changing the script without
+/// regenerating, fails here.
 #[test]
 fn vectors_come_from_the_pinned_sdk() {
     let g = &VECTORS.generator;
-    assert_eq!(g.script, "scripts/gen_signing_vectors.py");
-    assert_eq!(g.sdk_versions["huaweicloudsdkcore"], "3.1.219");
-    assert_eq!(g.sdk_date, "20261128T083000Z");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(&g.script);
+    let script = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "the generator {} that vectors.json names must be in the repository: {e}",
+            g.script
+        )
+    });
+
+    // The versions the script pins (and refuses to run without) made the vectors, and
+    // its install instructions name the same ones.
+    let pinned: BTreeMap<String, String> =
+        serde_json::from_str(assignment(&script, "PINNED_SDK_VERSIONS"))
+            .expect("PINNED_SDK_VERSIONS is a JSON object of strings");
+    assert_eq!(g.sdk_versions, pinned);
+    for (package, version) in &pinned {
+        assert!(
+            script.contains(&format!("{package}=={version}")),
+            "the install line pins {package}=={version}"
+        );
+    }
+
+    // Its fixed date and keys are the vectors'.
+    let sdk_date: String = serde_json::from_str(assignment(&script, "SDK_DATE")).unwrap();
+    assert_eq!(g.sdk_date, sdk_date);
+    let ak: String = serde_json::from_str(assignment(&script, "AK")).unwrap();
+    let sk: String = serde_json::from_str(assignment(&script, "SK")).unwrap();
+    for case in &VECTORS.cases {
+        assert_eq!(case.sdk_date, sdk_date, "{}", case.name);
+        assert_eq!((&case.ak, &case.sk), (&ak, &sk), "{}", case.name);
+    }
+
+    // It writes the file these tests read.
+    assert!(
+        assignment(&script, "OUT_PATH")
+            .contains(r#"os.pardir, "signing", "tests", "data", "vectors.json""#),
+        "OUT_PATH: {}",
+        assignment(&script, "OUT_PATH")
+    );
+
+    // Its cases are the file's, no more, no fewer.
+    let in_script: BTreeSet<&str> = script
+        .split("run_case(")
+        .skip(2) // the text before the first call, and the definition
+        .filter_map(|call| call.split('"').nth(1))
+        .collect();
+    let in_file: BTreeSet<&str> = VECTORS.cases.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(in_script, in_file);
 }
 
 /// `header_surrounding_spaces`: the signature covers the trimmed value, so the padded
@@ -1102,12 +1161,18 @@ fn tampered_signature_is_refused() {
             s[last] = if s[last] == b'0' { b'1' } else { b'0' };
             String::from_utf8(s).unwrap()
         };
+        // Well formed, but another signature: the HMAC comparison refuses it.
+        for bad in [flipped, "0".repeat(64)] {
+            let mut t = req.clone();
+            t.set_authorization(&auth.replace(&sig, &bad));
+            let e = assert_refused(t.verify(), &format!("{name}: signature {bad}"));
+            assert_eq!(e.message, "the signature does not match", "{name}");
+        }
+        // Not a signature's form at all: the parser refuses it.
         for bad in [
-            flipped,
             sig.to_ascii_uppercase(),
             sig[..sig.len() - 2].to_owned(),
             format!("{sig}00"),
-            "0".repeat(64),
         ] {
             if bad == sig {
                 continue; // an all-digit signature has no upper case
@@ -1115,7 +1180,10 @@ fn tampered_signature_is_refused() {
             let mut t = req.clone();
             t.set_authorization(&auth.replace(&sig, &bad));
             let e = assert_refused(t.verify(), &format!("{name}: signature {bad}"));
-            assert_eq!(e.message, "the signature does not match", "{name}");
+            assert!(
+                e.message.contains("64 lower-case hex digits"),
+                "{name}: {e}"
+            );
         }
     }
 }
@@ -1271,6 +1339,152 @@ fn malformed_authorization_is_refused() {
     );
     let e = assert_refused(t.verify(), "binary Authorization");
     assert!(e.message.contains("not text"), "{e}");
+}
+
+/// `req` signed again over `list` as it is written (names repeated or in upper case
+/// included), with the right key: what only the parser can refuse.
+fn signed_over(req: &Signed, list: &[&str]) -> String {
+    let parts = RequestParts {
+        method: &req.method,
+        path: req.url.path(),
+        query: req.url.query(),
+        headers: &req.headers,
+        body: &req.body,
+    };
+    let list: Vec<String> = list.iter().map(|s| (*s).to_owned()).collect();
+    let canonical = signing::canonical_request(&parts, &list).unwrap();
+    let sig = signing::signature(SK, &signing::string_to_sign("20261128T083000Z", &canonical));
+    signing::authorization(AK, &list, &sig)
+}
+
+#[test]
+fn ambiguous_authorization_is_refused() {
+    let req = post_json();
+    let good = header_str(&req.headers, "authorization").to_owned();
+    assert_eq!(req.verify(), Ok(AK.to_owned()));
+    let sig = signing::parse_authorization(&good).unwrap().signature;
+    let list = "content-type;host;x-language;x-sdk-date";
+    let params = format!("Access={AK}, SignedHeaders={list}, Signature={sig}");
+    let refused = |value: &str, why: &str| {
+        let e = signing::parse_authorization(value)
+            .err()
+            .unwrap_or_else(|| panic!("parse_authorization accepted {value:?}"));
+        assert_eq!(e.code, "APIGW.0301");
+        assert!(e.message.contains(why), "{value:?}: {e}");
+        let mut t = req.clone();
+        t.set_authorization(value);
+        assert_refused(t.verify(), value);
+    };
+
+    // A repeated parameter: whichever copy a parser keeps, the header is ambiguous.
+    for (value, name) in [
+        (
+            format!(
+                "SDK-HMAC-SHA256 Access=AKX, Signature=00, SignedHeaders={list}, Signature={sig}"
+            ),
+            "Signature",
+        ),
+        (
+            format!("SDK-HMAC-SHA256 {params}, Signature={sig}"),
+            "Signature",
+        ),
+        (format!("SDK-HMAC-SHA256 Access=AKX, {params}"), "Access"),
+        (format!("SDK-HMAC-SHA256 {params}, Access={AK}"), "Access"),
+        (
+            format!("SDK-HMAC-SHA256 SignedHeaders=host, {params}"),
+            "SignedHeaders",
+        ),
+    ] {
+        refused(&value, &format!("repeats {name}"));
+    }
+
+    // Unknown parameters, and names in another case.
+    for value in [
+        format!("SDK-HMAC-SHA256 {params}, Extra=1"),
+        format!("SDK-HMAC-SHA256 {params}, Region=cn-north-4"),
+        format!("SDK-HMAC-SHA256 access={AK}, SignedHeaders={list}, Signature={sig}"),
+        format!("SDK-HMAC-SHA256 Access={AK}, signedheaders={list}, Signature={sig}"),
+    ] {
+        refused(&value, "unknown parameter");
+    }
+
+    // Empty parts, and what a parameter's value cannot hold.
+    for value in [
+        format!("SDK-HMAC-SHA256 {params},"),
+        format!("SDK-HMAC-SHA256 , {params}"),
+        format!("SDK-HMAC-SHA256 {params},, Extra"),
+        format!("SDK-HMAC-SHA256 Access={AK}=, SignedHeaders={list}, Signature={sig}"),
+        format!("SDK-HMAC-SHA256 Access={AK} X, SignedHeaders={list}, Signature={sig}"),
+        format!("SDK-HMAC-SHA256 Access={AK}\u{e9}, SignedHeaders={list}, Signature={sig}"),
+        format!("SDK-HMAC-SHA256 Access={AK}, SignedHeaders={list};, Signature={sig}"),
+        format!("SDK-HMAC-SHA256 Access={AK}, SignedHeaders={list}, Signature={sig}00"),
+        format!(
+            "SDK-HMAC-SHA256 Access={AK}, SignedHeaders={list}, Signature={}",
+            &sig[..63]
+        ),
+        format!(
+            "SDK-HMAC-SHA256 Access={AK}, SignedHeaders={list}, Signature={}",
+            sig.to_uppercase()
+        ),
+        format!(
+            "SDK-HMAC-SHA256 Access={AK}, SignedHeaders={list}, Signature={}g",
+            &sig[..63]
+        ),
+        format!("SDK-HMAC-SHA256 Access={AK}, SignedHeaders={list}, Signature=\"{sig}\""),
+        format!("SDK-HMAC-SHA256\t{params}"),
+    ] {
+        assert!(
+            signing::parse_authorization(&value).is_err(),
+            "parse_authorization accepted {value:?}"
+        );
+        let mut t = req.clone();
+        t.set_authorization(&value);
+        assert_refused(t.verify(), &value);
+    }
+
+    // A header list that repeats a name, or spells one in upper case, signed correctly
+    // over the list as written: the signature holds, the list is still refused.
+    for (list, why) in [
+        (
+            &["content-type", "host", "host", "x-language", "x-sdk-date"][..],
+            "repeats host",
+        ),
+        (
+            &["content-type", "Host", "x-language", "x-sdk-date"][..],
+            "\"Host\"",
+        ),
+    ] {
+        let value = signed_over(&req, list);
+        refused(&value, why);
+    }
+    refused(
+        &format!(
+            "SDK-HMAC-SHA256 Access={AK}, SignedHeaders=content-type;ho st;x-sdk-date, Signature={sig}"
+        ),
+        "\"ho st\"",
+    );
+    // Too many names to be a real request's.
+    let many: Vec<String> = (0..=signing::MAX_SIGNED_HEADERS)
+        .map(|i| format!("x-h{i}"))
+        .collect();
+    refused(
+        &format!(
+            "SDK-HMAC-SHA256 Access={AK}, SignedHeaders={}, Signature={sig}",
+            many.join(";")
+        ),
+        &format!("at most {}", signing::MAX_SIGNED_HEADERS),
+    );
+
+    // What the vendor's SDKs send, and spaces around the separators, still pass.
+    for value in [
+        good.clone(),
+        format!("SDK-HMAC-SHA256   Access={AK} ,SignedHeaders={list} ,  Signature={sig} "),
+        format!("SDK-HMAC-SHA256 Signature={sig}, Access={AK}, SignedHeaders={list}"),
+    ] {
+        let mut t = req.clone();
+        t.set_authorization(&value);
+        assert_eq!(t.verify(), Ok(AK.to_owned()), "{value:?}");
+    }
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -147,4 +149,48 @@ pub async fn create_many(client: &Client, total: usize, in_flight: usize) -> Vec
         ids.extend(batch.expect("worker finishes"));
     }
     ids
+}
+
+/// The `osm-emulator` binary, killed when dropped.
+pub struct Binary {
+    pub child: Child,
+    pub url: String,
+}
+
+impl Binary {
+    /// Starts the binary with `RUST_LOG=warn`, its standard error inherited.
+    pub fn spawn(args: &[&str]) -> Self {
+        Self::spawn_with(args, &[("RUST_LOG", "warn")], Stdio::inherit())
+    }
+
+    /// Starts the binary with these environment variables and standard error, and
+    /// reads its base URL from the first line of its standard output.
+    pub fn spawn_with(args: &[&str], env: &[(&str, &str)], stderr: Stdio) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_osm-emulator"))
+            .args(args)
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("the binary starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line.trim().to_owned();
+        if !url.starts_with("http://127.0.0.1:") {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("first line: {line:?}");
+        }
+        Self { child, url }
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
