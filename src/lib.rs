@@ -5,7 +5,9 @@
 //! - [`Client`], [`ClientBuilder`], [`Site`] (module `client`): configuration and the
 //!   create-case call, with retries and error mapping.
 //! - [`NewCase`], [`CreatedCase`] (module [`case`]): the ticket to open, and the answer.
-//! - [`Credentials`] (module [`credentials`]): token or AK/SK, and the environment chain.
+//! - [`Credentials`], [`CredentialsProvider`] (module [`credentials`]): token or AK/SK, the
+//!   sources they come from (environment, profile file, ECS metadata, IAM password) and the
+//!   cache that refreshes them before they expire.
 //! - Signing (SDK-HMAC-SHA256) lives in its own crate, `huaweicloud-signing`.
 //! - [`validation`] and [`rules`]: the spec's constraints, checked before sending.
 //! - [`Error`], [`ErrorKind`] (module `error`): the one error type.
@@ -30,7 +32,7 @@ pub use case::{CreatedCase, NewCase};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, Site,
 };
-pub use credentials::Credentials;
+pub use credentials::{Credentials, CredentialsError, CredentialsProvider, ProvideCredentials};
 pub use error::{Error, ErrorKind};
 pub use exec::{Answer, REQUEST_ID_HEADER};
 pub use retry::RetryPolicy;

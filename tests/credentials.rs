@@ -181,3 +181,166 @@ fn empty_variables_count_as_unset() {
         .to_string();
     assert!(e.starts_with("no credentials"), "{e}");
 }
+
+mod providers {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, SystemTime};
+
+    use huaweicloud_osm::credentials::{
+        CredentialsErrorKind, CredentialsProvider, EnvironmentProvider, ProvideCredentials,
+        ProvideFuture,
+    };
+
+    use super::*;
+
+    /// 2027-01-15T08:00:00Z.
+    fn t0() -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)
+    }
+
+    #[test]
+    fn expiry_is_shown_and_secrets_are_not() {
+        let c = Credentials::ak_sk(C_AK, C_SK)
+            .with_security_token(ST)
+            .with_expiry(t0());
+        assert_eq!(c.expires_at(), Some(t0()));
+        assert_eq!(
+            format!("{c:?}"),
+            r#"Credentials::AkSk { access_key: "AKREDACTIONTEST00001", secret_key: "[REDACTED]", security_token: Some("[REDACTED]"), domain_id: None, expires_at: "2027-01-15T08:00:00Z" }"#
+        );
+        assert_eq!(
+            c.to_string(),
+            "temporary access key AKREDACTIONTEST00001 [secret key and security token REDACTED], \
+             expires 2027-01-15T08:00:00Z"
+        );
+        let t = Credentials::token(T).with_expiry(t0());
+        assert_eq!(
+            format!("{t:?}"),
+            r#"Credentials::Token { token: "[REDACTED]", expires_at: "2027-01-15T08:00:00Z" }"#
+        );
+        // A time the RFC 3339 formatter cannot write is still printed, not a panic.
+        let early =
+            Credentials::token(T).with_expiry(SystemTime::UNIX_EPOCH - Duration::from_secs(5));
+        assert_eq!(
+            early.to_string(),
+            "IAM token [REDACTED], expires 5 s before the Unix epoch"
+        );
+    }
+
+    #[tokio::test]
+    async fn fixed_credentials_are_a_provider() {
+        let provider = CredentialsProvider::from(Credentials::ak_sk(C_AK, C_SK).with_domain_id(D));
+        let c = provider.current().await.unwrap();
+        assert_eq!(c.access_key(), Some(C_AK));
+        assert_eq!(c.domain_id(), Some(D));
+        assert_eq!(c.secrets(), [C_SK]);
+        let printed = format!("{provider:?} {provider:#?}");
+        assert!(
+            !printed.contains(C_SK) && !printed.contains("SECRET"),
+            "{printed}"
+        );
+    }
+
+    #[tokio::test]
+    async fn environment_provider_kinds() {
+        let e = EnvironmentProvider::from_lookup(|_| None)
+            .provide()
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), CredentialsErrorKind::NotConfigured);
+        assert_eq!(
+            e.to_string(),
+            "environment: HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK and HUAWEICLOUD_AUTH_TOKEN not set"
+        );
+        let e = EnvironmentProvider::from_lookup(|n| (n == ENV_SK).then(|| C_SK.to_owned()))
+            .provide()
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), CredentialsErrorKind::InvalidConfiguration);
+        assert!(!format!("{e} {e:?}").contains(C_SK), "{e:?}");
+        let c = EnvironmentProvider::from_lookup(env_owned(&[(ENV_AK, C_AK), (ENV_SK, C_SK)]))
+            .provide()
+            .await
+            .unwrap();
+        assert_eq!(c.access_key(), Some(C_AK));
+    }
+
+    fn env_owned(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
+        let vars: BTreeMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| vars.get(name).cloned()
+    }
+
+    /// A source that answers what the test says and counts the questions.
+    #[derive(Debug)]
+    struct Scripted {
+        asked: Arc<AtomicUsize>,
+        answer: fn(usize) -> Credentials,
+    }
+
+    impl ProvideCredentials for Scripted {
+        fn provide(&self) -> ProvideFuture<'_> {
+            let n = self.asked.fetch_add(1, Ordering::SeqCst) + 1;
+            let c = (self.answer)(n);
+            Box::pin(async move { Ok(c) })
+        }
+    }
+
+    #[tokio::test]
+    async fn credentials_without_expiry_are_asked_for_once() {
+        let asked = Arc::new(AtomicUsize::new(0));
+        let provider = CredentialsProvider::new(Scripted {
+            asked: asked.clone(),
+            answer: |_| Credentials::token(T),
+        });
+        for _ in 0..5 {
+            provider.clone().current().await.unwrap();
+        }
+        assert_eq!(asked.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn short_lived_credentials_refresh_halfway() {
+        // Ten minutes of life: refreshed after five, not at every call.
+        let asked = Arc::new(AtomicUsize::new(0));
+        let now = Arc::new(std::sync::Mutex::new(t0()));
+        let clock_now = now.clone();
+        let provider = CredentialsProvider::builder(Scripted {
+            asked: asked.clone(),
+            answer: |n| {
+                Credentials::token(format!("tok-{n}"))
+                    .with_expiry(t0() + Duration::from_secs(600 * n as u64))
+            },
+        })
+        .clock(Arc::new(move || *clock_now.lock().unwrap()))
+        .build();
+        assert_eq!(provider.current().await.unwrap().secrets(), ["tok-1"]);
+        *now.lock().unwrap() = t0() + Duration::from_secs(299);
+        assert_eq!(provider.current().await.unwrap().secrets(), ["tok-1"]);
+        *now.lock().unwrap() = t0() + Duration::from_secs(300);
+        assert_eq!(provider.current().await.unwrap().secrets(), ["tok-2"]);
+        assert_eq!(asked.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn credentials_expired_on_arrival_are_refused() {
+        let asked = Arc::new(AtomicUsize::new(0));
+        let provider = CredentialsProvider::builder(Scripted {
+            asked: asked.clone(),
+            answer: |_| Credentials::token(T).with_expiry(t0()),
+        })
+        .clock(Arc::new(|| t0() + Duration::from_secs(1)))
+        .build();
+        let e = provider.current().await.unwrap_err();
+        assert_eq!(e.kind(), CredentialsErrorKind::InvalidResponse);
+        assert_eq!(
+            e.to_string(),
+            "credentials: the source answered credentials that expired at 2027-01-15T08:00:00Z, \
+             before the current time 2027-01-15T08:00:01Z (is the clock right?)"
+        );
+        assert!(!format!("{e:?}").contains(T));
+    }
+}
