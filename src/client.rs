@@ -9,7 +9,7 @@ use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
-use crate::credentials::Credentials;
+use crate::credentials::{Credentials, CredentialsProvider, ProvideCredentials};
 use crate::error::{Error, ErrorKind};
 use crate::exec::{self, Prepared};
 use crate::generated;
@@ -64,7 +64,7 @@ pub struct ClientBuilder {
     endpoint: Option<String>,
     site: Site,
     x_site: Option<Option<i32>>,
-    credentials: Option<Credentials>,
+    credentials: Option<CredentialsProvider>,
     language: Option<String>,
     time_zone: Option<String>,
     connect_timeout: Duration,
@@ -109,10 +109,24 @@ impl ClientBuilder {
         self
     }
 
-    /// The credentials. Without this call, [`Credentials::from_env`] is used.
+    /// Fixed credentials. Without this call (or [`ClientBuilder::credentials_provider`]),
+    /// the default chain is used ([`CredentialsProvider::default_chain`]: environment,
+    /// IAM password, profile file, ECS metadata when enabled), asked on the first call.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
-        self.credentials = Some(credentials);
+        self.credentials = Some(CredentialsProvider::from(credentials));
         self
+    }
+
+    /// Where credentials come from: a [`CredentialsProvider`] (which caches and refreshes
+    /// them before they expire), or any source ([`ProvideCredentials`]) wrapped in one.
+    pub fn credentials_provider(mut self, provider: impl Into<CredentialsProvider>) -> Self {
+        self.credentials = Some(provider.into());
+        self
+    }
+
+    /// Credentials from any source, cached and refreshed by a [`CredentialsProvider`].
+    pub fn credentials_source(self, source: impl ProvideCredentials + 'static) -> Self {
+        self.credentials_provider(CredentialsProvider::new(source))
     }
 
     /// `X-Language` for every ticket, such as `en-us` (the service defaults to `zh-cn`).
@@ -168,8 +182,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let credentials = match self.credentials {
             Some(c) => c,
-            None => Credentials::from_env()
-                .map_err(|e| Error::new(ErrorKind::Credentials, e.to_string()))?,
+            None => CredentialsProvider::default_chain(),
         };
         let endpoint = self
             .endpoint
@@ -351,9 +364,11 @@ impl Client {
         (self.api.inner.clock)()
     }
 
-    /// The credentials for the next attempt.
+    /// The credentials for the next attempt (cached; refreshed before they expire).
     pub(crate) async fn credentials(&self) -> Result<Credentials, Error> {
-        Ok(self.api.inner.credentials.clone())
+        self.api.inner.credentials.current().await.map_err(|e| {
+            Error::new(ErrorKind::Credentials, format!("{e}; nothing was sent")).with_source(e)
+        })
     }
 
     /// Builds the URL and headers of a validated request to `op`.

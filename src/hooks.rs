@@ -14,7 +14,7 @@ use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{HeaderName, HeaderValue};
 use secrecy::ExposeSecret;
 
-use crate::credentials::{Credentials, Kind};
+use crate::credentials::{CredentialsProvider, Kind};
 use crate::generated;
 
 /// A source of the current time, injectable for signing tests.
@@ -23,7 +23,7 @@ pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 /// The state the generated client carries for the hooks.
 #[derive(Clone)]
 pub struct Inner {
-    pub(crate) credentials: Credentials,
+    pub(crate) credentials: CredentialsProvider,
     pub(crate) clock: Clock,
 }
 
@@ -43,7 +43,12 @@ impl ClientHooks<Inner> for generated::Client {
     ) -> Result<(), progenitor_client::Error<E>> {
         request.headers_mut().remove("api-version");
         let inner = self.inner();
-        match &inner.credentials.kind {
+        let credentials = inner
+            .credentials
+            .current()
+            .await
+            .map_err(|e| progenitor_client::Error::Custom(e.to_string()))?;
+        match &credentials.kind {
             Kind::Token(token) => {
                 let mut v = HeaderValue::from_str(token.expose_secret()).map_err(|_| {
                     progenitor_client::Error::Custom(
