@@ -1,33 +1,51 @@
-//! `cargo xtask drift PAGE [--apply] [--spec PATH]`: compares the vendor's reference page
-//! (saved as text, parsed by [`crate::page`]) with the spec.
+//! `cargo xtask drift PAGE… [--url URL…] [--apply] [--spec PATH]`: compares the vendor's
+//! reference pages (files, folders of them, or fetched over HTTP; read by [`crate::page`]
+//! in any of the vendor's layouts) with the spec.
+//!
+//! Each page is matched to the spec's operation by its method and path (the URI line), and
+//! every table is compared: path, query, header, body and response. A page of an
+//! operation the spec lacks is drift; an operation of the spec with no page given is
+//! listed for information.
 //!
 //! Output, one line each:
 //!
+//! - `page <name>: <METHOD /path> (<operationId>), read as <layout>` before each page's
+//!   findings;
 //! - `drift: ...` — a difference: the parameter, the page's value, the spec's value;
 //! - `declared deviation: ...` — a difference the spec makes on purpose, declared with
 //!   `x-upstream-deviation` on the parameter or property; it covers the parameter's
 //!   presence and its Mandatory column, and is not counted as drift;
 //! - `warning: ...` — the page contradicting itself (its request example against its own
 //!   table) or parts of it that were not compared; not counted as drift;
+//! - `info: ...` — an operation of the spec no page was given for;
 //! - with `--apply`: `applied: ...` for each pure fact written into the spec (lengths, item
 //!   counts, Mandatory, defaults), and `left for the maintainer: ...` for the rest.
 //!
-//! Exit status: 0 no drift (or, with `--apply`, none left), 1 drift, 2 the page cannot be
-//! parsed (the line that broke it is printed) or another error stopped the comparison.
+//! Exit status: 0 no drift (or, with `--apply`, none left), 1 drift, 2 a page cannot be
+//! read (the line or element where the reader gave up is printed) or another error
+//! stopped the comparison.
+//!
+//! The comparison's view of the spec is [`SpecOperation`], built in one place,
+//! [`operations`]; nothing else here reads the spec's model.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use serde_json::Value as Json;
 
-use crate::page::{self, Page, PageParam};
-use crate::spec::{Field, Kind, Spec};
+use crate::page::{self, Constraints, MAX_PAGE_BYTES, Page, PageParam, RequiredWhen};
+use crate::spec::{self, Spec};
 use crate::yaml_edit::{Doc, yaml_string};
 
 /// Where a parameter lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Place {
+    /// A path parameter.
+    Path,
+    /// A query parameter.
+    Query,
     /// A request header.
     Header,
     /// A property of the JSON request body.
@@ -39,11 +57,250 @@ pub enum Place {
 impl fmt::Display for Place {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Place::Path => f.write_str("path parameter"),
+            Place::Query => f.write_str("query parameter"),
             Place::Header => f.write_str("header"),
             Place::Body => f.write_str("body parameter"),
             Place::Response(s) => write!(f, "response {s} field"),
         }
     }
+}
+
+/// The JSON type of a field, as far as writing a default back is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// A string.
+    String,
+    /// An integer.
+    Integer,
+    /// Any number.
+    Number,
+    /// `true` or `false`.
+    Boolean,
+    /// An array.
+    Array,
+    /// An object (or a map).
+    Object,
+}
+
+/// Where the spec says a field is mandatory, for `--apply`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequiredAt {
+    /// The YAML path of a parameter object: its `required:` key.
+    Flag(Vec<String>),
+    /// The YAML path of an object schema: its `required` list names the field.
+    List(Vec<String>),
+}
+
+/// Where in the spec's text a field's facts live, for `--apply`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// YAML path of the field's schema mapping (lengths, item counts, default).
+    pub schema: Vec<String>,
+    /// YAML path of the `items` schema of an array (its items' lengths).
+    pub items: Option<Vec<String>>,
+    /// Where its Mandatory fact lives (`None`: not written back, as for response fields).
+    pub required: Option<RequiredAt>,
+}
+
+/// One field of a table of an operation, as the comparison sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpecField {
+    /// The name on the wire.
+    pub name: String,
+    /// Mandatory.
+    pub required: bool,
+    /// The type in the vendor's wording: `String`, `Integer`, `Array of strings`, ...
+    pub ty: String,
+    /// The JSON type.
+    pub kind: ValueKind,
+    /// The spec's description (the renderer's wording for the pages it writes).
+    pub description: String,
+    /// Lengths, item counts, default, fixed value, conditional requirement.
+    pub constraints: Constraints,
+    /// The text of `x-upstream-deviation`, when the spec departs from the vendor's page on
+    /// purpose.
+    pub deviation: Option<String>,
+    /// Where `--apply` writes its facts; `None` when it cannot.
+    pub location: Option<Location>,
+}
+
+/// One table of an operation: the fields in one place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpecTable {
+    /// Path, query, header, body, or the response of one status.
+    pub place: Place,
+    /// The fields, in the spec's order.
+    pub fields: Vec<SpecField>,
+}
+
+/// One operation of the spec, as the comparison (and the page renderer) sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpecOperation {
+    /// Upper-case HTTP method.
+    pub method: String,
+    /// The path template.
+    pub path: String,
+    /// `operationId`.
+    pub operation_id: String,
+    /// A title (the summary, else the operationId).
+    pub title: String,
+    /// The operation's description.
+    pub description: Option<String>,
+    /// Its tables: the request's (path, query, header, body) and one per response status
+    /// (`200`, `4XX`, ...), in the spec's order.
+    pub tables: Vec<SpecTable>,
+}
+
+impl SpecOperation {
+    /// The fields in `place` (none if the operation has no such table).
+    pub fn table(&self, place: &Place) -> &[SpecField] {
+        self.tables
+            .iter()
+            .find(|t| &t.place == place)
+            .map_or(&[], |t| &t.fields)
+    }
+
+    /// The response tables: (status, fields).
+    pub fn responses(&self) -> impl Iterator<Item = (&str, &[SpecField])> {
+        self.tables.iter().filter_map(|t| match &t.place {
+            Place::Response(s) => Some((s.as_str(), t.fields.as_slice())),
+            _ => None,
+        })
+    }
+
+    /// `POST /v2/servicerequest/cases`.
+    pub fn uri(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
+    /// Whether a page's `METHOD /path` is this operation's. Path parameters match
+    /// whatever their names (`{case_id}` and `{id}`); their names are compared with the
+    /// path table.
+    pub fn matches(&self, method: &str, path: &str) -> bool {
+        fn segments(p: &str) -> Vec<&str> {
+            p.trim_end_matches('/')
+                .split('/')
+                .map(|s| {
+                    if s.starts_with('{') && s.ends_with('}') {
+                        "{}"
+                    } else {
+                        s
+                    }
+                })
+                .collect()
+        }
+        self.method.eq_ignore_ascii_case(method) && segments(&self.path) == segments(path)
+    }
+}
+
+/// The spec's operations, for the comparison: the ONE place that reads the spec's model.
+///
+/// Every header of `components.parameters` is a header of every operation (how today's
+/// `spec::Spec` sees it, so that `X-Auth-Token`, sent by the auth layer, is compared too);
+/// the body's and the responses' fields come from their object schemas.
+pub fn operations(spec: &Spec) -> Result<Vec<SpecOperation>> {
+    fn kind(k: spec::Kind) -> ValueKind {
+        match k {
+            spec::Kind::String => ValueKind::String,
+            spec::Kind::Integer => ValueKind::Integer,
+            spec::Kind::Number => ValueKind::Number,
+            spec::Kind::Boolean => ValueKind::Boolean,
+            spec::Kind::Array => ValueKind::Array,
+            spec::Kind::Object => ValueKind::Object,
+        }
+    }
+    fn field(f: &spec::Field, required: Option<RequiredAt>) -> SpecField {
+        let c = &f.constraints;
+        SpecField {
+            name: f.name.clone(),
+            required: f.required,
+            ty: f.ty.clone(),
+            kind: kind(f.kind),
+            description: f.description.clone(),
+            constraints: Constraints {
+                min_length: c.min_length,
+                max_length: c.max_length,
+                min_items: c.min_items,
+                max_items: c.max_items,
+                default: c.default.clone(),
+                fixed: c.fixed.clone(),
+                required_when: c.required_when.as_ref().map(|r| RequiredWhen {
+                    field: r.field.clone(),
+                    equals: r.equals.clone(),
+                }),
+            },
+            deviation: f.deviation.clone(),
+            // Inline parameters have no location the line editor can address.
+            location: (!f.schema_path.is_empty()).then(|| Location {
+                schema: f.schema_path.clone(),
+                items: f.items_path.clone(),
+                required,
+            }),
+        }
+    }
+    // The line editor addresses mappings; a parameter listed inline in an operation's
+    // `parameters` sequence has no such address, and `--apply` leaves it alone.
+    let addressable = |f: &spec::Field| {
+        !f.param_path.as_ref().is_some_and(|p| {
+            p.iter().any(|k| k == "parameters") && p.first().is_some_and(|k| k == "paths")
+        })
+    };
+    let param = |f: &spec::Field| {
+        let mut sf = field(f, f.param_path.clone().map(RequiredAt::Flag));
+        if !addressable(f) {
+            sf.location = None;
+        }
+        sf
+    };
+    let mut out = Vec::new();
+    for op in spec.operations()? {
+        let mut tables = Vec::new();
+        for (place, fields) in [(Place::Path, &op.path_params), (Place::Query, &op.query)] {
+            if !fields.is_empty() {
+                tables.push(SpecTable {
+                    place,
+                    fields: fields.iter().map(param).collect(),
+                });
+            }
+        }
+        tables.push(SpecTable {
+            place: Place::Header,
+            fields: op.headers.iter().map(param).collect(),
+        });
+        if let Some(body) = &op.body {
+            tables.push(SpecTable {
+                place: Place::Body,
+                fields: body
+                    .fields
+                    .iter()
+                    .map(|f| field(f, Some(RequiredAt::List(body.schema_path.clone()))))
+                    .collect(),
+            });
+        }
+        for r in &op.responses {
+            tables.push(SpecTable {
+                place: Place::Response(r.status.clone()),
+                fields: r
+                    .body
+                    .as_ref()
+                    .map(|b| b.fields.iter().map(|f| field(f, None)).collect())
+                    .unwrap_or_default(),
+            });
+        }
+        out.push(SpecOperation {
+            title: op
+                .summary
+                .clone()
+                .unwrap_or_else(|| op.operation_id.clone()),
+            method: op.method,
+            path: op.path,
+            operation_id: op.operation_id,
+            description: op.description,
+            tables,
+        });
+    }
+    Ok(out)
 }
 
 /// What differs.
@@ -71,7 +328,7 @@ pub enum What {
     Fixed,
     /// The condition that makes an optional parameter mandatory.
     RequiredWhen,
-    /// The method and path.
+    /// The page is of an operation the spec does not have.
     Uri,
     /// A response status the page documents and the spec does not.
     ResponseAdded,
@@ -123,7 +380,18 @@ pub enum Fix {
     },
 }
 
-/// One difference between page and spec.
+impl Fix {
+    /// What the fix edits, whatever the value: two fixes of one target with different
+    /// values contradict each other.
+    fn target(&self) -> (Vec<String>, String) {
+        match self {
+            Fix::Scalar { path, key, .. } => (path.clone(), key.to_string()),
+            Fix::Required { path, name, .. } => (path.clone(), format!("required: {name}")),
+        }
+    }
+}
+
+/// One difference between a page and the spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
     /// Where the parameter lives.
@@ -163,7 +431,7 @@ impl fmt::Display for Difference {
             ),
             What::Uri => write!(
                 f,
-                "URI: page {}, spec {}",
+                "URI: the page documents {}, which is not an operation of the spec (it has {})",
                 or_none(&self.page),
                 or_none(&self.spec)
             ),
@@ -190,9 +458,11 @@ impl fmt::Display for Difference {
     }
 }
 
-/// The comparison of a page with the spec.
+/// The comparison of one page with the spec.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
+    /// The operation the page was compared with (`None`: the spec has none of its URI).
+    pub operation: Option<String>,
     /// The drift, in page order.
     pub differences: Vec<Difference>,
     /// `declared deviation` lines (without the prefix).
@@ -204,7 +474,7 @@ pub struct Report {
 /// What a drift run prints and how it ends.
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    /// 0 no drift, 1 drift, 2 unparseable page or other error.
+    /// 0 no drift, 1 drift, 2 unreadable page or other error.
     pub code: u8,
     /// Everything for standard output.
     pub stdout: String,
@@ -236,59 +506,86 @@ fn same_name(place: &Place, a: &str, b: &str) -> bool {
     }
 }
 
-/// Compares a parsed page with the spec.
-pub fn compare(page: &Page, spec: &Spec) -> Result<Report> {
-    let mut report = Report::default();
-    let ops = spec.operations()?;
-    let op = match &page.uri {
-        Some(uri) => match ops
-            .iter()
-            .find(|o| o.method.eq_ignore_ascii_case(&uri.method) && o.path == uri.path)
-        {
-            Some(op) => op,
-            None => {
-                report.differences.push(Difference {
-                    // `place` and `param` are not shown for the URI.
-                    place: Place::Body,
-                    param: String::new(),
-                    what: What::Uri,
-                    page: Some(format!("{} {}", uri.method, uri.path)),
-                    spec: Some(
-                        ops.iter()
-                            .map(|o| format!("{} {}", o.method, o.path))
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    ),
-                    fix: None,
-                });
-                match ops.as_slice() {
-                    [only] => only,
-                    _ => return Ok(report),
-                }
-            }
-        },
-        None => match ops.as_slice() {
-            [only] => only,
+fn is_success(status: &str) -> bool {
+    status.starts_with('2') && status.chars().all(|c| c.is_ascii_digit())
+}
+
+/// The spec's response table for a page's status: the same status, else its range
+/// (`4XX` for `404`).
+fn spec_response<'a>(op: &'a SpecOperation, status: &str) -> Option<&'a [SpecField]> {
+    let exact = op.responses().find(|(s, _)| s.eq_ignore_ascii_case(status));
+    let range = || {
+        let first = status.chars().next()?;
+        let want = format!("{first}XX");
+        op.responses().find(|(s, _)| s.eq_ignore_ascii_case(&want))
+    };
+    exact.or_else(range).map(|(_, f)| f)
+}
+
+/// Which of the spec's operations a page documents.
+pub fn find_operation<'a>(
+    page: &Page,
+    ops: &'a [SpecOperation],
+) -> Result<Option<&'a SpecOperation>> {
+    match &page.uri {
+        Some(uri) => Ok(ops.iter().find(|o| o.matches(&uri.method, &uri.path))),
+        None => match ops {
+            [only] => Ok(Some(only)),
             _ => bail!(
-                "the page has no URI line and the spec has {} operations: cannot tell which to compare",
+                "the page has no URI line and the spec has {} operations: cannot tell which \
+                 one it documents",
                 ops.len()
             ),
         },
-    };
+    }
+}
 
-    compare_fields(&mut report, Place::Header, &page.headers, &op.headers, None);
-    let (body_fields, body_path): (&[Field], Option<&[String]>) = match &op.body {
-        Some(b) => (&b.fields, Some(&b.schema_path)),
-        None => (&[], None),
+/// Compares a parsed page with the spec's operations: the one it documents, or, if the
+/// spec has none of its URI, a [`What::Uri`] difference.
+pub fn compare(page: &Page, ops: &[SpecOperation]) -> Result<Report> {
+    let mut report = Report::default();
+    let Some(op) = find_operation(page, ops)? else {
+        let uri = page
+            .uri
+            .as_ref()
+            .map(|u| format!("{} {}", u.method, u.path));
+        report.differences.push(Difference {
+            // `place` and `param` are not shown for the URI.
+            place: Place::Body,
+            param: String::new(),
+            what: What::Uri,
+            page: uri,
+            spec: Some(
+                ops.iter()
+                    .map(SpecOperation::uri)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            fix: None,
+        });
+        report.warnings.extend(page.notes.iter().cloned());
+        return Ok(report);
     };
-    compare_fields(&mut report, Place::Body, &page.body, body_fields, body_path);
+    report.operation = Some(op.operation_id.clone());
+    if page.uri.is_none() {
+        report.warnings.push(format!(
+            "the page has no URI line; it was compared with the spec's only operation, {}",
+            op.uri()
+        ));
+    }
+
+    for (place, rows) in [
+        (Place::Path, &page.path),
+        (Place::Query, &page.query),
+        (Place::Header, &page.headers),
+        (Place::Body, &page.body),
+    ] {
+        let fields = op.table(&place);
+        compare_fields(&mut report, place, rows, fields);
+    }
 
     for pr in &page.responses {
-        match op
-            .responses
-            .iter()
-            .find(|r| r.status.eq_ignore_ascii_case(&pr.status))
-        {
+        match spec_response(op, &pr.status) {
             None => report.differences.push(Difference {
                 place: Place::Response(pr.status.clone()),
                 param: String::new(),
@@ -297,32 +594,27 @@ pub fn compare(page: &Page, spec: &Spec) -> Result<Report> {
                 spec: None,
                 fix: None,
             }),
-            Some(r) => {
-                let fields: &[Field] = r.body.as_ref().map_or(&[], |b| &b.fields);
-                compare_fields(
-                    &mut report,
-                    Place::Response(pr.status.clone()),
-                    &pr.params,
-                    fields,
-                    None,
-                );
-            }
+            Some(fields) => compare_fields(
+                &mut report,
+                Place::Response(pr.status.clone()),
+                &pr.params,
+                fields,
+            ),
         }
     }
-    for r in &op.responses {
-        let success = r.status.starts_with('2') && r.status.chars().all(|c| c.is_ascii_digit());
-        if success
+    for (status, _) in op.responses() {
+        if is_success(status)
             && !page
                 .responses
                 .iter()
-                .any(|p| p.status.eq_ignore_ascii_case(&r.status))
+                .any(|p| p.status.eq_ignore_ascii_case(status))
         {
             report.differences.push(Difference {
-                place: Place::Response(r.status.clone()),
+                place: Place::Response(status.to_string()),
                 param: String::new(),
                 what: What::ResponseRemoved,
                 page: None,
-                spec: Some(r.status.clone()),
+                spec: Some(status.to_string()),
                 fix: None,
             });
         }
@@ -337,8 +629,7 @@ fn compare_fields(
     report: &mut Report,
     place: Place,
     page_params: &[PageParam],
-    spec_fields: &[Field],
-    body_path: Option<&[String]>,
+    spec_fields: &[SpecField],
 ) {
     for p in page_params {
         match spec_fields
@@ -356,7 +647,7 @@ fn compare_fields(
                 spec: None,
                 fix: None,
             }),
-            Some(s) => compare_field(report, &place, p, s, body_path),
+            Some(s) => compare_field(report, &place, p, s),
         }
     }
     for s in spec_fields {
@@ -376,10 +667,10 @@ fn compare_fields(
                 param: s.name.clone(),
                 what: What::Removed,
                 page: None,
-                spec: Some(if place == Place::Header || place == Place::Body {
-                    format!("Mandatory {}, {}", yes_no(s.required), s.ty)
-                } else {
+                spec: Some(if matches!(place, Place::Response(_)) {
                     s.ty.clone()
+                } else {
+                    format!("Mandatory {}, {}", yes_no(s.required), s.ty)
                 }),
                 fix: None,
             }),
@@ -387,13 +678,7 @@ fn compare_fields(
     }
 }
 
-fn compare_field(
-    report: &mut Report,
-    place: &Place,
-    p: &PageParam,
-    s: &Field,
-    body_path: Option<&[String]>,
-) {
+fn compare_field(report: &mut Report, place: &Place, p: &PageParam, s: &SpecField) {
     let mut diffs = Vec::new();
     let mut covered = Vec::new();
     let diff =
@@ -409,18 +694,18 @@ fn compare_field(
     if let (Some(m), false) = (p.mandatory, matches!(place, Place::Response(_)))
         && m != s.required
     {
-        let fix = match (place, &s.param_path, body_path) {
-            (Place::Header, Some(path), _) => Some(Fix::Scalar {
+        let fix = match s.location.as_ref().and_then(|l| l.required.as_ref()) {
+            Some(RequiredAt::Flag(path)) => Some(Fix::Scalar {
                 path: path.clone(),
                 key: "required",
                 value: Some(m.to_string()),
             }),
-            (Place::Body, _, Some(path)) => Some(Fix::Required {
-                path: path.to_vec(),
+            Some(RequiredAt::List(path)) => Some(Fix::Required {
+                path: path.clone(),
                 name: s.name.clone(),
                 present: m,
             }),
-            _ => None,
+            None => None,
         };
         let d = diff(
             What::Mandatory,
@@ -450,20 +735,20 @@ fn compare_field(
     }
     // Facts are only written back when the types agree: otherwise the schema's shape is
     // in question and the maintainer decides.
-    let fixable = type_ok && !s.schema_path.is_empty();
+    let location = s.location.as_ref().filter(|_| type_ok);
     let pc = &p.constraints;
     let sc = &s.constraints;
-    let length_path = if s.kind == Kind::Array {
-        s.items_path.clone()
-    } else {
-        Some(s.schema_path.clone())
+    let schema_path = location.map(|l| l.schema.clone());
+    let length_path = location.and_then(|l| {
+        if s.kind == ValueKind::Array {
+            l.items.clone()
+        } else {
+            Some(l.schema.clone())
+        }
+    });
+    let scalar_fix = |path: Option<Vec<String>>, key: &'static str, value: Option<String>| {
+        path.map(|path| Fix::Scalar { path, key, value })
     };
-    let scalar_fix =
-        |path: Option<Vec<String>>, key: &'static str, value: Option<String>| match (fixable, path)
-        {
-            (true, Some(path)) => Some(Fix::Scalar { path, key, value }),
-            _ => None,
-        };
     if pc.min_length != sc.min_length {
         diffs.push(diff(
             What::MinLength,
@@ -485,7 +770,7 @@ fn compare_field(
             What::MinItems,
             num(pc.min_items),
             num(sc.min_items),
-            scalar_fix(Some(s.schema_path.clone()), "minItems", num(pc.min_items)),
+            scalar_fix(schema_path.clone(), "minItems", num(pc.min_items)),
         ));
     }
     if pc.max_items != sc.max_items {
@@ -493,7 +778,7 @@ fn compare_field(
             What::MaxItems,
             num(pc.max_items),
             num(sc.max_items),
-            scalar_fix(Some(s.schema_path.clone()), "maxItems", num(pc.max_items)),
+            scalar_fix(schema_path.clone(), "maxItems", num(pc.max_items)),
         ));
     }
     if pc.default != sc.default {
@@ -501,7 +786,7 @@ fn compare_field(
             None => Some(None),
             Some(v) => default_yaml(s.kind, v).map(Some),
         };
-        let fix = value.and_then(|v| scalar_fix(Some(s.schema_path.clone()), "default", v));
+        let fix = value.and_then(|v| scalar_fix(schema_path.clone(), "default", v));
         diffs.push(diff(
             What::Default,
             pc.default.clone(),
@@ -536,19 +821,19 @@ fn compare_field(
     report.differences.extend(diffs);
 }
 
-/// The page's default as YAML text for a schema of `kind`, if it fits that kind.
-fn default_yaml(kind: Kind, v: &str) -> Option<String> {
+/// The page's default as YAML text for a field of `kind`, if it fits that kind.
+fn default_yaml(kind: ValueKind, v: &str) -> Option<String> {
     let parsed: Option<serde_yaml::Value> = serde_yaml::from_str(v).ok();
     match kind {
-        Kind::String => Some(yaml_string(v)),
-        Kind::Integer => parsed
+        ValueKind::String => Some(yaml_string(v)),
+        ValueKind::Integer => parsed
             .filter(|p| p.is_i64() || p.is_u64())
             .map(|_| v.into()),
-        Kind::Number => parsed
+        ValueKind::Number => parsed
             .filter(serde_yaml::Value::is_number)
             .map(|_| v.into()),
-        Kind::Boolean => parsed.filter(serde_yaml::Value::is_bool).map(|_| v.into()),
-        Kind::Array | Kind::Object => None,
+        ValueKind::Boolean => parsed.filter(serde_yaml::Value::is_bool).map(|_| v.into()),
+        ValueKind::Array | ValueKind::Object => None,
     }
 }
 
@@ -570,10 +855,10 @@ fn example_warnings(page: &Page) -> Vec<String> {
     let Some(example) = &page.example else {
         return out;
     };
-    let line = example.line;
+    let at = &example.loc;
     let Some(obj) = example.value.as_object() else {
         out.push(format!(
-            "the request example (line {line}) is {}, not a JSON object",
+            "the request example ({at}) is {}, not a JSON object",
             describe(&example.value)
         ));
         return out;
@@ -597,7 +882,7 @@ fn example_warnings(page: &Page) -> Vec<String> {
         };
         if !fits {
             out.push(format!(
-                "the request example (line {line}) gives {} as {}, but the page's table says {}",
+                "the request example ({at}) gives {} as {}, but the page's table says {}",
                 p.name,
                 describe(v),
                 p.ty
@@ -608,7 +893,7 @@ fn example_warnings(page: &Page) -> Vec<String> {
             && s != fixed
         {
             out.push(format!(
-                "the request example (line {line}) gives {} as {}, but the page's table fixes it to {fixed}",
+                "the request example ({at}) gives {} as {}, but the page's table fixes it to {fixed}",
                 p.name,
                 describe(v)
             ));
@@ -617,7 +902,7 @@ fn example_warnings(page: &Page) -> Vec<String> {
             && s.chars().count() as u64 > max
         {
             out.push(format!(
-                "the request example (line {line}) gives {} a value longer than its maximum length {max}",
+                "the request example ({at}) gives {} a value longer than its maximum length {max}",
                 p.name
             ));
         }
@@ -625,7 +910,7 @@ fn example_warnings(page: &Page) -> Vec<String> {
             && a.len() as u64 > max
         {
             out.push(format!(
-                "the request example (line {line}) gives {} more items than its maximum {max}",
+                "the request example ({at}) gives {} more items than its maximum {max}",
                 p.name
             ));
         }
@@ -637,59 +922,156 @@ fn example_warnings(page: &Page) -> Vec<String> {
     unknown.sort();
     for k in unknown {
         out.push(format!(
-            "the request example (line {line}) has {k}, which the page's table does not list"
+            "the request example ({at}) has {k}, which the page's table does not list"
         ));
     }
     out
 }
 
-/// Applies the fixable differences to the spec's text, line by line. Returns the new
-/// text, the `applied:` lines and the differences left for the maintainer. The result is
-/// checked: it must parse, and comparing the page with it again must show exactly the
-/// differences that were left — otherwise nothing is returned but an error.
-pub fn apply(
-    page: &Page,
-    spec: &Spec,
-    report: &Report,
-) -> Result<(String, Vec<String>, Vec<Difference>)> {
-    let mut doc = Doc::new(&spec.text);
-    let mut applied = Vec::new();
-    let mut left = Vec::new();
-    for d in &report.differences {
-        let Some(fix) = &d.fix else {
-            left.push(d.clone());
-            continue;
-        };
-        let change = match fix {
-            Fix::Scalar { path, key, value } => {
-                doc.set_scalar(path, key, value.as_deref(), anchors(key))
+/// A page read and compared.
+#[derive(Debug, Clone)]
+pub struct Compared {
+    /// The page's name (file, or URL), for messages.
+    pub name: String,
+    /// The page as read.
+    pub page: Page,
+    /// Its comparison with the spec.
+    pub report: Report,
+}
+
+/// The result of `--apply`: the new spec text, the `applied:` lines, and per page the
+/// differences left for the maintainer (with a reason when the pages disagree).
+#[derive(Debug, Clone)]
+pub struct Applied {
+    /// The edited spec.
+    pub text: String,
+    /// One line per edit.
+    pub applied: Vec<String>,
+    /// Per page (in the order given), what is left: the difference and why.
+    pub left: Vec<Vec<(Difference, Option<&'static str>)>>,
+}
+
+/// Applies the fixable differences of every page to the spec's text, line by line.
+///
+/// Pages that disagree about a fact (two copies of one operation's page, one saying 50
+/// and one 60, or one agreeing with the spec while the other does not) leave it for the
+/// maintainer: a fix is disputed when another page wants the same target otherwise, or
+/// when applying it would make another page differ. The result is checked: it must parse,
+/// and comparing each page with it again must show exactly the differences that were
+/// left — otherwise nothing is returned but an error.
+pub fn apply(compared: &[Compared], spec: &Spec) -> Result<Applied> {
+    // Targets that two pages want to set differently.
+    let mut disputed: Vec<(Vec<String>, String)> = Vec::new();
+    let fixes: Vec<(usize, &Fix)> = compared
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| {
+            c.report
+                .differences
+                .iter()
+                .filter_map(move |d| d.fix.as_ref().map(|f| (i, f)))
+        })
+        .collect();
+    for (i, fix) in &fixes {
+        if fixes
+            .iter()
+            .any(|(j, other)| j != i && other.target() == fix.target() && other != fix)
+            && !disputed.contains(&fix.target())
+        {
+            disputed.push(fix.target());
+        }
+    }
+
+    // Each round either succeeds or disputes at least one more target, so there are at
+    // most as many rounds as fixes.
+    for _ in 0..=fixes.len() {
+        let mut doc = Doc::new(&spec.text);
+        let mut applied = Vec::new();
+        let mut done: Vec<&Fix> = Vec::new();
+        let mut left = Vec::new();
+        for c in compared {
+            let mut page_left = Vec::new();
+            for d in &c.report.differences {
+                let Some(fix) = &d.fix else {
+                    page_left.push((d.clone(), None));
+                    continue;
+                };
+                if disputed.contains(&fix.target()) {
+                    page_left.push((d.clone(), Some("the pages disagree")));
+                    continue;
+                }
+                if done.contains(&fix) {
+                    continue;
+                }
+                done.push(fix);
+                let change = match fix {
+                    Fix::Scalar { path, key, value } => {
+                        doc.set_scalar(path, key, value.as_deref(), anchors(key))
+                    }
+                    Fix::Required {
+                        path,
+                        name,
+                        present,
+                    } => doc.set_list_item(
+                        path,
+                        "required",
+                        name,
+                        *present,
+                        &["type", "description"],
+                    ),
+                }
+                .with_context(|| format!("cannot apply `{d}`"))?;
+                if let Some(change) = change {
+                    applied.push(format!("{d} ({}: {change})", spec.path.display()));
+                }
             }
-            Fix::Required {
-                path,
-                name,
-                present,
-            } => doc.set_list_item(path, "required", name, *present, &["type", "description"]),
+            left.push(page_left);
         }
-        .with_context(|| format!("cannot apply `{d}`"))?;
-        if let Some(change) = change {
-            applied.push(format!("{d} ({}: {change})", spec.path.display()));
+        let text = doc.text();
+        let new_spec = Spec::from_text(&spec.path, text.clone())
+            .context("the edited spec no longer parses; it was not written")?;
+        let ops =
+            operations(&new_spec).context("the edited spec cannot be read; it was not written")?;
+        let mut newly_disputed = Vec::new();
+        let mut mismatch = None;
+        for (c, page_left) in compared.iter().zip(&left) {
+            let again = compare(&c.page, &ops)
+                .context("the edited spec cannot be compared; it was not written")?;
+            let expected: Vec<String> = page_left.iter().map(|(d, _)| d.to_string()).collect();
+            let got: Vec<String> = again.differences.iter().map(ToString::to_string).collect();
+            if expected == got {
+                continue;
+            }
+            // A page the edits made differ disputes what they changed.
+            for d in &again.differences {
+                if let Some(fix) = &d.fix
+                    && !expected.contains(&d.to_string())
+                    && done.iter().any(|f| f.target() == fix.target())
+                    && !newly_disputed.contains(&fix.target())
+                {
+                    newly_disputed.push(fix.target());
+                }
+            }
+            mismatch.get_or_insert((c.name.clone(), expected, got));
         }
+        let Some((name, expected, got)) = mismatch else {
+            return Ok(Applied {
+                text,
+                applied,
+                left,
+            });
+        };
+        if newly_disputed.is_empty() {
+            bail!(
+                "after the edits the differences with {name} are not the expected ones; the \
+                 spec was not written.\nexpected:\n  {}\ngot:\n  {}",
+                expected.join("\n  "),
+                got.join("\n  ")
+            );
+        }
+        disputed.extend(newly_disputed);
     }
-    let text = doc.text();
-    let new_spec = Spec::from_text(&spec.path, text.clone())
-        .context("the edited spec no longer parses; it was not written")?;
-    let again = compare(page, &new_spec)
-        .context("the edited spec cannot be compared; it was not written")?;
-    let expected: Vec<String> = left.iter().map(ToString::to_string).collect();
-    let got: Vec<String> = again.differences.iter().map(ToString::to_string).collect();
-    if expected != got {
-        bail!(
-            "after the edits the differences are not the expected ones; the spec was not written.\nexpected:\n  {}\ngot:\n  {}",
-            expected.join("\n  "),
-            got.join("\n  ")
-        );
-    }
-    Ok((text, applied, left))
+    bail!("the pages' facts could not be reconciled; the spec was not written")
 }
 
 /// Which sibling keys a new key goes after, in a schema or a parameter.
@@ -714,115 +1096,348 @@ fn anchors(key: &str) -> &'static [&'static str] {
     }
 }
 
-/// Runs the whole command on texts: parse, compare, optionally apply, and render the
-/// output. `page_name` is only used in messages.
-pub fn run_text(page_name: &str, page_text: &str, spec: &Spec, apply_fixes: bool) -> Outcome {
+/// A page to compare: its name (for messages) and its text.
+#[derive(Debug, Clone)]
+pub struct PageText {
+    /// The file or URL it came from.
+    pub name: String,
+    /// Its contents.
+    pub text: String,
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Runs the whole command on texts: read every page, compare it, optionally apply, and
+/// render the output.
+pub fn run_pages(pages: &[PageText], spec: &Spec, apply_fixes: bool) -> Outcome {
     let mut out = Outcome {
         code: 0,
         stdout: String::new(),
         stderr: String::new(),
         new_spec: None,
     };
-    let page = match page::parse(page_text) {
-        Ok(p) => p,
-        Err(e) => {
-            out.code = 2;
-            out.stderr = format!("error: {page_name} cannot be parsed: {e}\n");
-            return out;
-        }
-    };
-    let report = match compare(&page, spec) {
-        Ok(r) => r,
+    let ops = match operations(spec) {
+        Ok(o) => o,
         Err(e) => {
             out.code = 2;
             out.stderr = format!("error: {e:#}\n");
             return out;
         }
     };
+    let mut compared = Vec::new();
+    let mut failed = 0;
+    for p in pages {
+        let page = match page::parse(&p.text) {
+            Ok(page) => page,
+            Err(e) => {
+                failed += 1;
+                out.code = 2;
+                out.stderr
+                    .push_str(&format!("error: {} cannot be read: {e}\n", p.name));
+                continue;
+            }
+        };
+        match compare(&page, &ops) {
+            Ok(report) => compared.push(Compared {
+                name: p.name.clone(),
+                page,
+                report,
+            }),
+            Err(e) => {
+                failed += 1;
+                out.code = 2;
+                out.stderr.push_str(&format!("error: {}: {e:#}\n", p.name));
+            }
+        }
+    }
+
     let mut s = String::new();
-    for d in &report.differences {
-        s.push_str(&format!("drift: {d}\n"));
+    let (mut n, mut deviations, mut warnings) = (0, 0, 0);
+    for c in &compared {
+        let r = &c.report;
+        let what = match (&c.page.uri, &r.operation) {
+            (Some(u), Some(id)) => format!("{} {} ({id})", u.method, u.path),
+            (Some(u), None) => format!("{} {} (not in the spec)", u.method, u.path),
+            (None, Some(id)) => format!("no URI line ({id})"),
+            (None, None) => "no URI line".into(),
+        };
+        let layout = c.page.layout.map_or("an unknown layout", |l| l.name());
+        s.push_str(&format!("page {}: {what}, read as {layout}\n", c.name));
+        for d in &r.differences {
+            s.push_str(&format!("drift: {d}\n"));
+        }
+        for d in &r.deviations {
+            s.push_str(&format!("declared deviation: {d}\n"));
+        }
+        for w in &r.warnings {
+            s.push_str(&format!("warning: {w}\n"));
+        }
+        n += r.differences.len();
+        deviations += r.deviations.len();
+        warnings += r.warnings.len();
     }
-    for d in &report.deviations {
-        s.push_str(&format!("declared deviation: {d}\n"));
+    // With a page unread, which operations have no page is not known.
+    for op in ops.iter().filter(|_| failed == 0) {
+        if !compared
+            .iter()
+            .any(|c| c.report.operation.as_deref() == Some(op.operation_id.as_str()))
+        {
+            s.push_str(&format!(
+                "info: {} ({}): no page given, not compared\n",
+                op.uri(),
+                op.operation_id
+            ));
+        }
     }
-    for w in &report.warnings {
-        s.push_str(&format!("warning: {w}\n"));
-    }
-    let n = report.differences.len();
     let tail = format!(
-        "{} declared deviation(s), {} warning(s)",
-        report.deviations.len(),
-        report.warnings.len()
+        "{}, {}",
+        plural(deviations, "declared deviation", "declared deviations"),
+        plural(warnings, "warning", "warnings")
     );
+    let pages_said = if compared.len() == 1 {
+        "the page".to_string()
+    } else {
+        format!("the {} pages", compared.len())
+    };
+
+    if failed > 0 {
+        // A page that cannot be read stops the run short of any edit.
+        if !compared.is_empty() {
+            s.push_str(&format!(
+                "{} between {pages_said} that could be read and the spec ({tail}); {} \
+                 could not be read\n",
+                plural(n, "difference", "differences"),
+                plural(failed, "page", "pages")
+            ));
+        }
+        out.stdout = s;
+        return out;
+    }
     if !apply_fixes || n == 0 {
         if n == 0 {
-            s.push_str(&format!("no drift: the spec matches the page ({tail})\n"));
+            s.push_str(&format!(
+                "no drift: the spec matches {pages_said} ({tail})\n"
+            ));
         } else {
             s.push_str(&format!(
-                "{n} difference(s) between the page and the spec ({tail})\n"
+                "{} between {pages_said} and the spec ({tail})\n",
+                plural(n, "difference", "differences")
             ));
             out.code = 1;
         }
         out.stdout = s;
         return out;
     }
-    match apply(&page, spec, &report) {
+    match apply(&compared, spec) {
         Err(e) => {
-            out.stderr = format!("error: {e:#}\n");
+            out.stderr.push_str(&format!("error: {e:#}\n"));
             out.code = 2;
         }
-        Ok((text, applied, left)) => {
-            for a in &applied {
+        Ok(result) => {
+            for a in &result.applied {
                 s.push_str(&format!("applied: {a}\n"));
             }
-            for l in &left {
-                s.push_str(&format!("left for the maintainer: {l}\n"));
+            let mut left = 0;
+            for (c, page_left) in compared.iter().zip(&result.left) {
+                for (d, why) in page_left {
+                    left += 1;
+                    let why = why.map(|w| format!(" ({w})")).unwrap_or_default();
+                    let from = if compared.len() > 1 {
+                        format!(" [{}]", c.name)
+                    } else {
+                        String::new()
+                    };
+                    s.push_str(&format!("left for the maintainer: {d}{why}{from}\n"));
+                }
             }
             s.push_str(&format!(
-                "{n} difference(s): {} applied to the spec, {} left for the maintainer ({tail})\n",
-                applied.len(),
-                left.len()
+                "{}: {} applied to the spec, {} left for the maintainer ({tail})\n",
+                plural(n, "difference", "differences"),
+                result.applied.len(),
+                left
             ));
-            if text != spec.text {
-                out.new_spec = Some(text);
+            if result.text != spec.text {
+                out.new_spec = Some(result.text);
             }
-            out.code = if left.is_empty() { 0 } else { 1 };
+            out.code = if left == 0 { 0 } else { 1 };
         }
     }
     out.stdout = s;
     out
 }
 
-/// The command: reads the files, prints, writes the spec back with `--apply`, and
-/// returns the exit status.
-pub fn run(page_path: &Path, spec_path: &Path, apply_fixes: bool) -> u8 {
-    let page_text = match std::fs::read_to_string(page_path) {
-        Ok(t) => t,
+/// [`run_pages`] for one page.
+pub fn run_text(page_name: &str, page_text: &str, spec: &Spec, apply_fixes: bool) -> Outcome {
+    run_pages(
+        &[PageText {
+            name: page_name.to_string(),
+            text: page_text.to_string(),
+        }],
+        spec,
+        apply_fixes,
+    )
+}
+
+/// The command's arguments.
+#[derive(Debug, Clone, Default)]
+pub struct Args {
+    /// Page files, and folders of them.
+    pub pages: Vec<PathBuf>,
+    /// Pages to fetch over HTTP.
+    pub urls: Vec<String>,
+    /// The spec to compare with (and to edit with `--apply`).
+    pub spec: PathBuf,
+    /// Write the pure facts into the spec.
+    pub apply: bool,
+}
+
+/// The file extensions of pages in a folder.
+const PAGE_EXTENSIONS: [&str; 5] = ["html", "htm", "txt", "md", "text"];
+
+/// The most pages one run reads from folders.
+const MAX_PAGES: usize = 1000;
+
+/// The pages of a folder: its files with a page's extension, not hidden, sorted by name.
+fn folder_pages(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the folder {}", dir.display()))?
+    {
+        let path = entry
+            .with_context(|| format!("cannot read the folder {}", dir.display()))?
+            .path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if path.is_file()
+            && !name.starts_with('.')
+            && PAGE_EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(ext))
+        {
+            files.push(path);
+        }
+        if files.len() > MAX_PAGES {
+            bail!("{} holds more than {MAX_PAGES} pages", dir.display());
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        bail!(
+            "the folder {} holds no page (no .html, .htm, .txt or .md file)",
+            dir.display()
+        );
+    }
+    Ok(files)
+}
+
+/// Reads a page file: at most [`MAX_PAGE_BYTES`]; bytes that are not UTF-8 are replaced,
+/// so that a garbage file reaches the reader (which names where it gave up).
+fn read_page(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("cannot read the page {}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_PAGE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read the page {}", path.display()))?;
+    if bytes.len() > MAX_PAGE_BYTES {
+        bail!(
+            "the page {} is larger than {MAX_PAGE_BYTES} bytes",
+            path.display()
+        );
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Fetches a page over HTTP(S): redirects followed (at most 5), at most
+/// [`MAX_PAGE_BYTES`], two minutes in all; anything but a 2xx answer is an error naming
+/// the status.
+pub fn fetch(url: &str) -> Result<String> {
+    let scheme_ok = url
+        .get(..8)
+        .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
+        || url
+            .get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case("http://"));
+    if !scheme_ok {
+        bail!("{url} is not an http:// or https:// URL");
+    }
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(120)))
+        .http_status_as_error(false)
+        .max_redirects(5)
+        .user_agent(concat!("huaweicloud-osm-xtask/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into();
+    let mut response = agent
+        .get(url)
+        .call()
+        .with_context(|| format!("cannot fetch {url}"))?;
+    let status = response.status();
+    if !status.is_success() {
+        bail!("{url} answered HTTP {status}");
+    }
+    let bytes = response
+        .body_mut()
+        .with_config()
+        .limit(MAX_PAGE_BYTES as u64)
+        .read_to_vec()
+        .map_err(|e| anyhow!("cannot read the page {url}: {e}"))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Gathers the pages the arguments name: files, the pages of folders, then URLs.
+pub fn gather(args: &Args) -> Result<Vec<PageText>> {
+    let mut pages = Vec::new();
+    for p in &args.pages {
+        let files = if p.is_dir() {
+            folder_pages(p)?
+        } else {
+            vec![p.clone()]
+        };
+        for f in files {
+            pages.push(PageText {
+                name: f.display().to_string(),
+                text: read_page(&f)?,
+            });
+        }
+    }
+    for url in &args.urls {
+        pages.push(PageText {
+            name: url.clone(),
+            text: fetch(url)?,
+        });
+    }
+    if pages.is_empty() {
+        bail!("no page to compare: give files, folders or --url");
+    }
+    Ok(pages)
+}
+
+/// The command: reads the pages, prints, writes the spec back with `--apply`, and returns
+/// the exit status.
+pub fn run(args: &Args) -> u8 {
+    let pages = match gather(args) {
+        Ok(p) => p,
         Err(e) => {
-            eprintln!("error: cannot read the page {}: {e}", page_path.display());
+            eprintln!("error: {e:#}");
             return 2;
         }
     };
-    let spec = match Spec::load(spec_path) {
+    let spec = match Spec::load(&args.spec) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e:#}");
             return 2;
         }
     };
-    let out = run_text(
-        &page_path.display().to_string(),
-        &page_text,
-        &spec,
-        apply_fixes,
-    );
+    let out = run_pages(&pages, &spec, args.apply);
     print!("{}", out.stdout);
     eprint!("{}", out.stderr);
     if let Some(text) = &out.new_spec
-        && let Err(e) = std::fs::write(spec_path, text)
+        && let Err(e) = std::fs::write(&args.spec, text)
     {
-        eprintln!("error: cannot write {}: {e}", spec_path.display());
+        eprintln!("error: cannot write {}: {e}", args.spec.display());
         return 2;
     }
     out.code

@@ -7,9 +7,11 @@
 //!
 //! - [`docs`]: renders the reference tables in `docs/` from the spec (`cargo xtask docs`),
 //!   or checks that they are current (`--check`).
-//! - [`drift`]: compares a saved copy of the vendor's reference page with the spec, and with
-//!   `--apply` corrects the spec's pure facts in place. The page parser is [`page`], the
-//!   facts read from the spec are [`spec`], and the line-level YAML editing is [`yaml_edit`].
+//! - [`drift`]: compares the vendor's reference pages (saved, or fetched) with the spec, and
+//!   with `--apply` corrects the spec's pure facts in place. The page reader is [`page`]
+//!   (every layout the vendor's sites serve), [`render`] writes pages in those layouts from
+//!   the spec (the tests' fixtures), the facts read from the spec are [`spec`], and the
+//!   line-level YAML editing is [`yaml_edit`].
 //! - [`ci`]: runs what CI runs, in order, stopping at the first failure.
 //! - [`test`]: the whole test suite (`cargo test`, then [`contract`] and [`soak`]).
 //! - [`bench`]: the benchmarks and their summary.
@@ -25,6 +27,7 @@ pub mod contract;
 pub mod docs;
 pub mod drift;
 pub mod page;
+pub mod render;
 pub mod soak;
 pub mod spec;
 pub mod test;

@@ -11,9 +11,12 @@ usage: cargo xtask <command>
 commands:
   docs [--check]                       render docs/reference/ from spec/osm.yaml;
                                        --check: exit 1 if docs/ is stale
-  drift PAGE [--apply] [--spec PATH]   compare a saved vendor page with the spec;
-                                       exit 0 no drift, 1 drift, 2 unparseable page;
-                                       --apply: write the pure facts into the spec
+  drift PAGE... [--url URL...] [--apply] [--spec PATH]
+                                       compare the vendor's pages (files, folders, or
+                                       fetched; an http(s):// argument is a URL) with
+                                       the spec, each with the operation of its URI;
+                                       exit 0 no drift, 1 drift, 2 a page cannot be
+                                       read; --apply: write the pure facts into the spec
   ci                                   fmt, clippy, test, docs --check (stops at the
                                        first failure)
   test                                 the whole test suite: cargo test --workspace
@@ -83,33 +86,36 @@ fn docs_command(args: &[String]) -> u8 {
 }
 
 fn drift_command(args: &[String]) -> u8 {
-    let mut page: Option<PathBuf> = None;
+    let mut parsed = drift::Args::default();
     let mut spec: Option<PathBuf> = None;
-    let mut apply = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--apply" => apply = true,
+            "--apply" => parsed.apply = true,
             "--spec" => match it.next() {
                 Some(p) => spec = Some(PathBuf::from(p)),
                 None => return usage_error("drift: --spec needs a path"),
             },
             s if s.starts_with("--spec=") => spec = Some(PathBuf::from(&s["--spec=".len()..])),
+            "--url" => match it.next() {
+                Some(u) => parsed.urls.push(u.clone()),
+                None => return usage_error("drift: --url needs a URL"),
+            },
+            s if s.starts_with("--url=") => parsed.urls.push(s["--url=".len()..].to_string()),
             s if s.starts_with('-') && s != "-" => {
                 return usage_error(&format!("drift: unknown option `{s}`"));
             }
-            s => {
-                if page.is_some() {
-                    return usage_error("drift: only one PAGE, please");
-                }
-                page = Some(PathBuf::from(s));
+            s if s.starts_with("http://") || s.starts_with("https://") => {
+                parsed.urls.push(s.to_string())
             }
+            s => parsed.pages.push(PathBuf::from(s)),
         }
     }
-    let Some(page) = page else {
-        return usage_error("drift: which PAGE?");
-    };
-    drift::run(&page, &spec.unwrap_or_else(default_spec_path), apply)
+    if parsed.pages.is_empty() && parsed.urls.is_empty() {
+        return usage_error("drift: which PAGE (a file or a folder), or --url URL?");
+    }
+    parsed.spec = spec.unwrap_or_else(default_spec_path);
+    drift::run(&parsed)
 }
 
 fn ci_command(args: &[String]) -> u8 {

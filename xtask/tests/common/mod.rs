@@ -1,12 +1,16 @@
-//! Helpers shared by the xtask tests.
+//! Helpers shared by the xtask tests. Every page the tests read is rendered here from a
+//! spec of this repository (`spec/osm.yaml` or `tests/fixtures/mini.yaml`) by
+//! `xtask::render`, as it is or changed; nothing outside the repository is read.
 #![allow(dead_code)] // each test crate uses its own subset
 
 use std::path::{Path, PathBuf};
 
-use xtask::drift::{self, Outcome};
+use xtask::drift::{self, Outcome, Place, SpecField, SpecOperation};
+use xtask::page::Layout;
+use xtask::render;
 use xtask::spec::Spec;
 
-/// The small spec the test pages describe.
+/// The small spec of the drift tests.
 pub fn mini_spec_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini.yaml")
 }
@@ -15,54 +19,125 @@ pub fn mini_spec() -> Spec {
     Spec::load(&mini_spec_path()).expect("tests/fixtures/mini.yaml loads")
 }
 
-/// A page in the vendor's layout, written for these tests, that matches `mini.yaml`.
-pub const PAGE: &str = "\
-Making a Widget
-Function
-Makes one widget.
-URI
-POST /v1/widgets
-Request Parameters
-Parameter | Mandatory | Type | Description |
-|---|---|---|---|
-X-Key | Yes | String | Key of the caller. Minimum length: 1 Maximum length: 100 |
-X-Locale | No | String | Answer language. It is en by default. Maximum length: 8 |
-Parameter | Mandatory | Type | Description |
-|---|---|---|---|
-label | Yes | String | A label. Minimum length: 0 Maximum length: 40 |
-origin | Yes | String | The origin; the value is fixed to abc. Maximum length: 8 |
-kind | No | String | A kind. Maximum length: 4 |
-zone_id | No | String | A zone. It is mandatory if kind is 7. Maximum length: 16 |
-tags | No | Array of strings | Some tags. Minimum length: 1 Maximum length: 10 Array length: 0 - 3 |
-extra | No | Map<String,Object> | Whatever else. |
-Response Parameters
-Status code: 200
-Parameter | Type | Description |
-|---|---|---|
-widget_id | String | Id of the widget. Maximum length: 20 |
-Request Example
-POST https://{endpoint}/v1/widgets
-{
-\"label\" : \"blue\",
-\"origin\" : \"abc\"
-} Response Example
-Status code: 200
-{ \"widget_id\" : \"1\" }
-";
+/// The project's spec, `spec/osm.yaml`.
+pub fn real_spec() -> Spec {
+    Spec::load(&xtask::default_spec_path()).expect("spec/osm.yaml loads")
+}
 
-/// `PAGE` with `from` replaced by `to` (which must occur exactly once).
-pub fn page_with(from: &str, to: &str) -> String {
-    assert_eq!(
-        PAGE.matches(from).count(),
-        1,
-        "`{from}` must occur once in PAGE"
-    );
-    PAGE.replace(from, to)
+/// The operation `id` of a spec, as drift sees it.
+pub fn operation(spec: &Spec, id: &str) -> SpecOperation {
+    drift::operations(spec)
+        .expect("the spec's operations")
+        .into_iter()
+        .find(|o| o.operation_id == id)
+        .unwrap_or_else(|| panic!("the spec has no operation {id}"))
+}
+
+/// The mini spec's `make_widget` as the vendor's page would have it: without the two
+/// fields the spec declares absent from the vendor's page (`X-Zone`, response `note`).
+pub fn widget() -> SpecOperation {
+    let mut op = operation(&mini_spec(), "make_widget");
+    remove(&mut op, &Place::Header, "X-Zone");
+    remove(&mut op, &Place::Response("200".into()), "note");
+    op
+}
+
+/// The mini spec's `list_gadgets` as the vendor's page would have it (without `X-Zone`).
+pub fn gadgets() -> SpecOperation {
+    let mut op = operation(&mini_spec(), "list_gadgets");
+    remove(&mut op, &Place::Header, "X-Zone");
+    op
+}
+
+/// The real spec's `create_case` as the vendor's page has it: without the fields the spec
+/// declares absent from it (`X-Site`, and `error_code`/`error_msg` of the 200 body).
+pub fn create_case() -> SpecOperation {
+    let mut op = operation(&real_spec(), "create_case");
+    remove(&mut op, &Place::Header, "X-Site");
+    remove(&mut op, &Place::Response("200".into()), "error_code");
+    remove(&mut op, &Place::Response("200".into()), "error_msg");
+    op
+}
+
+/// The field `name` of the table in `place`.
+pub fn field<'a>(op: &'a mut SpecOperation, place: &Place, name: &str) -> &'a mut SpecField {
+    op.tables
+        .iter_mut()
+        .find(|t| &t.place == place)
+        .unwrap_or_else(|| panic!("no {place} table"))
+        .fields
+        .iter_mut()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("no {place} {name}"))
+}
+
+/// Removes the field `name` from the table in `place` (it must be there).
+pub fn remove(op: &mut SpecOperation, place: &Place, name: &str) -> SpecField {
+    let table = op
+        .tables
+        .iter_mut()
+        .find(|t| &t.place == place)
+        .unwrap_or_else(|| panic!("no {place} table"));
+    let i = table
+        .fields
+        .iter()
+        .position(|f| f.name == name)
+        .unwrap_or_else(|| panic!("no {place} {name}"));
+    table.fields.remove(i)
+}
+
+/// Inserts `f` into the table in `place`, before the field `before`.
+pub fn insert_before(op: &mut SpecOperation, place: &Place, before: &str, f: SpecField) {
+    let table = op
+        .tables
+        .iter_mut()
+        .find(|t| &t.place == place)
+        .unwrap_or_else(|| panic!("no {place} table"));
+    let i = table
+        .fields
+        .iter()
+        .position(|f| f.name == before)
+        .unwrap_or_else(|| panic!("no {place} {before}"));
+    table.fields.insert(i, f);
+}
+
+/// A new string field with no location in any spec.
+pub fn new_field(name: &str, required: bool, ty: &str, description: &str) -> SpecField {
+    SpecField {
+        name: name.into(),
+        required,
+        ty: ty.into(),
+        kind: xtask::drift::ValueKind::String,
+        description: description.into(),
+        constraints: Default::default(),
+        deviation: None,
+        location: None,
+    }
+}
+
+/// The operation's page in `layout`.
+pub fn page(op: &SpecOperation, layout: Layout) -> String {
+    render::render(op, layout)
 }
 
 /// Runs the drift command in-process against the mini spec.
 pub fn run(page: &str, apply: bool) -> Outcome {
     drift::run_text("test page", page, &mini_spec(), apply)
+}
+
+/// Runs the drift command in-process against `spec`.
+pub fn run_on(spec: &Spec, page: &str, apply: bool) -> Outcome {
+    drift::run_text("test page", page, spec, apply)
+}
+
+/// The lines of an output that start with `prefix`.
+pub fn lines_with<'a>(stdout: &'a str, prefix: &str) -> Vec<&'a str> {
+    stdout.lines().filter(|l| l.starts_with(prefix)).collect()
+}
+
+/// The `drift:` lines of an output.
+pub fn drift_lines(stdout: &str) -> Vec<&str> {
+    lines_with(stdout, "drift: ")
 }
 
 /// The lines that differ between two texts, as (removed, added), found by trimming the
@@ -87,27 +162,6 @@ pub fn changed_lines(old: &str, new: &str) -> (Vec<String>, Vec<String>) {
             .map(|s| s.to_string())
             .collect(),
     )
-}
-
-/// The vendor's page, which lives in the steering repository's shared/ folder beside the
-/// repository. Its absence is a failure, not a skip: the tests that need it must run.
-pub fn real_page_path() -> PathBuf {
-    let p = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/upstream/create-service-ticket.txt"
-    ))
-    .to_path_buf();
-    assert!(
-        p.is_file(),
-        "the vendor page {} is missing: these tests need the copy of shared/ that sits beside \
-         the repository (shared/upstream/create-service-ticket.txt)",
-        p.display()
-    );
-    p
-}
-
-pub fn real_page() -> String {
-    std::fs::read_to_string(real_page_path()).expect("the vendor page is readable")
 }
 
 /// A fresh, empty directory for one test.
