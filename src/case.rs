@@ -142,4 +142,9 @@ pub struct CreatedCase {
     pub request_id: Option<String>,
     /// How many attempts it took.
     pub attempts: u32,
+    /// `None` when the service answered with the ticket id. With exactly-once creates,
+    /// `Some(the failure)` when the answer was lost (a timeout, a dropped connection, a
+    /// 5xx…) and the ticket was then found by listing the tickets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found_after: Option<String>,
 }

@@ -58,6 +58,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// The `User-Agent` sent by default.
 pub const DEFAULT_USER_AGENT: &str = concat!("huaweicloud-osm-rust/", env!("CARGO_PKG_VERSION"));
 
+/// How many of the ticket ids it returned a client keeps, for exactly-once creates.
+const RETURNED_KEPT: usize = 1024;
+
 /// Builds a [`Client`]. See [`Client::builder`].
 #[must_use]
 pub struct ClientBuilder {
@@ -73,6 +76,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     clock: Option<Clock>,
     http: Option<reqwest::Client>,
+    exactly_once: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -162,6 +166,30 @@ impl ClientBuilder {
     /// The retry policy (default [`RetryPolicy::default`]: safe failures only).
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Exactly-once creates (off by default): [`Client::create_case`] first lists the
+    /// tickets with the same description opened in the last 15 minutes (one
+    /// ListCases call before sending), and when an attempt ends with the outcome
+    /// unknown (a timeout, a lost connection, a 5xx, an unreadable answer) it lists them
+    /// again, a second later and, if needed, twice:
+    ///
+    /// - exactly one ticket with the same description that was not there before, and
+    ///   that this client has not returned already, is this request's: it is returned,
+    ///   with [`crate::CreatedCase::found_after`] saying what failed;
+    /// - none means the ticket was not created: the create is sent again, within the
+    ///   retry policy's attempts and deadline;
+    /// - more than one (another client opened an identical ticket meanwhile), or a list
+    ///   that cannot be read, leaves the outcome unknown, and the error says why
+    ///   ([`Error::reconciliation`]).
+    ///
+    /// Matching is on the exact description within the window, so two identical tickets
+    /// opened one after the other stay two tickets: the first exists before the second is
+    /// sent. The price is one look-up per create, and a wait of one to two seconds
+    /// after an ambiguous failure. The `osm` CLI turns this on.
+    pub fn exactly_once(mut self, yes: bool) -> Self {
+        self.exactly_once = yes;
         self
     }
 
@@ -259,6 +287,8 @@ impl ClientBuilder {
                 time_zone: self.time_zone,
                 x_site,
                 retry: self.retry,
+                exactly_once: self.exactly_once,
+                returned: std::sync::Mutex::new(std::collections::VecDeque::new()),
             }),
         })
     }
@@ -298,6 +328,9 @@ struct Shared {
     time_zone: Option<String>,
     x_site: Option<i32>,
     retry: RetryPolicy,
+    exactly_once: bool,
+    /// The last ticket ids this client returned from creates, newest last.
+    returned: std::sync::Mutex<std::collections::VecDeque<String>>,
 }
 
 /// A client of the OSM service. Cheap to clone; clones share one connection pool.
@@ -338,6 +371,7 @@ impl Client {
             retry: RetryPolicy::default(),
             clock: None,
             http: None,
+            exactly_once: false,
         }
     }
 
@@ -354,6 +388,33 @@ impl Client {
 
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.shared.http
+    }
+
+    pub(crate) fn exactly_once_enabled(&self) -> bool {
+        self.shared.exactly_once
+    }
+
+    /// Notes a ticket id this client returned (the last [`RETURNED_KEPT`]).
+    pub(crate) fn remember_ticket(&self, id: &str) {
+        let mut r = self
+            .shared
+            .returned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if r.len() >= RETURNED_KEPT {
+            r.pop_front();
+        }
+        r.push_back(id.to_owned());
+    }
+
+    /// Whether this client returned ticket `id` already.
+    pub(crate) fn returned_ticket(&self, id: &str) -> bool {
+        self.shared
+            .returned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(|r| r == id)
     }
 
     pub(crate) fn retry_policy(&self) -> &RetryPolicy {

@@ -54,6 +54,10 @@ pub(crate) struct Inner {
     pub(crate) source: Option<Box<dyn std::error::Error + Send + Sync>>,
     pub(crate) operation: Option<&'static str>,
     pub(crate) idempotent: bool,
+    /// What an exactly-once create found out after this failure.
+    pub(crate) reconciliation: Option<String>,
+    /// An exactly-once create proved that the ticket was not created.
+    pub(crate) not_created: bool,
 }
 
 impl Error {
@@ -72,6 +76,8 @@ impl Error {
                 source: None,
                 operation: None,
                 idempotent: false,
+                reconciliation: None,
+                not_created: false,
             }),
         }
     }
@@ -115,7 +121,7 @@ impl Error {
     /// request may have reached the service and no definite refusal came back.
     /// Retrying such a call can open a second ticket.
     pub fn outcome_unknown(&self) -> bool {
-        if self.inner.idempotent {
+        if self.inner.idempotent || self.inner.not_created {
             // Sending it again is harmless: there is nothing to be unsure about.
             return false;
         }
@@ -174,6 +180,12 @@ impl Error {
     /// The delay the service asked for with `Retry-After`, if any.
     pub fn retry_after(&self) -> Option<Duration> {
         self.inner.retry_after
+    }
+
+    /// What an exactly-once create found when it looked the ticket up after this
+    /// failure, when it could not settle the outcome (or proved that nothing was created).
+    pub fn reconciliation(&self) -> Option<&str> {
+        self.inner.reconciliation.as_deref()
     }
 
     /// `true` when the gateway or the service refused the credentials: HTTP 401 or 403,
@@ -243,6 +255,9 @@ impl fmt::Display for Error {
                 }
             }
             _ => f.write_str(&i.message)?,
+        }
+        if let Some(r) = &i.reconciliation {
+            write!(f, "; {r}")?;
         }
         if self.outcome_unknown() {
             match i.operation {

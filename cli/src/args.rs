@@ -30,6 +30,7 @@ pub const GLOBAL_FLAGS: &[&str] = &[
     "verbose",
     "emulator",
     "emulator-state",
+    "no-reconcile",
     "body",
     "help",
     "version",
@@ -113,8 +114,22 @@ fn value_name(rule: &FieldRule) -> &'static str {
 
 /// One flag (or, for a path parameter, a positional argument) per field of `op` that
 /// has a flag; body fields when `with_body`.
-pub fn operation_args(mut cmd: Command, op: &OperationRules, with_body: bool) -> Command {
-    for rule in op.params.iter().filter(|r| has_flag(r)) {
+pub fn operation_args(cmd: Command, op: &OperationRules, with_body: bool) -> Command {
+    operation_args_except(cmd, op, with_body, &[])
+}
+
+/// [`operation_args`] without the fields named in `except` (a command that fixes them).
+pub fn operation_args_except(
+    mut cmd: Command,
+    op: &OperationRules,
+    with_body: bool,
+    except: &[&str],
+) -> Command {
+    for rule in op
+        .params
+        .iter()
+        .filter(|r| has_flag(r) && !except.contains(&r.name))
+    {
         let arg = match rule.location {
             Location::Path => Arg::new(rule.name)
                 .value_name(rule.name.to_ascii_uppercase())
@@ -139,7 +154,7 @@ pub fn operation_args(mut cmd: Command, op: &OperationRules, with_body: bool) ->
         cmd = cmd.arg(arg);
     }
     if with_body {
-        for rule in op.body {
+        for rule in op.body.iter().filter(|r| !except.contains(&r.name)) {
             let mut arg = Arg::new(rule.name)
                 .long(flag_name(rule))
                 .value_name(value_name(rule))
@@ -230,8 +245,25 @@ pub fn fill_input(
     input: &mut Input,
     with_body: bool,
 ) -> Result<(), Failure> {
+    fill_input_except(op, m, input, with_body, &[])
+}
+
+/// [`fill_input`] without the fields named in `except`.
+pub fn fill_input_except(
+    op: &OperationRules,
+    m: &ArgMatches,
+    input: &mut Input,
+    with_body: bool,
+    except: &[&str],
+) -> Result<(), Failure> {
     let body_rules: &[FieldRule] = if with_body { op.body } else { &[] };
-    for rule in op.params.iter().filter(|r| has_flag(r)).chain(body_rules) {
+    for rule in op
+        .params
+        .iter()
+        .filter(|r| has_flag(r))
+        .chain(body_rules)
+        .filter(|r| !except.contains(&r.name))
+    {
         let flag = flag_of(op, rule.name).unwrap_or_default();
         let value = match rule.kind {
             Kind::Array => match m.get_many::<String>(rule.name) {
@@ -368,6 +400,13 @@ pub fn command() -> Command {
                 .global(true)
                 .action(ArgAction::SetTrue)
                 .help("Run against an embedded emulator started for this command; no real ticket is opened"),
+        )
+        .arg(
+            Arg::new("no_reconcile")
+                .long("no-reconcile")
+                .global(true)
+                .action(ArgAction::SetTrue)
+                .help("After an ambiguous failure of case create, do not look the ticket up (exit 3 instead)"),
         )
         .arg(
             Arg::new("emulator_state")

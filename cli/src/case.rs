@@ -1,8 +1,11 @@
 //! `osm case …`: open a ticket. Every body field and header of create_case is a flag,
 //! derived from the spec's rules.
 
+use std::io::IsTerminal;
+
 use clap::{Arg, ArgMatches, Command};
-use huaweicloud_osm::rules::{self, Location};
+use huaweicloud_osm::exec::Input;
+use huaweicloud_osm::rules::{self, Location, OperationRules};
 use huaweicloud_osm::{Credentials, Error, NewCase, Site};
 use serde_json::{Map, Value, json};
 
@@ -44,19 +47,266 @@ pub fn command() -> Command {
                 .help("Read the whole JSON body from FILE, or from standard input with - (at most 1 MiB)")
                 .help_heading("Body"),
         );
-    Command::new("case")
-        .about("Service tickets")
+    let mut cmd = Command::new("case")
+        .about("Service tickets: open, list, read, follow and act on them")
         .subcommand_required(true)
         .arg_required_else_help(true)
-        .subcommand(args::operation_args(create, rules::CREATE_CASE, true))
+        .subcommand(args::operation_args(create, rules::CREATE_CASE, true));
+    for (name, op, about, fixed) in FOLLOW_UP {
+        let mut sub = Command::new(*name).about(*about);
+        sub = args::operation_args_except(sub, op, fixed.is_none(), &["action_id", "message"]);
+        if *name == "reply" {
+            // The message's members, from the spec's rules of the nested object.
+            let members = op
+                .body_field("message")
+                .map(|r| r.properties)
+                .unwrap_or_default();
+            for m in members {
+                let arg = Arg::new(m.name)
+                    .long(args::flag_name(m))
+                    .help(args::field_help(m))
+                    .required(m.required)
+                    .help_heading("Message");
+                sub = sub.arg(if m.kind == huaweicloud_osm::rules::Kind::Array {
+                    arg.action(clap::ArgAction::Append).value_name("ID")
+                } else {
+                    arg.value_name("TEXT")
+                });
+            }
+        }
+        if *name == "watch" {
+            sub = sub
+                .arg(
+                    Arg::new("interval")
+                        .long("interval")
+                        .value_name("SECONDS")
+                        .value_parser(clap::value_parser!(f64))
+                        .default_value("30")
+                        .help("Seconds between two looks at the status"),
+                )
+                .arg(
+                    Arg::new("max_polls")
+                        .long("max-polls")
+                        .value_name("N")
+                        .value_parser(clap::value_parser!(u32).range(1..))
+                        .default_value("2880")
+                        .help("Give up (exit 3) after this many looks without a change"),
+                );
+        }
+        cmd = cmd.subcommand(sub.after_help(args::EXIT_CODES));
+    }
+    cmd
 }
+
+/// The follow-up commands: name, operation, help, and the `action_id` a command fixes.
+const FOLLOW_UP: &[(&str, &OperationRules, &str, Option<&str>)] = &[
+    (
+        "list",
+        rules::LIST_CASES,
+        "List tickets, newest first, with filters",
+        None,
+    ),
+    (
+        "show",
+        rules::SHOW_CASE_DETAIL,
+        "Show a ticket with its messages and contact details",
+        None,
+    ),
+    (
+        "status",
+        rules::SHOW_CASE_STATUS,
+        "Show a ticket's status",
+        None,
+    ),
+    (
+        "messages",
+        rules::LIST_MESSAGES,
+        "List a ticket's messages",
+        None,
+    ),
+    (
+        "reply",
+        rules::CREATE_MESSAGE,
+        "Add a message to a ticket (--content)",
+        None,
+    ),
+    (
+        "close",
+        rules::UPDATE_CASE,
+        "Close a ticket (its problem is solved)",
+        Some("close"),
+    ),
+    (
+        "cancel",
+        rules::UPDATE_CASE,
+        "Cancel (withdraw) a ticket",
+        Some("cancel"),
+    ),
+    (
+        "urge",
+        rules::UPDATE_CASE,
+        "Urge support to handle a ticket",
+        Some("press"),
+    ),
+    (
+        "delete",
+        rules::UPDATE_CASE,
+        "Delete a completed or cancelled ticket",
+        Some("delete"),
+    ),
+    (
+        "watch",
+        rules::SHOW_CASE_STATUS,
+        "Wait until a ticket's status changes, then print it",
+        None,
+    ),
+];
 
 /// Runs `osm case …`.
 pub async fn run(global: &ArgMatches, m: &ArgMatches, json_output: bool) -> Result<(), Failure> {
     match m.subcommand() {
         Some(("create", create)) => create_case(global, create, json_output).await,
-        _ => Err(Failure::usage("unknown case command; see osm case --help")),
+        Some((name, sm)) => match FOLLOW_UP.iter().find(|(n, ..)| *n == name) {
+            Some((name, op, _, fixed)) => {
+                follow_up(global, sm, json_output, name, op, *fixed).await
+            }
+            None => Err(Failure::usage("unknown case command; see osm case --help")),
+        },
+        None => Err(Failure::usage("unknown case command; see osm case --help")),
     }
+}
+
+async fn follow_up(
+    global: &ArgMatches,
+    m: &ArgMatches,
+    json_output: bool,
+    name: &str,
+    op: &'static OperationRules,
+    fixed: Option<&str>,
+) -> Result<(), Failure> {
+    let flag = |field: &str| args::flag_of(op, field);
+    let mut input = Input::new(op);
+    // `reply` takes the message as flags of the nested object's members.
+    if name == "reply" {
+        let mut message = Map::new();
+        for member in op
+            .body_field("message")
+            .map(|r| r.properties)
+            .unwrap_or_default()
+        {
+            if let Some(items) = m
+                .get_many::<String>(member.name)
+                .filter(|_| member.kind == huaweicloud_osm::rules::Kind::Array)
+            {
+                message.insert(
+                    member.name.into(),
+                    Value::Array(items.cloned().map(Value::String).collect()),
+                );
+            } else if let Some(v) = m.get_one::<String>(member.name) {
+                message.insert(member.name.into(), Value::String(v.clone()));
+            }
+        }
+        input.set_body("message", Value::Object(message));
+    }
+    args::fill_input_except(
+        op,
+        m,
+        &mut input,
+        fixed.is_none(),
+        &["action_id", "message"],
+    )?;
+    if let Some(action) = fixed {
+        input
+            .set("action_id", Value::String(action.into()))
+            .map_err(|e| Failure::usage(e.to_string()))?;
+    }
+    let credentials = session::credentials(global)?;
+    session::logging(global, credentials.as_ref());
+    input.check().map_err(|e| from_error(e.into(), flag))?;
+    if global.get_flag("dry_run") {
+        output::out(&format!(
+            "{} {} (dry run: nothing was sent)",
+            op.method, op.path
+        ));
+        return Ok(());
+    }
+    let session = Session::start(global, credentials).await?;
+    let result = if name == "watch" {
+        watch(&session, m, input, json_output).await
+    } else {
+        session
+            .client
+            .send_json(input)
+            .await
+            .map(|a| {
+                if fixed.is_some() || name == "reply" {
+                    if json_output {
+                        output::out(String::from_utf8_lossy(a.raw_json()).trim());
+                    } else {
+                        output::out(&format!("done: {name}"));
+                    }
+                } else {
+                    output::answer(a.raw_json(), a.value(), json_output);
+                }
+            })
+            .map_err(|e| from_error(e, flag))
+    };
+    session.finish().await;
+    result
+}
+
+/// Polls the status until it differs from the first one seen.
+async fn watch(
+    session: &Session,
+    m: &ArgMatches,
+    input: Input,
+    json_output: bool,
+) -> Result<(), Failure> {
+    let interval = m.get_one::<f64>("interval").copied().unwrap_or(30.0);
+    if interval.is_nan() || interval <= 0.0 {
+        return Err(Failure::usage(
+            "--interval must be a positive number of seconds",
+        ));
+    }
+    let interval = std::time::Duration::from_secs_f64(interval.min(86_400.0));
+    let max = m.get_one::<u32>("max_polls").copied().unwrap_or(2880);
+    let flag = |field: &str| args::flag_of(rules::SHOW_CASE_STATUS, field);
+    let terminal = std::io::stderr().is_terminal();
+    let mut first = None;
+    for poll in 1..=max {
+        let a = session
+            .client
+            .send_json(input.clone())
+            .await
+            .map_err(|e| from_error(e, flag))?;
+        let status = a.value().get("status").and_then(Value::as_i64);
+        match first {
+            None => first = Some(status),
+            Some(f) if f != status => {
+                output::answer(a.raw_json(), a.value(), json_output);
+                return Ok(());
+            }
+            Some(_) => {}
+        }
+        if terminal {
+            eprint!(
+                "\rosm: status {} after {poll} look(s); next in {} s  ",
+                status.map_or("?".into(), |s| s.to_string()),
+                interval.as_secs_f64()
+            );
+        }
+        if poll < max {
+            tokio::time::sleep(interval).await;
+        }
+    }
+    if terminal {
+        eprintln!();
+    }
+    Err(Failure::plain_code(
+        3,
+        "Watch",
+        format!("the status did not change in {max} looks"),
+    ))
 }
 
 fn flag(field: &str) -> Option<String> {

@@ -24,6 +24,11 @@ impl Failure {
         }
     }
 
+    /// A failure with its own exit code.
+    pub fn plain_code(code: u8, kind: &str, message: impl Into<String>) -> Self {
+        Self::plain(code, kind, message.into())
+    }
+
     /// Invalid input or usage; nothing was sent (exit 2).
     pub fn usage(message: impl Into<String>) -> Self {
         Self::plain(2, "Usage", message.into())

@@ -102,7 +102,9 @@ impl Session {
         let mut builder = Client::builder()
             .site(site)
             .endpoint(endpoint)
-            .timeout(timeout);
+            .timeout(timeout)
+            // A create whose answer is lost is looked up rather than left to the operator.
+            .exactly_once(!global.get_flag("no_reconcile"));
         if let Some(c) = credentials {
             builder = builder.credentials(c);
         }

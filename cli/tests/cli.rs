@@ -226,7 +226,8 @@ async fn ambiguous_timeout_exits_3_and_says_the_ticket_may_exist() {
     emu.faults()
         .push(Fault::DelayAfterRecord(Duration::from_secs(5)));
     let mut cmd = osm_at(&emu);
-    cmd.args(["--timeout", "0.3", "--output", "json"])
+    // Without reconciliation (on by default: see tests/followup.rs).
+    cmd.args(["--timeout", "0.3", "--output", "json", "--no-reconcile"])
         .args(MIN_CASE);
     let out = run(cmd).await;
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
@@ -369,7 +370,15 @@ async fn no_secret_in_any_output_at_the_most_verbose_level() {
             .env("HUAWEICLOUD_SDK_SK", secrets[0])
             .env("HUAWEICLOUD_SDK_SECURITY_TOKEN", secrets[1])
             .env("HUAWEICLOUD_AUTH_TOKEN", TOKEN)
-            .args(["-vvv", "--output", "json", "--endpoint", &emu.base_url()])
+            // Without reconciliation, so that both faults end in a failure.
+            .args([
+                "-vvv",
+                "--output",
+                "json",
+                "--no-reconcile",
+                "--endpoint",
+                &emu.base_url(),
+            ])
             .args([
                 "case",
                 "create",

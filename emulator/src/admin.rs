@@ -76,6 +76,22 @@ pub(crate) async fn handle(
                 Err(msg) => admin_error(StatusCode::BAD_REQUEST, &msg, rid),
             }
         }
+        (r, &Method::POST) if r.starts_with("tickets/") => {
+            let body = match read_body(
+                req.into_body(),
+                shared.max_body_bytes,
+                shared.body_read_timeout,
+            )
+            .await
+            {
+                Ok(body) => body,
+                Err(BodyError::TooLarge { seen, complete }) => {
+                    return too_large(seen, complete, shared.max_body_bytes, rid);
+                }
+                Err(BodyError::Read(e)) => return admin_error(StatusCode::BAD_REQUEST, &e, rid),
+            };
+            engineer(shared, r, &body, rid)
+        }
         ("tickets" | "status", _) => method_not_allowed(&method, &path, "GET", rid),
         ("faults", _) => method_not_allowed(&method, &path, "GET, POST, DELETE", rid),
         _ => not_found(&path, rid),
@@ -110,4 +126,69 @@ fn parse_faults(body: &[u8]) -> Result<Vec<(Fault, u32)>, String> {
                 .map_err(|e| format!("fault {i}: {e}"))
         })
         .collect()
+}
+
+/// `POST /__emulator/tickets/{id}/status` `{"status": N}` and
+/// `POST /__emulator/tickets/{id}/reply` `{"content": "...", "status": N}`: a test plays
+/// the support engineer.
+fn engineer(shared: &Shared, route: &str, body: &[u8], rid: &str) -> Response<ResBody> {
+    let parts: Vec<&str> = route.split('/').collect();
+    let [_, id, what] = parts.as_slice() else {
+        return not_found(route, rid);
+    };
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(v @ Value::Object(_)) => v,
+        _ => {
+            return admin_error(
+                StatusCode::BAD_REQUEST,
+                "the body must be a JSON object",
+                rid,
+            );
+        }
+    };
+    let status = value.get("status").and_then(Value::as_i64);
+    let now = (shared.clock)();
+    let known = shared.store.tickets().iter().any(|t| t.incident_id == *id);
+    if !known {
+        return admin_error(
+            StatusCode::NOT_FOUND,
+            &format!("there is no ticket {id:?}"),
+            rid,
+        );
+    }
+    if let Some(s) = status.filter(|s| !crate::cases::STATUSES.contains(s)) {
+        return admin_error(
+            StatusCode::BAD_REQUEST,
+            &format!("{s} is not one of the vendor's statuses"),
+            rid,
+        );
+    }
+    let result = match *what {
+        "status" => match status {
+            Some(s) => shared.cases.set_status(id, s, now),
+            None => return admin_error(StatusCode::BAD_REQUEST, "give {\"status\": N}", rid),
+        },
+        "reply" => {
+            let Some(content) = value.get("content").and_then(Value::as_str) else {
+                return admin_error(StatusCode::BAD_REQUEST, "give {\"content\": \"...\"}", rid);
+            };
+            let m = crate::cases::CaseMessage {
+                kind: 1,
+                replier: "huawei-support".into(),
+                content: content.to_owned(),
+                at: now,
+                accessory_ids: Vec::new(),
+            };
+            shared.cases.add_message(id, m, status)
+        }
+        _ => return not_found(route, rid),
+    };
+    match result {
+        Ok(state) => json_response(
+            StatusCode::OK,
+            &json!({ "incident_id": id, "status": state.status, "messages": state.messages.len() }),
+            rid,
+        ),
+        Err(msg) => admin_error(StatusCode::INTERNAL_SERVER_ERROR, &msg, rid),
+    }
 }

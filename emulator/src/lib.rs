@@ -51,6 +51,7 @@
 mod admin;
 mod auth;
 mod body;
+mod cases;
 mod catalogue;
 mod fault;
 mod http;
@@ -304,6 +305,18 @@ impl EmulatorBuilder {
             }
             None => store::Store::memory(),
         };
+        // Opened after the store, whose lock on the state file covers the journal.
+        let cases = match &self.state_file {
+            Some(path) => {
+                let journal = cases::journal_path(path);
+                let what = format!("cannot use the ticket journal {}", journal.display());
+                tokio::task::spawn_blocking(move || cases::Cases::open(&journal))
+                    .await
+                    .map_err(|e| StartError::new(what.clone(), e.into()))?
+                    .map_err(|e| StartError::new(what, e))?
+            }
+            None => cases::Cases::memory(),
+        };
         let listener = tokio::net::TcpListener::bind(self.listen)
             .await
             .map_err(|e| StartError::new(format!("cannot listen on {}", self.listen), e))?;
@@ -328,6 +341,7 @@ impl EmulatorBuilder {
             requests_seen: AtomicU64::new(0),
             shutdown: shutdown_rx.clone(),
             catalogue: Arc::new(self.catalogue.unwrap_or_default()),
+            cases,
         });
         tracing::info!(
             addr = %local_addr,
@@ -379,6 +393,7 @@ pub(crate) struct Shared {
     pub(crate) requests_seen: AtomicU64,
     pub(crate) shutdown: watch::Receiver<bool>,
     pub(crate) catalogue: Arc<Catalogue>,
+    pub(crate) cases: cases::Cases,
 }
 
 /// A running emulator. Dropping it stops the server too (without waiting); prefer
@@ -426,6 +441,65 @@ impl RunningEmulator {
     /// routes under [`ADMIN_PREFIX`]. A test can use it to prove that nothing was sent.
     pub fn requests_seen(&self) -> u64 {
         self.shared.requests_seen.load(Ordering::Relaxed)
+    }
+
+    /// The status of ticket `incident_id` (0, pending acceptance, until something
+    /// changes it), or `None` if the emulator holds no such ticket.
+    pub fn case_status(&self, incident_id: &str) -> Option<i64> {
+        self.has_ticket(incident_id)
+            .then(|| self.shared.cases.get(incident_id).status)
+    }
+
+    /// Plays the support engineer: sets the status of ticket `incident_id` (one of the
+    /// vendor's values: 0, 1, 2, 3, 4, 5, 12, 13, 17).
+    pub fn set_case_status(&self, incident_id: &str, status: i64) -> Result<(), String> {
+        self.check_case(incident_id, Some(status))?;
+        self.shared
+            .cases
+            .set_status(incident_id, status, (self.shared.clock)())
+            .map(|_| ())
+    }
+
+    /// Plays the support engineer: adds a reply to ticket `incident_id`, and sets its
+    /// status if `status` is given (17, waiting for the customer's feedback, is usual).
+    pub fn reply(
+        &self,
+        incident_id: &str,
+        content: &str,
+        status: Option<i64>,
+    ) -> Result<(), String> {
+        self.check_case(incident_id, status)?;
+        let message = cases::CaseMessage {
+            kind: 1,
+            replier: "huawei-support".into(),
+            content: content.to_owned(),
+            at: (self.shared.clock)(),
+            accessory_ids: Vec::new(),
+        };
+        self.shared
+            .cases
+            .add_message(incident_id, message, status)
+            .map(|_| ())
+    }
+
+    fn has_ticket(&self, incident_id: &str) -> bool {
+        self.shared
+            .store
+            .tickets()
+            .iter()
+            .any(|t| t.incident_id == incident_id)
+    }
+
+    fn check_case(&self, incident_id: &str, status: Option<i64>) -> Result<(), String> {
+        if !self.has_ticket(incident_id) {
+            return Err(format!("there is no ticket {incident_id:?}"));
+        }
+        if let Some(s) = status.filter(|s| !cases::STATUSES.contains(s)) {
+            return Err(format!(
+                "{s} is not a status of the vendor's (0, 1, 2, 3, 4, 5, 12, 13, 17)"
+            ));
+        }
+        Ok(())
     }
 
     /// The fault queue: what the next create requests will suffer.

@@ -10,12 +10,14 @@ use crate::router::Call;
 use crate::vendor::service_error;
 
 pub(crate) mod cases;
+pub(crate) mod followup;
 pub(crate) mod lookups;
 
 /// Runs the handler of `call.op`.
 pub(crate) async fn dispatch(shared: &Shared, call: Call) -> Reply {
     match call.op.family {
-        "cases" => cases::handle(shared, call).await,
+        "cases" if call.op.id == "create_case" => cases::handle(shared, call).await,
+        "cases" => followup::handle(shared, &call),
         "lookups" => lookups::handle(shared, &call),
         _ => not_implemented(&call),
     }

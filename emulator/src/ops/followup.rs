@@ -1,0 +1,455 @@
+//! Following a ticket up: list, detail, status, actions, messages; answered from the
+//! tickets the store holds and their states ([`crate::cases`]).
+
+use std::time::{Duration, SystemTime};
+
+use http::StatusCode;
+use huaweicloud_signing::parse_sdk_date;
+use serde_json::{Map, Value, json};
+
+use crate::Shared;
+use crate::cases::{self, CaseMessage, CaseState};
+use crate::http::{Reply, json_response};
+use crate::router::Call;
+use crate::store::{AuthScheme, RecordedTicket, rfc3339};
+use crate::vendor::{bad_request, business_error, internal_error, service_error};
+
+/// How many tickets a list answers when the request gives no `limit`.
+const DEFAULT_LIMIT: usize = 10;
+
+/// Handles a follow-up operation.
+pub(crate) fn handle(shared: &Shared, call: &Call) -> Reply {
+    let rid = call.request_id.as_str();
+    let ok = |body: Value| json_response(StatusCode::OK, &body, rid).into();
+    match call.op.id {
+        "list_cases" => match list_cases(shared, call) {
+            Ok(body) => ok(body),
+            Err(msg) => bad_request(&msg, rid).into(),
+        },
+        "list_messages" | "show_case_detail" | "show_case_status" | "update_case"
+        | "create_message" => {
+            let id = call.text("case_id").unwrap_or_default();
+            let Some(ticket) = shared
+                .store
+                .tickets()
+                .into_iter()
+                .find(|t| t.incident_id == id)
+            else {
+                return not_found(&id, rid);
+            };
+            let state = shared.cases.get(&id);
+            if state.status == cases::STATUS_DELETED && call.op.id != "show_case_status" {
+                return not_found(&id, rid);
+            }
+            match call.op.id {
+                "show_case_status" => ok(json!({ "status": state.status })),
+                "show_case_detail" => {
+                    ok(json!({ "incident_detail_info": detail(shared, call, &ticket, &state) }))
+                }
+                "list_messages" => ok(messages(call, &ticket, &state)),
+                "update_case" => update(shared, call, &ticket, &state),
+                _ => add_message(shared, call, &ticket, &state),
+            }
+        }
+        _ => super::not_implemented(call),
+    }
+}
+
+fn not_found(id: &str, rid: &str) -> Reply {
+    service_error(
+        StatusCode::BAD_REQUEST,
+        "OSM.0001",
+        &format!("there is no ticket {id:?}"),
+        rid,
+    )
+    .into()
+}
+
+fn text(v: &Value, key: &str) -> String {
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The account a ticket belongs to, as the emulator sees it: the domain id the request
+/// carried, else the access key, else a fixed name for token callers.
+fn customer(t: &RecordedTicket) -> String {
+    if let Some(d) = t.headers.get("x-domain-id") {
+        return d.clone();
+    }
+    match &t.auth {
+        AuthScheme::AkSk { access_key, .. } => access_key.clone(),
+        AuthScheme::Token => "emulator-account".into(),
+    }
+}
+
+/// The names the catalogue gives a ticket's problem type, type and region.
+fn names(shared: &Shared, t: &RecordedTicket, lang: &str) -> (String, String, String, String) {
+    let c = &*shared.catalogue;
+    let business = text(&t.body, "business_type_id");
+    let problem = c
+        .problem_type(&business)
+        .map(|p| crate::catalogue::localise(p, lang));
+    let problem_name = problem
+        .as_ref()
+        .map(|p| text(p, "business_type_name"))
+        .unwrap_or_else(|| business.clone());
+    let en = lang == "en-us";
+    let type_name = match (c.is_fault_report(&business), en) {
+        (true, true) => "Fault report",
+        (true, false) => "故障报障",
+        (false, true) => "Consultation",
+        (false, false) => "咨询",
+    }
+    .to_owned();
+    let region = text(&t.body, "region_id");
+    let region_name = c
+        .list("regions", "regions")
+        .iter()
+        .find(|r| r.get("region_id").and_then(Value::as_str) == Some(region.as_str()))
+        .map(|r| text(&crate::catalogue::localise(r, lang), "region_name"))
+        .unwrap_or(region);
+    let product = text(&t.body, "product_category_id");
+    let product_name = c
+        .list("product_categories", "product_categories")
+        .iter()
+        .find(|p| {
+            p.get("incident_product_category_id")
+                .and_then(Value::as_str)
+                == Some(product.as_str())
+        })
+        .map(|p| {
+            text(
+                &crate::catalogue::localise(p, lang),
+                "incident_product_category_name",
+            )
+        })
+        .unwrap_or(product);
+    (problem_name, type_name, region_name, product_name)
+}
+
+fn summary(shared: &Shared, call: &Call, t: &RecordedTicket, state: &CaseState) -> Value {
+    let (problem, kind, region, product) = names(shared, t, call.language());
+    json!({
+        "status": state.status,
+        "incident_id": t.incident_id,
+        "business_type_name": problem,
+        "incident_type_name": kind,
+        "product_category_name": product,
+        "customer_id": customer(t),
+        "dc_name": region,
+        "simple_description": text(&t.body, "simple_description"),
+        "create_time": rfc3339::format(t.received_at),
+    })
+}
+
+/// An offset such as `GMT+8`, `GMT-05:30`, `UTC+1` or `+08:00`, in seconds east of UTC.
+fn zone_offset(zone: &str) -> Option<i64> {
+    let z = zone.trim();
+    let rest = z
+        .strip_prefix("GMT")
+        .or_else(|| z.strip_prefix("UTC"))
+        .unwrap_or(z);
+    if rest.is_empty() {
+        return Some(0);
+    }
+    let (sign, rest) = match rest.as_bytes()[0] {
+        b'+' => (1, &rest[1..]),
+        b'-' => (-1, &rest[1..]),
+        _ => return None,
+    };
+    let (h, m) = match rest.split_once(':') {
+        Some((h, m)) => (h.parse::<i64>().ok()?, m.parse::<i64>().ok()?),
+        None => (rest.parse::<i64>().ok()?, 0),
+    };
+    (h <= 14 && m < 60).then_some(sign * (h * 3600 + m * 60))
+}
+
+/// `yyyy-MM-dd HH:mm:ss` in the request's time zone (`X-Time-Zone`, GMT+8 by default).
+fn query_time(call: &Call, name: &str) -> Result<Option<SystemTime>, String> {
+    let Some(text) = call.text(name).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let b = text.as_bytes();
+    let well_formed = b.len() == 19
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b' '
+        && b[13] == b':'
+        && b[16] == b':';
+    let compact = format!(
+        "{}{}{}T{}{}{}Z",
+        &text.get(0..4).unwrap_or(""),
+        &text.get(5..7).unwrap_or(""),
+        &text.get(8..10).unwrap_or(""),
+        &text.get(11..13).unwrap_or(""),
+        &text.get(14..16).unwrap_or(""),
+        &text.get(17..19).unwrap_or("")
+    );
+    let local = parse_sdk_date(&compact)
+        .filter(|_| well_formed)
+        .ok_or_else(|| format!("{name} {text:?} is not a time of the form yyyy-MM-dd HH:mm:ss"))?;
+    let zone = call.text("X-Time-Zone").unwrap_or_else(|| "GMT+8".into());
+    let offset = zone_offset(&zone)
+        .ok_or_else(|| format!("X-Time-Zone {zone:?} is not an offset such as GMT+8"))?;
+    Ok(Some(if offset >= 0 {
+        local - Duration::from_secs(offset as u64)
+    } else {
+        local + Duration::from_secs((-offset) as u64)
+    }))
+}
+
+fn list_cases(shared: &Shared, call: &Call) -> Result<Value, String> {
+    let start = query_time(call, "query_start_time")?;
+    let end = query_time(call, "query_end_time")?;
+    let keys: Vec<String> = call
+        .param("search_key")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let app_key = call.text("app_key").filter(|k| !k.is_empty());
+    let incident_id = call.text("incident_id").filter(|k| !k.is_empty());
+    let status = call.int("status");
+    let mut rows: Vec<(RecordedTicket, CaseState)> = shared
+        .store
+        .tickets()
+        .into_iter()
+        .map(|t| {
+            let s = shared.cases.get(&t.incident_id);
+            (t, s)
+        })
+        .filter(|(t, s)| {
+            let description = text(&t.body, "simple_description");
+            s.status != cases::STATUS_DELETED
+                && incident_id.as_deref().is_none_or(|id| t.incident_id == id)
+                && status.is_none_or(|st| s.status == st)
+                && start.is_none_or(|st| t.received_at >= st)
+                && end.is_none_or(|e| t.received_at <= e)
+                && keys.iter().all(|k| description.contains(k.as_str()))
+                && app_key
+                    .as_deref()
+                    .is_none_or(|k| t.incident_id.contains(k) || description.contains(k))
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.0.received_at
+            .cmp(&a.0.received_at)
+            .then(b.0.seq.cmp(&a.0.seq))
+    });
+    let total = rows.len();
+    let offset = call.int("offset").unwrap_or(0).max(0) as usize;
+    let limit = call
+        .int("limit")
+        .map_or(DEFAULT_LIMIT, |l| l.max(0) as usize);
+    let list: Vec<Value> = rows
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|(t, s)| summary(shared, call, t, s))
+        .collect();
+    Ok(json!({ "total_count": total, "incident_info_list": list }))
+}
+
+fn first_message(t: &RecordedTicket) -> CaseMessage {
+    CaseMessage {
+        kind: 0,
+        replier: customer(t),
+        content: text(&t.body, "simple_description"),
+        at: t.received_at,
+        accessory_ids: t
+            .body
+            .get("accessory_ids")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+fn all_messages(t: &RecordedTicket, state: &CaseState) -> Vec<(usize, CaseMessage)> {
+    std::iter::once(first_message(t))
+        .chain(state.messages.iter().cloned())
+        .enumerate()
+        .collect()
+}
+
+fn accessories(m: &CaseMessage) -> Vec<Value> {
+    m.accessory_ids
+        .iter()
+        .map(|id| json!({ "accessory_id": id, "file_actual_name": id }))
+        .collect()
+}
+
+fn replier_name(m: &CaseMessage, lang: &str) -> String {
+    match (m.kind, lang) {
+        (1, "en-us") => "Huawei Cloud support".into(),
+        (1, _) => "华为云技术支持".into(),
+        _ => m.replier.clone(),
+    }
+}
+
+fn detail(shared: &Shared, call: &Call, t: &RecordedTicket, state: &CaseState) -> Value {
+    let lang = call.language();
+    let (problem, kind, region, _) = names(shared, t, lang);
+    let messages: Vec<Value> = all_messages(t, state)
+        .into_iter()
+        .map(|(i, m)| {
+            json!({
+                "type": m.kind,
+                "replier": m.replier,
+                "content": m.content,
+                "message_id": format!("{}-{i}", t.incident_id),
+                "replier_name": replier_name(&m, lang),
+                "create_time": rfc3339::format(m.at),
+                "is_first_message": i64::from(i == 0),
+                "accessory_list": accessories(&m),
+            })
+        })
+        .collect();
+    let mut ext = Map::new();
+    for key in ["area_code", "remind_mobile", "remind_mail", "remind_time"] {
+        if let Some(v) = t.body.get(key) {
+            ext.insert(key.into(), v.clone());
+        }
+    }
+    json!({
+        "status": state.status,
+        "judgement": "",
+        "incident_id": t.incident_id,
+        "business_type_name": problem,
+        "incident_type_name": kind,
+        "customer_id": customer(t),
+        "dc_name": region,
+        "simple_description": text(&t.body, "simple_description"),
+        "source_name": "API",
+        "create_time": rfc3339::format(t.received_at),
+        "message_list": messages,
+        "incident_satisfaction": [],
+        "ext_info": ext,
+    })
+}
+
+fn messages(call: &Call, t: &RecordedTicket, state: &CaseState) -> Value {
+    let lang = call.language();
+    let all = all_messages(t, state);
+    let offset = call.int("offset").unwrap_or(0).max(0) as usize;
+    let limit = call
+        .int("limit")
+        .map_or(DEFAULT_LIMIT, |l| l.max(0) as usize);
+    let list: Vec<Value> = all
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|(i, m)| {
+            json!({
+                "type": m.kind,
+                "replier_type": m.kind,
+                "replier": m.replier,
+                "content": m.content,
+                "create_time": rfc3339::format(m.at),
+                "replier_name": replier_name(m, lang),
+                "is_first_message": i64::from(*i == 0),
+                "accessory_list": accessories(m),
+            })
+        })
+        .collect();
+    json!({ "count": all.len(), "message_list": list })
+}
+
+fn update(shared: &Shared, call: &Call, t: &RecordedTicket, state: &CaseState) -> Reply {
+    let rid = call.request_id.as_str();
+    let action = call.text("action_id").unwrap_or_default();
+    let now = (shared.clock)();
+    let next = match cases::act(&action, state.status) {
+        Ok(next) => next,
+        Err(msg) => return business_error("OSM.01010001", &msg, rid).into(),
+    };
+    let result = if action == "press" {
+        if let Some(last) = state.urged_at
+            && now.duration_since(last).unwrap_or_default() < cases::URGE_INTERVAL
+        {
+            return business_error(
+                "OSM.01010004",
+                &format!(
+                    "the ticket was urged less than {} s ago; try again later",
+                    cases::URGE_INTERVAL.as_secs()
+                ),
+                rid,
+            )
+            .into();
+        }
+        shared.cases.urge(&t.incident_id, now)
+    } else {
+        shared.cases.set_status(&t.incident_id, next, now)
+    };
+    match result {
+        Ok(_) => json_response(
+            StatusCode::OK,
+            &json!({ "error_code": "", "error_msg": "" }),
+            rid,
+        )
+        .into(),
+        Err(msg) => internal_error(&msg).into(),
+    }
+}
+
+fn add_message(shared: &Shared, call: &Call, t: &RecordedTicket, state: &CaseState) -> Reply {
+    let rid = call.request_id.as_str();
+    if matches!(
+        state.status,
+        cases::STATUS_COMPLETED | cases::STATUS_CANCELLED | cases::STATUS_INVALID
+    ) {
+        return business_error(
+            "OSM.01010001",
+            &format!(
+                "the ticket's status is {} ({}): it takes no more messages",
+                state.status,
+                cases::status_name(state.status)
+            ),
+            rid,
+        )
+        .into();
+    }
+    let message = call.body.get("message").cloned().unwrap_or_default();
+    let m = CaseMessage {
+        kind: 0,
+        replier: customer(t),
+        content: text(&message, "content"),
+        at: (shared.clock)(),
+        accessory_ids: message
+            .get("accessory_ids")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    // The customer answered what support asked: the ticket is being processed again.
+    let status = matches!(
+        state.status,
+        cases::STATUS_FEEDBACK | cases::STATUS_TO_CONFIRM
+    )
+    .then_some(cases::STATUS_PROCESSING);
+    match shared.cases.add_message(&t.incident_id, m, status) {
+        Ok(_) => json_response(
+            StatusCode::OK,
+            &json!({ "error_code": "", "error_msg": "" }),
+            rid,
+        )
+        .into(),
+        Err(msg) => internal_error(&msg).into(),
+    }
+}
