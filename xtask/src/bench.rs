@@ -320,38 +320,30 @@ impl Drop for Restore {
 /// The body field whose description the build benchmark edits.
 const EDITED_FIELD: &str = "simple_description";
 
-/// Appends " (edited)" to the description of the body field [`EDITED_FIELD`]: the first
-/// plain one-line `description:` after the line `simple_description:`. The description
-/// lands in the generated code and the rules table, so the edit rebuilds the library.
+/// Appends " (edited)" to the description of the body field [`EDITED_FIELD`] of
+/// create_case, found through the spec's model and edited with the drift editor (one
+/// reader of the spec, one line editor). The description lands in the generated code and
+/// the rules table, so the edit rebuilds the library.
 fn edit_a_description(spec: &str) -> anyhow::Result<String> {
-    let mut seen_field = false;
-    let mut done = false;
-    let mut out = String::with_capacity(spec.len() + 16);
-    for line in spec.split_inclusive('\n') {
-        let body = line.trim_end_matches(['\n', '\r']);
-        if body.trim() == format!("{EDITED_FIELD}:") {
-            seen_field = true;
-        }
-        let value = body.trim_start().strip_prefix("description: ");
-        match value {
-            Some(v)
-                if seen_field
-                    && !done
-                    && !v.is_empty()
-                    && !v.starts_with(['>', '|', '"', '\'']) =>
-            {
-                out.push_str(body);
-                out.push_str(" (edited)");
-                out.push_str(&line[body.len()..]);
-                done = true;
-            }
-            _ => out.push_str(line),
-        }
-    }
-    if !done {
-        bail!("the spec has no plain one-line description of `{EDITED_FIELD}` to edit");
-    }
-    Ok(out)
+    let model =
+        crate::spec::Spec::from_text(std::path::Path::new("spec/osm.yaml"), spec.to_owned())?;
+    let field = model
+        .model
+        .operation("create_case")
+        .and_then(|op| op.body.as_ref())
+        .and_then(|b| b.field(EDITED_FIELD))
+        .ok_or_else(|| anyhow::anyhow!("the spec has no create_case body field {EDITED_FIELD}"))?;
+    let mut doc = crate::yaml_edit::Doc::new(spec);
+    doc.set_scalar(
+        &field.schema_path,
+        "description",
+        Some(&crate::yaml_edit::yaml_string(&format!(
+            "{} (edited)",
+            field.description
+        ))),
+        &[],
+    )?;
+    Ok(doc.text())
 }
 
 /// Whether some generated `codegen.rs` under `build_target` holds `needle`.
@@ -835,13 +827,13 @@ mod tests {
 
     #[test]
     fn edits_the_description_of_simple_description_only() {
-        let spec = "info:\n  description: plain zero\nprops:\n  simple_description:\n    type: string\n    description: plain one\n  y:\n    description: plain two\n";
+        let spec = "openapi: 3.0.3\ninfo:\n  title: t\n  description: plain zero\n  version: \"1\"\npaths:\n  /cases:\n    post:\n      operationId: create_case\n      requestBody:\n        content:\n          application/json:\n            schema:\n              $ref: \"#/components/schemas/Body\"\n      responses:\n        \"200\":\n          description: ok\ncomponents:\n  schemas:\n    Body:\n      type: object\n      properties:\n        simple_description:\n          type: string\n          description: plain one\n        y:\n          type: string\n          description: plain two\n";
         let edited = edit_a_description(spec).unwrap();
         assert_eq!(
             edited,
-            "info:\n  description: plain zero\nprops:\n  simple_description:\n    type: string\n    description: plain one (edited)\n  y:\n    description: plain two\n"
+            spec.replace("description: plain one", "description: plain one (edited)")
         );
-        assert!(edit_a_description("info:\n  description: plain\n").is_err());
+        assert!(edit_a_description(&spec.replace("simple_description", "other")).is_err());
     }
 
     #[test]
