@@ -159,7 +159,7 @@ fn rule(f: &Field) -> String {
     format!(
         "FieldRule {{ name: {:?}, location: {}, kind: {}, required: {}, min_length: {}, \
          max_length: {}, min_items: {}, max_items: {}, minimum: {}, maximum: {}, default: {}, \
-         allowed: &[{}], required_when: {when}, items: {items}, properties: &[{}], open: {}, description: {:?} }}",
+         allowed: &[{}], pattern: {}, required_when: {when}, items: {items}, properties: &[{}], open: {}, description: {:?} }}",
         f.name,
         location(f.location),
         kind(f.kind),
@@ -172,6 +172,7 @@ fn rule(f: &Field) -> String {
         opt(c.maximum.map(|n| format!("{n}i64"))),
         opt_str(c.default.as_deref()),
         allowed.join(", "),
+        opt_str(c.pattern.as_deref()),
         properties.join(", "),
         f.kind != Kind::Object || f.additional_properties,
         f.description,

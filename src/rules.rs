@@ -82,6 +82,8 @@ pub struct FieldRule {
     pub default: Option<&'static str>,
     /// The only values allowed, when the spec lists them (one value: a fixed field).
     pub allowed: &'static [&'static str],
+    /// A regular expression (ECMA 262, as JSON Schema) a string must match.
+    pub pattern: Option<&'static str>,
     /// A requirement that depends on another field.
     pub required_when: Option<RequiredWhen>,
     /// The rule of each item (arrays).

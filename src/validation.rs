@@ -77,6 +77,11 @@ pub enum Problem {
         /// The value.
         actual: String,
     },
+    /// The text does not match the spec's pattern.
+    NoMatch {
+        /// The pattern.
+        pattern: &'static str,
+    },
     /// A member of an object breaks a rule.
     Member {
         /// The member's name.
@@ -164,6 +169,7 @@ fn describe(f: &mut fmt::Formatter<'_>, problem: &Problem) -> fmt::Result {
         Problem::TooFewItems { min, actual } => {
             write!(f, "has {actual} items; at least {min} are required")
         }
+        Problem::NoMatch { pattern } => write!(f, "does not match the pattern {pattern}"),
         Problem::Member { name, problem } => {
             write!(f, "member {name} ")?;
             describe(f, problem)
@@ -264,6 +270,11 @@ pub(crate) fn check_value(rule: &FieldRule, value: &Value) -> Result<(), Problem
         (Kind::String, Value::String(s)) => {
             if let Some(p) = check_length(rule, s.chars().count()) {
                 return Err(p);
+            }
+            if let Some(pattern) = rule.pattern
+                && regress::Regex::new(pattern).is_ok_and(|re| re.find(s).is_none())
+            {
+                return Err(Problem::NoMatch { pattern });
             }
             not_allowed(rule, s)
         }
@@ -418,6 +429,12 @@ pub fn param_value(rule: &FieldRule, text: &str) -> Result<Value, ValidationErro
     }
 }
 
+/// A character that cannot travel in a header value (it would end the header, or the
+/// request): CR, LF and NUL. Tabs and other text are fine.
+fn breaks_a_header(c: char) -> bool {
+    matches!(c, '\r' | '\n' | '\0')
+}
+
 /// Checks the path, query and header parameters of a request to `op`: `values[i]` is
 /// the value of `op.params[i]`, if given.
 pub fn check_params(op: &OperationRules, values: &[Option<Value>]) -> Result<(), ValidationError> {
@@ -435,12 +452,12 @@ pub fn check_params(op: &OperationRules, values: &[Option<Value>]) -> Result<(),
             Some(v) => {
                 check_value(rule, v)
                     .map_err(|p| ValidationError::new(rule.name, rule.location, p))?;
-                if rule.location != Location::Body {
+                if rule.location == Location::Header {
                     let text = match v {
                         Value::String(s) => s.clone(),
                         other => other.to_string(),
                     };
-                    if text.chars().any(|c| c.is_control()) {
+                    if text.chars().any(breaks_a_header) {
                         return Err(ValidationError::new(
                             rule.name,
                             rule.location,
@@ -499,11 +516,13 @@ pub fn check_header(name: &str, value: &str) -> Result<(), ValidationError> {
     };
     let json = param_value(rule, value)?;
     check_value(rule, &json).map_err(|p| ValidationError::new(rule.name, Location::Header, p))?;
-    if value.chars().any(|c| c.is_control()) {
+    if value.chars().any(breaks_a_header) {
         return Err(ValidationError::new(
             rule.name,
             Location::Header,
-            Problem::Malformed("it holds a control character (such as CR or LF)".into()),
+            Problem::Malformed(
+                "it holds a line break or NUL, which cannot be sent in a header".into(),
+            ),
         ));
     }
     Ok(())

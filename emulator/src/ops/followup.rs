@@ -57,7 +57,7 @@ pub(crate) fn handle(shared: &Shared, call: &Call) -> Reply {
 
 fn not_found(id: &str, rid: &str) -> Reply {
     service_error(
-        StatusCode::BAD_REQUEST,
+        StatusCode::NOT_FOUND,
         "OSM.0001",
         &format!("there is no ticket {id:?}"),
         rid,

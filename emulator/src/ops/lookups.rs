@@ -38,7 +38,20 @@ pub(crate) fn handle(shared: &Shared, call: &Call) -> Reply {
         "list_problem_types" => problem_types(c, call, lang),
         "list_case_categories" => case_categories(c, lang),
         "list_product_categories" => product_categories(c, call, lang),
-        "list_severities" => severities(c, call, lang),
+        "list_severities" => match severities(c, call, lang) {
+            Some(body) => body,
+            None => {
+                return crate::vendor::bad_request(
+                    &format!(
+                        "no severities for product category {:?} and problem type {:?} (see list_problem_types)",
+                        call.text("product_category_id").unwrap_or_default(),
+                        call.text("business_type_id").unwrap_or_default()
+                    ),
+                    &call.request_id,
+                )
+                .into();
+            }
+        },
         "list_regions" => {
             let list = localise(&Value::Array(c.list("regions", "regions").to_vec()), lang);
             json!({ "total_count": len(&list), "data_center_list": list })
@@ -156,14 +169,17 @@ fn product_categories(c: &Catalogue, call: &Call, lang: &str) -> Value {
     json!({ "total_count": list.len(), "incident_product_category_list": list })
 }
 
-fn severities(c: &Catalogue, call: &Call, lang: &str) -> Value {
+/// The severities of a pair of product category and problem type; `None` for a pair
+/// the catalogue does not know (the service has at least one severity for any pair it
+/// offers).
+fn severities(c: &Catalogue, call: &Call, lang: &str) -> Option<Value> {
     let product = call.text("product_category_id").unwrap_or_default();
     let business = call.text("business_type_id").unwrap_or_default();
     let Some(combination) = c.list("severities", "combinations").iter().find(|k| {
         str_of(k, "product_category_id") == Some(product.as_str())
             && str_of(k, "business_type_id") == Some(business.as_str())
     }) else {
-        return json!({ "show": false, "severity_list": [] });
+        return None;
     };
     let all = c.list("severities", "severities");
     let list: Vec<Value> = combination
@@ -182,7 +198,9 @@ fn severities(c: &Catalogue, call: &Call, lang: &str) -> Value {
                 .collect()
         })
         .unwrap_or_default();
-    json!({ "show": combination.get("show").cloned().unwrap_or(json!(true)), "severity_list": list })
+    Some(
+        json!({ "show": combination.get("show").cloned().unwrap_or(json!(true)), "severity_list": list }),
+    )
 }
 
 fn extends_params(c: &Catalogue, call: &Call, lang: &str) -> Value {
