@@ -15,7 +15,8 @@ async fn setup() -> (RunningEmulator, Client) {
     let client = Client::builder()
         .endpoint(emu.base_url())
         .credentials(Credentials::token(TOKEN))
-        .timeout(Duration::from_millis(500))
+        // Long enough for a loaded machine; the delay fault waits much longer.
+        .timeout(Duration::from_millis(2000))
         // The default policy, with short waits so that the tests are quick.
         .retry(
             RetryPolicy::default()
@@ -136,7 +137,7 @@ async fn row_connection_dropped_after_recording() {
 #[tokio::test]
 async fn row_response_delayed_past_the_timeout_after_recording() {
     let (seen, tickets, requests) =
-        fail_with(Fault::DelayAfterRecord(Duration::from_secs(3))).await;
+        fail_with(Fault::DelayAfterRecord(Duration::from_secs(10))).await;
     assert_eq!(seen.kind, ErrorKind::Timeout);
     assert!(seen.outcome_unknown);
     assert_eq!((seen.attempts, requests), (1, 1));

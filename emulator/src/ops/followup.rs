@@ -4,7 +4,6 @@
 use std::time::{Duration, SystemTime};
 
 use http::StatusCode;
-use huaweicloud_signing::parse_sdk_date;
 use serde_json::{Map, Value, json};
 
 use crate::Shared;
@@ -171,25 +170,23 @@ fn query_time(call: &Call, name: &str) -> Result<Option<SystemTime>, String> {
     let Some(text) = call.text(name).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    let b = text.as_bytes();
-    let well_formed = b.len() == 19
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b[10] == b' '
-        && b[13] == b':'
-        && b[16] == b':';
-    let compact = format!(
-        "{}{}{}T{}{}{}Z",
-        &text.get(0..4).unwrap_or(""),
-        &text.get(5..7).unwrap_or(""),
-        &text.get(8..10).unwrap_or(""),
-        &text.get(11..13).unwrap_or(""),
-        &text.get(14..16).unwrap_or(""),
-        &text.get(17..19).unwrap_or("")
-    );
-    let local = parse_sdk_date(&compact)
-        .filter(|_| well_formed)
-        .ok_or_else(|| format!("{name} {text:?} is not a time of the form yyyy-MM-dd HH:mm:ss"))?;
+    // The spec's pattern has been checked: yyyy-MM-dd HH:mm:ss with fields in range. A day
+    // past the month's end (2026-02-31) rolls over, as calendars in most services do.
+    let n = |r: std::ops::Range<usize>| text.get(r).and_then(|v| v.parse::<i64>().ok());
+    let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(se)) =
+        (n(0..4), n(5..7), n(8..10), n(11..13), n(14..16), n(17..19))
+    else {
+        return Err(format!(
+            "{name} {text:?} is not a time of the form yyyy-MM-dd HH:mm:ss"
+        ));
+    };
+    let days = days_from_civil(y, mo, 1) + d - 1;
+    let secs = days * 86_400 + h * 3600 + mi * 60 + se;
+    let local = if secs >= 0 {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(secs as u64)
+    } else {
+        SystemTime::UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
+    };
     let zone = call.text("X-Time-Zone").unwrap_or_else(|| "GMT+8".into());
     let offset = zone_offset(&zone)
         .ok_or_else(|| format!("X-Time-Zone {zone:?} is not an offset such as GMT+8"))?;
@@ -198,6 +195,17 @@ fn query_time(call: &Call, name: &str) -> Result<Option<SystemTime>, String> {
     } else {
         local + Duration::from_secs((-offset) as u64)
     }))
+}
+
+/// Days from 1970-01-01 to the first of month `m` of year `y` (proleptic Gregorian).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 fn list_cases(shared: &Shared, call: &Call) -> Result<Value, String> {
