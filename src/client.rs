@@ -22,7 +22,10 @@ use crate::validation;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Site {
-    /// The China site, `osm.cn-south-1.myhuaweicloud.com`.
+    /// The China site, `osm.cn-south-1.myhuaweicloud.com`, as the vendor's endpoint page
+    /// gives it. The vendor's SDK region table says `osm.cn-south-1.myhuaweicloud.cn`
+    /// instead (spec/README.md records both); if your account reaches the service only
+    /// there, use `.endpoint("https://osm.cn-south-1.myhuaweicloud.cn")`.
     China,
     /// The International site, `osm.ap-southeast-3.myhuaweicloud.com`.
     International,

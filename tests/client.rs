@@ -404,4 +404,12 @@ fn https_sites_build_with_the_platform_roots() {
             .unwrap();
         assert_eq!(client.endpoint(), site.endpoint());
     }
+    // The platform verifier the HTTPS configuration uses has roots to verify with: the
+    // machine's store (or the bundled roots) is not empty.
+    let roots = rustls_native_certs::load_native_certs();
+    assert!(
+        !roots.certs.is_empty(),
+        "no root certificates on this machine: HTTPS could not be verified ({:?})",
+        roots.errors
+    );
 }

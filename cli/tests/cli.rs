@@ -6,7 +6,9 @@ use std::time::Duration;
 use assert_cmd::Command;
 use osm_emulator::{Emulator, Fault, RunningEmulator};
 
-const TOKEN: &str = "cli-test-token-0123456789";
+const TOKEN: &str = "cli-test-token-LEAKMARK-0123456789";
+/// The secret key the test emulator knows; like every secret here it holds `LEAKMARK`.
+const SK: &str = "sk-cli-secret-LEAKMARK";
 /// The smallest valid `case create`.
 const MIN_CASE: [&str; 6] = [
     "case",
@@ -45,7 +47,7 @@ fn osm_at(emulator: &RunningEmulator) -> Command {
 async fn emulator() -> RunningEmulator {
     Emulator::builder()
         .token(TOKEN)
-        .ak_sk("AKCLITEST", "sk-cli-secret")
+        .ak_sk("AKCLITEST", SK)
         .start()
         .await
         .unwrap()
@@ -359,19 +361,29 @@ async fn body_from_stdin_and_flags_override_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_in_any_output_at_the_most_verbose_level() {
     let emu = emulator().await;
-    let secrets = ["sk-cli-secret", "st-cli-security-token-value"];
-    for fault in [
-        Fault::error(500, "OSM.0004", "internal error"),
-        Fault::DropAfterRecord,
-    ] {
-        emu.faults().push(fault);
-        let mut cmd = osm();
-        cmd.env("HUAWEICLOUD_SDK_AK", "AKCLITEST")
-            .env("HUAWEICLOUD_SDK_SK", secrets[0])
-            .env("HUAWEICLOUD_SDK_SECURITY_TOKEN", secrets[1])
-            .env("HUAWEICLOUD_AUTH_TOKEN", TOKEN)
+    let security_token = "st-cli-security-token-LEAKMARK-value";
+    // A key pair (with a security token), then a token alone, so that each secret is
+    // really used; a 500 and a dropped connection each time.
+    let sources: [&[(&str, &str)]; 2] = [
+        &[
+            ("HUAWEICLOUD_SDK_AK", "AKCLITEST"),
+            ("HUAWEICLOUD_SDK_SK", SK),
+            ("HUAWEICLOUD_SDK_SECURITY_TOKEN", security_token),
+        ],
+        &[("HUAWEICLOUD_AUTH_TOKEN", TOKEN)],
+    ];
+    for vars in sources {
+        for fault in [
+            Fault::error(500, "OSM.0004", "internal error"),
+            Fault::DropAfterRecord,
+        ] {
+            emu.faults().push(fault);
+            let mut cmd = osm();
+            for (k, v) in vars {
+                cmd.env(k, v);
+            }
             // Without reconciliation, so that both faults end in a failure.
-            .args([
+            cmd.args([
                 "-vvv",
                 "--output",
                 "json",
@@ -387,18 +399,56 @@ async fn no_secret_in_any_output_at_the_most_verbose_level() {
                 "--simple-description",
                 "x",
             ]);
-        let out = run(cmd).await;
-        assert_ne!(out.status.code(), Some(0));
-        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
-        assert!(
-            all.contains("osm.call{operation=\"create_case\""),
-            "tracing was not on: {all}"
-        );
-        for secret in secrets.iter().chain([&TOKEN]) {
-            assert!(!all.contains(secret), "{secret} leaked:\n{all}");
+            let out = run(cmd).await;
+            assert_ne!(out.status.code(), Some(0));
+            let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+            assert!(
+                all.contains("osm.call{operation=\"create_case\""),
+                "tracing was not on: {all}"
+            );
+            // The request was authenticated with the secret (the emulator saw the fault,
+            // not a 401).
+            assert!(!all.contains("APIGW.0301") && !all.contains("OSM.0002"), "{all}");
+            assert_no_secret(&all, &[SK, security_token, TOKEN]);
         }
     }
     emu.shutdown().await;
+}
+
+/// No secret, in any common encoding, and not the marker every secret holds.
+fn assert_no_secret(all: &str, secrets: &[&str]) {
+    assert!(!all.contains("LEAKMARK"), "a secret leaked:\n{all}");
+    for secret in secrets {
+        let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+        let forms = [
+            secret.to_string(),
+            hex.clone(),
+            hex.to_uppercase(),
+            base64_encode(secret.as_bytes()),
+            serde_json::to_string(secret).unwrap(),
+            format!("{secret:?}"),
+        ];
+        for form in forms {
+            assert!(!all.contains(&form), "{secret} leaked as {form}:\n{all}");
+        }
+    }
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 #[test]
@@ -410,7 +460,13 @@ fn completions_for_bash() {
 }
 
 fn help(args: &[&str]) -> String {
-    let out = osm().args(args).arg("--help").output().unwrap();
+    // A fixed width, whatever the terminal or the environment says.
+    let out = osm()
+        .env("COLUMNS", "100")
+        .args(args)
+        .arg("--help")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     text(&out.stdout)
 }
