@@ -11,7 +11,9 @@
 //!   `--apply` corrects the spec's pure facts in place. The page parser is [`page`], the
 //!   facts read from the spec are [`spec`], and the line-level YAML editing is [`yaml_edit`].
 //! - [`ci`]: runs what CI runs, in order, stopping at the first failure.
-//! - [`test`]: the whole test suite (`cargo test`, then [`contract`] and [`soak`]).
+//! - [`test`]: the whole test suite (`cargo test`, then [`contract`], [`interop`] and
+//!   [`soak`]).
+//! - [`interop`]: the vendor's official Python SDK against the emulator.
 //! - [`bench`]: the benchmarks and their summary.
 //!
 //! The library half exists so that the tests in `xtask/tests/` can call the same functions
@@ -24,6 +26,7 @@ pub mod ci;
 pub mod contract;
 pub mod docs;
 pub mod drift;
+pub mod interop;
 pub mod page;
 pub mod soak;
 pub mod spec;
