@@ -408,7 +408,10 @@ async fn no_secret_in_any_output_at_the_most_verbose_level() {
             );
             // The request was authenticated with the secret (the emulator saw the fault,
             // not a 401).
-            assert!(!all.contains("APIGW.0301") && !all.contains("OSM.0002"), "{all}");
+            assert!(
+                !all.contains("APIGW.0301") && !all.contains("OSM.0002"),
+                "{all}"
+            );
             assert_no_secret(&all, &[SK, security_token, TOKEN]);
         }
     }
@@ -438,7 +441,11 @@ fn base64_encode(bytes: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {

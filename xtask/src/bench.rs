@@ -76,7 +76,7 @@ fn cargo() -> String {
 }
 
 /// A command with no proxy for loopback (reqwest and requests both honour `*_proxy`).
-fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+pub(crate) fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
     let mut c = Command::new(program);
     for v in [
         "http_proxy",

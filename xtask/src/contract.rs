@@ -447,6 +447,42 @@ impl Emulator {
         let _ = child.wait();
         Ok(())
     }
+
+    /// Asks the process to stop (SIGTERM, which the emulator answers with a graceful
+    /// shutdown) and waits up to `grace` for it to exit, killing it after that. An error
+    /// if it had already exited on its own, did not stop in time, or exited with a
+    /// failure status. Where SIGTERM cannot be sent (not Unix), it is killed.
+    pub fn terminate(mut self, grace: Duration) -> anyhow::Result<()> {
+        let Some(mut child) = self.child.take() else {
+            return Ok(());
+        };
+        if let Ok(Some(status)) = child.try_wait() {
+            bail!("the emulator exited on its own during the run ({status})");
+        }
+        let sent = cfg!(unix)
+            && Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+        if sent {
+            let deadline = std::time::Instant::now() + grace;
+            while std::time::Instant::now() < deadline {
+                match child.try_wait() {
+                    Ok(Some(status)) if status.success() => return Ok(()),
+                    Ok(Some(status)) => bail!("the emulator exited with {status} after SIGTERM"),
+                    Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+                    Err(_) => break,
+                }
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        if sent {
+            bail!("the emulator did not stop within {grace:?} of SIGTERM, and was killed");
+        }
+        Ok(())
+    }
 }
 
 impl Drop for Emulator {

@@ -13,7 +13,9 @@
 //!   the spec (the tests' fixtures), the facts read from the spec are [`spec`], and the
 //!   line-level YAML editing is [`yaml_edit`].
 //! - [`ci`]: runs what CI runs, in order, stopping at the first failure.
-//! - [`test`]: the whole test suite (`cargo test`, then [`contract`] and [`soak`]).
+//! - [`test`]: the whole test suite (`cargo test`, then [`contract`], [`interop`] and
+//!   [`soak`]).
+//! - [`interop`]: the vendor's official Python SDK against the emulator.
 //! - [`bench`]: the benchmarks and their summary.
 //!
 //! The library half exists so that the tests in `xtask/tests/` can call the same functions
@@ -26,6 +28,7 @@ pub mod ci;
 pub mod contract;
 pub mod docs;
 pub mod drift;
+pub mod interop;
 pub mod page;
 pub mod render;
 pub mod soak;

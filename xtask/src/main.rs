@@ -20,9 +20,13 @@ commands:
   ci                                   fmt, clippy, test, docs --check (stops at the
                                        first failure)
   test                                 the whole test suite: cargo test --workspace
-                                       --locked, then the contract test and the soak
-  contract                             schemathesis (in target/venv) against the
-                                       emulator with spec/osm.yaml
+                                       --locked, then the contract test, the interop
+                                       stage and the soak
+  contract                             schemathesis (in target/venv-contract) against
+                                       the emulator with spec/osm.yaml
+  interop [--timeout SECS]             the vendor's Python SDK (in target/venv-interop)
+                                       against the emulator: every answer read into
+                                       its models without losing a field
   soak [N]                             N creates (default 50,000) with 64 in flight
                                        against the emulator with a state file
   bench [--quick] [--no-python] [--no-build-time]
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
         "ci" => ci_command(rest),
         "test" => report(xtask::test::run(&project_root(), rest)),
         "contract" => report(xtask::contract::run(&project_root(), rest)),
+        "interop" => report(xtask::interop::run(&project_root(), rest)),
         "soak" => report(xtask::soak::run(&project_root(), rest)),
         "bench" => report(xtask::bench::run(&project_root(), rest)),
         // New commands go here, each in its own module.

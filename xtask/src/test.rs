@@ -2,9 +2,10 @@
 //!
 //! 1. `cargo test --workspace --locked`: unit, integration, snapshot, CLI and doc tests;
 //! 2. [`crate::contract`]: schemathesis against the emulator, driven by the spec;
-//! 3. [`crate::soak`]: 50,000 creates against the emulator with a state file.
+//! 3. [`crate::interop`]: the vendor's official Python SDK against the emulator;
+//! 4. [`crate::soak`]: 50,000 creates against the emulator with a state file.
 //!
-//! It prints a last line `N passed, N failed` counting the three stages.
+//! It prints a last line `N passed, N failed` counting the four stages.
 
 use std::path::Path;
 use std::process::Command;
@@ -17,10 +18,13 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         bail!("test: unexpected argument `{a}`");
     }
     let mut passed = 0;
-    let stages: [(&str, &dyn Fn() -> anyhow::Result<()>); 3] = [
+    let stages: [(&str, &dyn Fn() -> anyhow::Result<()>); 4] = [
         ("cargo test --workspace --locked", &|| cargo_test(root)),
         ("contract test (schemathesis)", &|| {
             crate::contract::run(root, &[])
+        }),
+        ("interop (the vendor's Python SDK)", &|| {
+            crate::interop::run(root, &[])
         }),
         ("soak", &|| crate::soak::run(root, &[])),
     ];
