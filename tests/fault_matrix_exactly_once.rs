@@ -46,7 +46,7 @@ async fn run(fault: Fault) -> (End, u32, usize) {
         Ok(created) => {
             assert_eq!(
                 recorded,
-                [created.incident_id.clone()],
+                std::slice::from_ref(&created.incident_id),
                 "the id returned is the one recorded"
             );
             let end = if created.found_after.is_some() {

@@ -175,12 +175,10 @@ fn product_categories(c: &Catalogue, call: &Call, lang: &str) -> Value {
 fn severities(c: &Catalogue, call: &Call, lang: &str) -> Option<Value> {
     let product = call.text("product_category_id").unwrap_or_default();
     let business = call.text("business_type_id").unwrap_or_default();
-    let Some(combination) = c.list("severities", "combinations").iter().find(|k| {
+    let combination = c.list("severities", "combinations").iter().find(|k| {
         str_of(k, "product_category_id") == Some(product.as_str())
             && str_of(k, "business_type_id") == Some(business.as_str())
-    }) else {
-        return None;
-    };
+    })?;
     let all = c.list("severities", "severities");
     let list: Vec<Value> = combination
         .get("severity_ids")
