@@ -188,28 +188,30 @@ pub fn table(rows: &[Value]) -> Vec<String> {
     out
 }
 
-/// Prints an answer as text: each array of objects as a table under its name, every
-/// other member as `name: value`.
+/// Prints an answer as text: each array of objects as a table under its name, each
+/// object as its members indented, every other member as `name: value`.
 pub fn text(value: &Value) {
-    let Value::Object(map) = value else {
-        out(&cell(value));
-        return;
-    };
+    match value {
+        Value::Object(map) => text_members(map, ""),
+        other => out(&cell(other)),
+    }
+}
+
+fn text_members(map: &serde_json::Map<String, Value>, indent: &str) {
+    let deeper = format!("{indent}  ");
     for (k, v) in map {
         match v {
-            Value::Array(rows) if rows.iter().all(Value::is_object) && !rows.is_empty() => {
-                out(&format!("{k}:"));
+            Value::Array(rows) if !rows.is_empty() && rows.iter().all(Value::is_object) => {
+                out(&format!("{indent}{k}:"));
                 for l in table(rows) {
-                    out(&format!("  {l}"));
+                    out(&format!("{deeper}{l}"));
                 }
             }
             Value::Object(inner) => {
-                out(&format!("{k}:"));
-                for (ik, iv) in inner {
-                    out(&format!("  {ik}: {}", cell(iv)));
-                }
+                out(&format!("{indent}{k}:"));
+                text_members(inner, &deeper);
             }
-            other => out(&format!("{k}: {}", cell(other))),
+            other => out(&format!("{indent}{k}: {}", cell(other))),
         }
     }
 }
