@@ -342,6 +342,29 @@ async fn bad_endpoint_and_missing_credentials_are_configuration_errors() {
         .build()
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Validation);
+
+    // No credentials anywhere (an empty environment, a home without a profile file):
+    // the first call fails before sending, naming the sources it tried.
+    let server = Server::ok().await;
+    let home = tempfile::tempdir().unwrap();
+    let chain = huaweicloud_osm::credentials::ChainProvider::default_chain_from(
+        |_| None,
+        Some(home.path().to_path_buf()),
+    );
+    let err = Client::builder()
+        .endpoint(&server.url)
+        .credentials_source(chain)
+        .build()
+        .unwrap()
+        .create_case(&NewCase::new("1", "x"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Credentials);
+    assert!(!err.may_have_been_sent());
+    for source in ["environment", "profile", "ECS metadata"] {
+        assert!(err.to_string().contains(source), "{source}: {err}");
+    }
+    assert!(server.seen().is_empty());
 }
 
 #[test]
