@@ -634,7 +634,7 @@ impl Client {
 }
 
 /// Puts the credentials on a request: the token header, or a fresh signature.
-fn authenticate(
+pub(crate) fn authenticate(
     credentials: &Credentials,
     request: &mut reqwest::Request,
     body: &[u8],

@@ -10,12 +10,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{HeaderName, HeaderValue};
-use secrecy::ExposeSecret;
-
-use crate::credentials::{CredentialsProvider, Kind};
+use crate::credentials::CredentialsProvider;
 use crate::generated;
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 
 /// A source of the current time, injectable for signing tests.
 pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
@@ -48,41 +45,13 @@ impl ClientHooks<Inner> for generated::Client {
             .current()
             .await
             .map_err(|e| progenitor_client::Error::Custom(e.to_string()))?;
-        match &credentials.kind {
-            Kind::Token(token) => {
-                let mut v = HeaderValue::from_str(token.expose_secret()).map_err(|_| {
-                    progenitor_client::Error::Custom(
-                        "the token holds a character that cannot be sent".into(),
-                    )
-                })?;
-                v.set_sensitive(true);
-                request
-                    .headers_mut()
-                    .insert(HeaderName::from_static("x-auth-token"), v);
-            }
-            Kind::AkSk(k) => {
-                let key = huaweicloud_signing::SigningKey {
-                    access_key: &k.ak,
-                    secret_key: &k.sk,
-                    security_token: k.security_token.as_ref(),
-                    domain_id: k.domain_id.as_deref(),
-                };
-                let mut headers = std::mem::take(request.headers_mut());
-                let signed = huaweicloud_signing::sign(
-                    &key,
-                    request.method().as_str(),
-                    request.url(),
-                    &mut headers,
-                    request
-                        .body()
-                        .and_then(|b| b.as_bytes())
-                        .unwrap_or_default(),
-                    (inner.clock)(),
-                );
-                *request.headers_mut() = headers;
-                signed.map_err(|e| progenitor_client::Error::Custom(e.to_string()))?;
-            }
-        }
+        let body = request
+            .body()
+            .and_then(|b| b.as_bytes())
+            .map(bytes::Bytes::copy_from_slice)
+            .unwrap_or_default();
+        crate::exec::authenticate(&credentials, request, &body, (inner.clock)())
+            .map_err(|e| progenitor_client::Error::Custom(e.to_string()))?;
         Ok(())
     }
 }

@@ -175,16 +175,8 @@ pub struct Operation {
     pub responses: Vec<Response>,
 }
 
-/// One entry of `x-error-codes`: an error code the service documents.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ErrorCode {
-    /// The HTTP status the code comes with.
-    pub status: String,
-    /// The code, such as `OSM.0001`.
-    pub code: String,
-    /// What it means.
-    pub description: String,
-}
+/// One entry of `x-error-codes`: an error code the service documents (the model's).
+pub use osm_spec::ErrorCode;
 
 impl Spec {
     /// Reads and models the spec at `path`.
@@ -246,7 +238,7 @@ impl Spec {
             query: of(osm_spec::Location::Query),
             idempotent: op.idempotent,
             family: op.family.clone(),
-            error_codes: op.error_codes.iter().map(error_code).collect(),
+            error_codes: op.error_codes.clone(),
             body: op.body.as_ref().map(body),
             responses: op
                 .responses
@@ -269,15 +261,7 @@ impl Spec {
     /// The service's documented error codes: every `x-error-codes` list found on a schema
     /// in `components.schemas`, in the spec's order.
     pub fn error_codes(&self) -> Result<Vec<ErrorCode>> {
-        Ok(self.model.error_codes.iter().map(error_code).collect())
-    }
-}
-
-fn error_code(e: &osm_spec::ErrorCode) -> ErrorCode {
-    ErrorCode {
-        status: e.status.clone(),
-        code: e.code.clone(),
-        description: e.description.clone(),
+        Ok(self.model.error_codes.clone())
     }
 }
 
