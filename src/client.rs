@@ -387,7 +387,10 @@ impl Client {
         let body = match body {
             Some(b) => {
                 let value = HeaderValue::from_str(content_type).map_err(|_| {
-                    Error::new(ErrorKind::Configuration, "the body's media type is not valid")
+                    Error::new(
+                        ErrorKind::Configuration,
+                        "the body's media type is not valid",
+                    )
                 })?;
                 headers.insert(reqwest::header::CONTENT_TYPE, value);
                 b

@@ -543,7 +543,8 @@ impl Client {
         content_type: &str,
     ) -> Result<Answer<T>, Error> {
         let op = input.op;
-        validation::check_params(op, &input.params).map_err(|e| Error::from(e).for_operation(op))?;
+        validation::check_params(op, &input.params)
+            .map_err(|e| Error::from(e).for_operation(op))?;
         let prepared = self
             .prepare(op, &input.params, Some(body), content_type)
             .map_err(|e| e.for_operation(op))?;

@@ -256,7 +256,11 @@ impl AttachmentLimits {
 
 /// `limit_size` (MB, possibly with decimals) in bytes.
 fn megabytes(text: &str) -> Option<u64> {
-    let mb = text.trim().parse::<f64>().ok().filter(|mb| mb.is_finite() && *mb >= 0.0)?;
+    let mb = text
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|mb| mb.is_finite() && *mb >= 0.0)?;
     Some((mb * BYTES_PER_MEGABYTE as f64).floor() as u64)
 }
 
@@ -275,7 +279,9 @@ fn documented_parts() -> (usize, u64, Vec<String>) {
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     };
-    let count = text("limit_count").and_then(|t| t.trim().parse().ok()).unwrap_or(0);
+    let count = text("limit_count")
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(0);
     let bytes = text("limit_size").and_then(|t| megabytes(&t)).unwrap_or(0);
     let types = text("limit_file_type")
         .map(|t| file_types(&t))
@@ -641,7 +647,11 @@ impl fmt::Display for AttachError {
                     kept.join(", ")
                 )?;
             } else {
-                write!(f, "; the attachments {} could not be deleted", kept.join(", "))?;
+                write!(
+                    f,
+                    "; the attachments {} could not be deleted",
+                    kept.join(", ")
+                )?;
             }
         }
         Ok(())
@@ -680,10 +690,12 @@ fn uploaded_id<T>(
             // A 200 with error_code in place of the id (OSM.01010005, today's upload
             // limit reached) is a refusal.
             if let (Some(code), msg, _) = error_fields(answer.raw_json()) {
-                return Err(wire(Error::new(ErrorKind::Service, String::new()).with(|i| {
-                    i.error_code = Some(code);
-                    i.error_msg = msg;
-                })));
+                return Err(wire(Error::new(ErrorKind::Service, String::new()).with(
+                    |i| {
+                        i.error_code = Some(code);
+                        i.error_msg = msg;
+                    },
+                )));
             }
             Err(wire(Error::new(
                 ErrorKind::InvalidResponse,
@@ -714,7 +726,12 @@ impl crate::Client {
         let limits = options.limits.clone();
         let file = tokio::task::spawn_blocking(move || Attachment::read(path, &limits))
             .await
-            .map_err(|e| Error::new(ErrorKind::Configuration, format!("reading the file failed: {e}")))??;
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Configuration,
+                    format!("reading the file failed: {e}"),
+                )
+            })??;
         self.upload_attachment_with(&file, &options).await
     }
 
@@ -765,10 +782,15 @@ impl crate::Client {
                 })
                 .to_string();
                 if let Some(rule) = op.body_field(form_part)
-                    && let Err(problem) = validation::check_value(rule, &Value::String(form_data.clone()))
+                    && let Err(problem) =
+                        validation::check_value(rule, &Value::String(form_data.clone()))
                 {
-                    return Err(Error::from(ValidationError::new(form_part, Location::Body, problem))
-                        .for_operation(op));
+                    return Err(Error::from(ValidationError::new(
+                        form_part,
+                        Location::Body,
+                        problem,
+                    ))
+                    .for_operation(op));
                 }
                 let form = multipart::build(&[
                     Part::File {
@@ -834,7 +856,10 @@ impl crate::Client {
             Ok(())
         };
         if let Err(e) = check() {
-            return Err(fail(e.for_operation(rules::CREATE_CASE), AttachStage::Check));
+            return Err(fail(
+                e.for_operation(rules::CREATE_CASE),
+                AttachStage::Check,
+            ));
         }
         let total = files.len();
         let mut uploaded: Vec<UploadedAttachment> = Vec::with_capacity(total);
@@ -885,7 +910,9 @@ impl crate::Client {
                 deleted: Vec::new(),
                 not_deleted: Vec::new(),
             }),
-            Err(error) => Err(self.clean_up(error, AttachStage::Create, uploaded, options).await),
+            Err(error) => Err(self
+                .clean_up(error, AttachStage::Create, uploaded, options)
+                .await),
         }
     }
 
@@ -901,7 +928,12 @@ impl crate::Client {
         let mut not_deleted = Vec::new();
         for u in &uploaded {
             options.report(Progress::Deleting { id: &u.id });
-            match self.delete_attachment().accessory_id(u.id.clone()).send().await {
+            match self
+                .delete_attachment()
+                .accessory_id(u.id.clone())
+                .send()
+                .await
+            {
                 Ok(_) => deleted.push(u.id.clone()),
                 Err(e) => not_deleted.push((u.id.clone(), e)),
             }
@@ -941,7 +973,11 @@ mod tests {
         let documented = AttachmentLimits::documented();
         assert_eq!(
             (read.max_count(), read.max_bytes(), read.file_types()),
-            (documented.max_count(), documented.max_bytes(), documented.file_types())
+            (
+                documented.max_count(),
+                documented.max_bytes(),
+                documented.file_types()
+            )
         );
     }
 
@@ -958,9 +994,10 @@ mod tests {
 
     #[test]
     fn file_type_lists_split_on_any_separator() {
-        assert_eq!(file_types("jpg, .PNG;log|txt  zip/mp4"), [
-            "jpg", "png", "log", "txt", "zip", "mp4"
-        ]);
+        assert_eq!(
+            file_types("jpg, .PNG;log|txt  zip/mp4"),
+            ["jpg", "png", "log", "txt", "zip", "mp4"]
+        );
         assert!(file_types("  ").is_empty());
     }
 
@@ -988,7 +1025,11 @@ mod tests {
             limits.check_count(3).unwrap_err().to_string(),
             "attachments has 3 items; at most 2 are allowed"
         );
-        assert!(AttachmentLimits::new(1, 1, Vec::<String>::new()).check("any", 1).is_ok());
+        assert!(
+            AttachmentLimits::new(1, 1, Vec::<String>::new())
+                .check("any", 1)
+                .is_ok()
+        );
     }
 
     #[test]
@@ -1004,7 +1045,10 @@ mod tests {
         // Absent members keep the documented values.
         let empty: ShowAttachmentLimitsResponse = serde_json::from_value(json!({})).unwrap();
         let limits = AttachmentLimits::from_answer(&empty).unwrap();
-        assert_eq!(limits.max_bytes(), AttachmentLimits::documented().max_bytes());
+        assert_eq!(
+            limits.max_bytes(),
+            AttachmentLimits::documented().max_bytes()
+        );
         let bad: ShowAttachmentLimitsResponse = serde_json::from_value(json!({
             "accessory_limit": {"limit_size": "big"}
         }))
@@ -1019,6 +1063,9 @@ mod tests {
         let a = Attachment::new("secret.txt", &b"password=hunter2"[..]);
         let shown = format!("{a:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
-        assert!(shown.contains("secret.txt") && shown.contains("16"), "{shown}");
+        assert!(
+            shown.contains("secret.txt") && shown.contains("16"),
+            "{shown}"
+        );
     }
 }

@@ -78,7 +78,8 @@ pub(crate) fn build(parts: &[Part<'_>]) -> Result<Form, String> {
             break;
         }
     }
-    let boundary = boundary.ok_or("no multipart boundary could be found that the content does not hold")?;
+    let boundary =
+        boundary.ok_or("no multipart boundary could be found that the content does not hold")?;
     let size: usize = parts
         .iter()
         .map(|p| match p {
@@ -86,7 +87,8 @@ pub(crate) fn build(parts: &[Part<'_>]) -> Result<Form, String> {
             Part::Text { value, .. } => value.len() + 128,
         })
         .sum::<usize>()
-        + boundary.len() + 8;
+        + boundary.len()
+        + 8;
     let mut body = BytesMut::with_capacity(size);
     for part in parts {
         body.put_slice(b"--");
@@ -161,7 +163,16 @@ mod tests {
 
     #[test]
     fn names_that_would_break_the_header_are_refused() {
-        for bad in ["a\"b.log", "a\r\nX: y.log", "dir/a.log", "a\\b.log", "", " ", "..", "tab\t.log"] {
+        for bad in [
+            "a\"b.log",
+            "a\r\nX: y.log",
+            "dir/a.log",
+            "a\\b.log",
+            "",
+            " ",
+            "..",
+            "tab\t.log",
+        ] {
             assert!(check_file_name(bad).is_err(), "{bad:?}");
         }
         for good in ["dmesg.log", "ошибка.txt", "a b (1).png", "x'y.zip"] {

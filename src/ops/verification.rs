@@ -134,7 +134,10 @@ impl Contact {
         let Some(value) = value else { return false };
         match self {
             Contact::Email { address } => address.eq_ignore_ascii_case(value.trim()),
-            Contact::Phone { area_code: a, number } => {
+            Contact::Phone {
+                area_code: a,
+                number,
+            } => {
                 number == value.trim()
                     && (a.is_empty() || area_code.is_none_or(|b| b.trim_start_matches('+') == a))
             }
@@ -297,7 +300,11 @@ mod tests {
     fn contact_ways_are_the_specs_values() {
         let rule = rules::SEND_VERIFY_CODE.body_field("contact_way").unwrap();
         assert_eq!(rule.allowed, ["0", "1"]);
-        assert!(rule.description.contains("0 by SMS, 1 by e-mail"), "{}", rule.description);
+        assert!(
+            rule.description.contains("0 by SMS, 1 by e-mail"),
+            "{}",
+            rule.description
+        );
         assert_eq!(Contact::phone("86", "1").way(), 0);
         assert_eq!(Contact::email("a@b").way(), 1);
     }

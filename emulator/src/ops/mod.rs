@@ -9,14 +9,18 @@ use crate::http::Reply;
 use crate::router::Call;
 use crate::vendor::service_error;
 
+pub(crate) mod attachments;
 pub(crate) mod cases;
 pub(crate) mod lookups;
+pub(crate) mod verification;
 
 /// Runs the handler of `call.op`.
 pub(crate) async fn dispatch(shared: &Shared, call: Call) -> Reply {
     match call.op.family {
         "cases" => cases::handle(shared, call).await,
         "lookups" => lookups::handle(shared, &call),
+        "attachments" => attachments::handle(shared, call).await,
+        "verification" => verification::handle(shared, &call),
         _ => not_implemented(&call),
     }
 }
