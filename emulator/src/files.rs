@@ -317,7 +317,7 @@ mod tests {
         // A torn upload: bytes written, metadata not.
         fs::write(dir.join(format!("{:032x}.bin", 7)), b"x").unwrap();
         let files = Files::open(&dir).unwrap();
-        assert_eq!(files.list(), [b.clone()]);
+        assert_eq!(files.list(), std::slice::from_ref(&b));
         assert_eq!(files.bytes(&b.id).unwrap(), &b"two!"[..]);
         assert!(files.bytes(&a.id).is_none());
         let c = files.store(new(b"3")).await.ok().unwrap();
