@@ -222,12 +222,14 @@ fn rules(spec: &Spec) -> Result<String, String> {
             .success()
             .and_then(|r| r.status.parse().ok())
             .unwrap_or(200);
+        let default_answer = opt_str(op.default_answer.as_ref().map(|v| v.to_string()).as_deref());
         let _ = writeln!(
             out,
             "    OperationRules {{ id: {:?}, method: {:?}, path: {:?}, family: {:?}, summary: {:?}, \
              idempotent: {}, business_errors: {}, hand_written: {}, success_status: {success_status}, \
              content_type: {content_type}, body_required: {}, \
-             params: &[{}], body: &[{}], typed_body: {typed_body}, typed_response: {typed_response} }},",
+             params: &[{}], body: &[{}], typed_body: {typed_body}, typed_response: {typed_response}, \
+             default_answer: {default_answer} }},",
             op.id,
             op.method.as_str(),
             op.path,

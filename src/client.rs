@@ -441,7 +441,7 @@ impl Client {
         op: &'static OperationRules,
         params: &[Option<Value>],
         body: Option<Bytes>,
-        content_type: &'static str,
+        content_type: &str,
     ) -> Result<Prepared, Error> {
         let shared = &*self.shared;
         let url = exec::build_url(&shared.endpoint_url, op, params)?;
@@ -465,10 +465,13 @@ impl Client {
         exec::put_headers(&mut headers, op, params)?;
         let body = match body {
             Some(b) => {
-                headers.insert(
-                    reqwest::header::CONTENT_TYPE,
-                    HeaderValue::from_static(content_type),
-                );
+                let value = HeaderValue::from_str(content_type).map_err(|_| {
+                    Error::new(
+                        ErrorKind::Configuration,
+                        "the body's media type is not valid",
+                    )
+                })?;
+                headers.insert(reqwest::header::CONTENT_TYPE, value);
                 b
             }
             None => Bytes::new(),

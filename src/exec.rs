@@ -541,7 +541,7 @@ impl Client {
         &self,
         input: Input,
         body: Bytes,
-        content_type: &'static str,
+        content_type: &str,
     ) -> Result<Answer<T>, Error> {
         let op = input.op;
         validation::check_params(op, &input.params)

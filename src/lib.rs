@@ -12,6 +12,8 @@
 //! - [`validation`] and [`rules`]: the spec's constraints, checked before sending.
 //! - [`Error`], [`ErrorKind`] (module `error`): the one error type.
 //! - [`RetryPolicy`] (module [`retry`]): what is retried, and when.
+//! - [`ops`]: one module per family of operations; [`Attachment`], [`AttachmentLimits`]
+//!   ([`ops::attachments`]) and [`Contact`], [`VerifiedContact`] ([`ops::verification`]).
 //! - [`generated`]: the progenitor client and types, generated from `spec/osm.yaml`.
 #![warn(missing_docs)]
 
@@ -35,5 +37,7 @@ pub use client::{
 pub use credentials::{Credentials, CredentialsError, CredentialsProvider, ProvideCredentials};
 pub use error::{Error, ErrorKind};
 pub use exec::{Answer, REQUEST_ID_HEADER};
+pub use ops::attachments::{Attachment, AttachmentLimits};
+pub use ops::verification::{Contact, VerifiedContact};
 pub use retry::RetryPolicy;
 pub use validation::ValidationError;

@@ -146,6 +146,10 @@ pub struct OperationRules {
     pub typed_body: Option<TypedBody>,
     /// Checks a success body against the generated response type.
     pub typed_response: Option<TypedResponse>,
+    /// The success body (JSON text) to assume until the service is asked: the values
+    /// the vendor documents (`x-default-answer` in the spec), such as the attachment
+    /// limits of `show_attachment_limits`.
+    pub default_answer: Option<&'static str>,
 }
 
 impl OperationRules {

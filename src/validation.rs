@@ -104,6 +104,20 @@ pub enum Problem {
         /// The type the spec requires.
         expected: &'static str,
     },
+    /// A file is larger than allowed (attachments).
+    TooManyBytes {
+        /// The limit, in bytes.
+        max: u64,
+        /// The file's size, in bytes.
+        actual: u64,
+    },
+    /// A file is not of a type the service accepts (attachments).
+    FileType {
+        /// The accepted types (file name extensions), comma-separated.
+        accepted: String,
+    },
+    /// A file could not be read (attachments).
+    Unreadable(String),
     /// The spec declares no such field.
     Unknown,
     /// The body is not a JSON object, or the generated type refused it.
@@ -145,6 +159,23 @@ impl ValidationError {
 
 fn characters(n: usize) -> &'static str {
     if n == 1 { "character" } else { "characters" }
+}
+
+/// A size for people: `4 MiB`, `60.0 MiB`, `12.3 KiB`, `512 bytes`.
+pub(crate) fn human_bytes(n: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    if n >= MIB {
+        if n.is_multiple_of(MIB) {
+            format!("{} MiB", n / MIB)
+        } else {
+            format!("{:.1} MiB", n as f64 / MIB as f64)
+        }
+    } else if n >= KIB {
+        format!("{:.1} KiB", n as f64 / KIB as f64)
+    } else {
+        format!("{n} bytes")
+    }
 }
 
 fn describe(f: &mut fmt::Formatter<'_>, problem: &Problem) -> fmt::Result {
@@ -198,6 +229,17 @@ fn describe(f: &mut fmt::Formatter<'_>, problem: &Problem) -> fmt::Result {
             Ok(())
         }
         Problem::WrongType { expected } => write!(f, "must be {expected}"),
+        Problem::TooManyBytes { max, actual } => write!(
+            f,
+            "is {actual} bytes ({}); the largest allowed is {max} bytes ({})",
+            human_bytes(*actual),
+            human_bytes(*max)
+        ),
+        Problem::FileType { accepted } => write!(
+            f,
+            "is not of an accepted file type; the accepted types are {accepted}"
+        ),
+        Problem::Unreadable(why) => write!(f, "cannot be read: {why}"),
         Problem::Unknown => write!(f, "is not a field of the request"),
         Problem::Malformed(why) => write!(f, "is malformed: {why}"),
     }

@@ -418,6 +418,8 @@ pub fn command() -> Command {
         )
         .subcommand(crate::case::command())
         .subcommand(crate::lookup::command())
+        .subcommand(crate::attachment::command())
+        .subcommand(crate::contact::command())
         .subcommand(
             Command::new("completions")
                 .about("Print a shell completion script")

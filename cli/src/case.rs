@@ -51,7 +51,11 @@ pub fn command() -> Command {
         .about("Service tickets: open, list, read, follow and act on them")
         .subcommand_required(true)
         .arg_required_else_help(true)
-        .subcommand(args::operation_args(create, rules::CREATE_CASE, true));
+        .subcommand(crate::attachment::attach_args(args::operation_args(
+            create,
+            rules::CREATE_CASE,
+            true,
+        )));
     for (name, op, about, fixed) in FOLLOW_UP {
         let mut sub = Command::new(*name).about(*about);
         sub = args::operation_args_except(sub, op, fixed.is_none(), &["action_id", "message"]);
@@ -401,6 +405,9 @@ async fn create_case(
     // Invalid input exits 2 before anything starts or is sent, dry run included.
     case.validate()
         .map_err(|v| from_error(Error::from(v), flag))?;
+    if m.get_many::<String>("attach").is_some() {
+        return crate::attachment::create_with(global, m, case, json_output).await;
+    }
     session::timeout(global)?;
     if global.get_flag("dry_run") {
         let site = session::site(global);

@@ -1,11 +1,13 @@
 //! `osm`: open and follow Huawei Cloud service tickets from the shell. See `osm --help`.
 //!
-//! One module per noun (`case`, `lookup`), the flags of each operation derived from the
+//! One module per noun (`case`, `lookup`, `attachment`, `contact`), the flags of each operation derived from the
 //! spec's rules (`args`), the client and the embedded emulator (`session`), and what is
 //! printed (`output`).
 
 mod args;
+mod attachment;
 mod case;
+mod contact;
 mod lookup;
 mod output;
 mod redact;
@@ -60,6 +62,8 @@ async fn run(matches: &ArgMatches, json_output: bool) -> Result<(), Failure> {
         }
         Some(("case", sub)) => case::run(matches, sub, json_output).await,
         Some(("lookup", sub)) => lookup::run(matches, sub, json_output).await,
+        Some(("attachment", sub)) => attachment::run(matches, sub, json_output).await,
+        Some(("contact", sub)) => contact::run(matches, sub, json_output).await,
         _ => Err(Failure::usage("unknown command; see osm --help")),
     }
 }

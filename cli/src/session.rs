@@ -112,6 +112,11 @@ impl Session {
         Ok(Session { client, emulator })
     }
 
+    /// The base URL of the embedded emulator, if one was started.
+    pub fn emulator_url(&self) -> Option<String> {
+        self.emulator.as_ref().map(|e| e.base_url())
+    }
+
     /// Stops the emulator, if one was started.
     pub async fn finish(self) {
         if let Some(e) = self.emulator {

@@ -131,7 +131,13 @@ fn emulator_state_persists_between_runs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn success_as_json_and_text() {
-    let emu = emulator().await;
+    // Made-up attachment ids: the emulator is told not to look them up.
+    let emu = Emulator::builder()
+        .token(TOKEN)
+        .check_references(false)
+        .start()
+        .await
+        .unwrap();
     let mut cmd = osm_at(&emu);
     cmd.args([
         "--output",

@@ -1,5 +1,6 @@
 //! The emulator's own routes under `/__emulator/` (they do not exist on the real
-//! service): recorded tickets, status counters, and the fault queue.
+//! service): recorded tickets, status counters, the fault queue, the attachments
+//! stored and the verification codes sent.
 
 use std::sync::atomic::Ordering;
 
@@ -92,7 +93,44 @@ pub(crate) async fn handle(
             };
             engineer(shared, r, &body, rid)
         }
-        ("tickets" | "status", _) => method_not_allowed(&method, &path, "GET", rid),
+        ("attachments", &Method::GET) => json_response(
+            StatusCode::OK,
+            &serde_json::to_value(shared.files.list()).unwrap_or_default(),
+            rid,
+        ),
+        ("verification-codes", &Method::GET) => json_response(
+            StatusCode::OK,
+            &serde_json::to_value(shared.verification.codes()).unwrap_or_default(),
+            rid,
+        ),
+        (r, &Method::GET) if r.starts_with("attachments/") => {
+            let id = &r["attachments/".len()..];
+            // Blocking with a state file: a read of one file of a few MiB.
+            match shared.files.bytes(id) {
+                Some(bytes) => {
+                    let mut resp = crate::http::response(
+                        StatusCode::OK,
+                        "application/octet-stream",
+                        bytes,
+                        rid,
+                    );
+                    resp.headers_mut().insert(
+                        http::header::CACHE_CONTROL,
+                        http::HeaderValue::from_static("no-store"),
+                    );
+                    resp
+                }
+                None => admin_error(
+                    StatusCode::NOT_FOUND,
+                    &format!("no attachment {:?}", crate::http::shorten(id, 64)),
+                    rid,
+                ),
+            }
+        }
+        ("tickets" | "status" | "attachments" | "verification-codes", _) => {
+            method_not_allowed(&method, &path, "GET", rid)
+        }
+        (r, _) if r.starts_with("attachments/") => method_not_allowed(&method, &path, "GET", rid),
         ("faults", _) => method_not_allowed(&method, &path, "GET, POST, DELETE", rid),
         _ => not_found(&path, rid),
     }

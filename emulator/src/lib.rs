@@ -54,12 +54,15 @@ mod body;
 mod cases;
 mod catalogue;
 mod fault;
+mod files;
 mod http;
+mod multipart;
 mod ops;
 mod router;
 mod server;
 mod store;
 mod vendor;
+mod verification;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -69,12 +72,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
+use huaweicloud_osm::ops::attachments::BYTES_PER_MEGABYTE;
+use huaweicloud_osm::{AttachmentLimits, Contact};
+
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::watch;
 
 pub use catalogue::{Catalogue, CatalogueError};
 pub use fault::{Fault, Faults};
+pub use files::{MAX_STORED_ATTACHMENTS, MAX_STORED_BYTES, RecordedAttachment};
 pub use store::{AuthScheme, RecordedTicket};
+pub use verification::{
+    DEFAULT_CODE_TTL, MAX_FAILED_CHECKS, SentCode, VerifiedRecord, parse_contact,
+};
 
 /// The path of the one operation the emulator serves.
 pub const CASES_PATH: &str = "/v2/servicerequest/cases";
@@ -127,6 +137,10 @@ impl Emulator {
             clock: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             catalogue: None,
+            attachment_max_mb: None,
+            registered: Vec::new(),
+            code_ttl: DEFAULT_CODE_TTL,
+            check_references: true,
         }
     }
 }
@@ -145,6 +159,10 @@ pub struct EmulatorBuilder {
     clock: Option<Clock>,
     listen: SocketAddr,
     catalogue: Option<Catalogue>,
+    attachment_max_mb: Option<u32>,
+    registered: Vec<Contact>,
+    code_ttl: Duration,
+    check_references: bool,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -164,6 +182,10 @@ impl fmt::Debug for EmulatorBuilder {
                 &self.admin_token.as_ref().map(|_| "REDACTED"),
             )
             .field("listen", &self.listen)
+            .field("attachment_max_mb", &self.attachment_max_mb)
+            .field("registered_contacts", &self.registered.len())
+            .field("code_ttl", &self.code_ttl)
+            .field("check_references", &self.check_references)
             .finish_non_exhaustive()
     }
 }
@@ -253,6 +275,38 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The largest attachment accepted, in MB of 2^20 bytes (default: the documented
+    /// limit, [`AttachmentLimits::documented`], 4 MB). `show_attachment_limits` answers
+    /// it, and an upload over it is refused with `400 OSM.0001` naming the size and the
+    /// limit. The request bodies of the two uploads may be as large as a Base64 copy of
+    /// such a file, whatever [`EmulatorBuilder::max_body_bytes`] says.
+    pub fn attachment_max_mb(mut self, mb: u32) -> Self {
+        self.attachment_max_mb = Some(mb);
+        self
+    }
+
+    /// A contact registered with the account: tickets may notify it without
+    /// verification, and `check_need_verify` says it needs none. Repeat for more.
+    pub fn registered_contact(mut self, contact: Contact) -> Self {
+        self.registered.push(contact);
+        self
+    }
+
+    /// How long a verification code stays valid, by the emulator's clock (default
+    /// [`DEFAULT_CODE_TTL`], 10 minutes).
+    pub fn verification_code_ttl(mut self, ttl: Duration) -> Self {
+        self.code_ttl = ttl;
+        self
+    }
+
+    /// Whether a ticket must name only uploaded attachments and notify only registered
+    /// or verified contacts (default `true`). `false` accepts any `accessory_ids`,
+    /// `remind_mail` and `remind_mobile`, as the emulator did before it knew attachments.
+    pub fn check_references(mut self, yes: bool) -> Self {
+        self.check_references = yes;
+        self
+    }
+
     /// The address to listen on (default `127.0.0.1:0`: loopback, an ephemeral port).
     pub fn listen(mut self, addr: impl Into<SocketAddr>) -> Self {
         self.listen = addr.into();
@@ -317,6 +371,38 @@ impl EmulatorBuilder {
             }
             None => cases::Cases::memory(),
         };
+        let side = self.state_file.clone();
+        let (registered, ttl) = (self.registered, self.code_ttl);
+        let (files, verification) = tokio::task::spawn_blocking(move || {
+            let files = match &side {
+                Some(state) => files::Files::open(&files::dir_for(state)).map_err(|e| {
+                    let dir = files::dir_for(state);
+                    StartError::new(
+                        format!("cannot open the attachments in {}", dir.display()),
+                        e,
+                    )
+                })?,
+                None => files::Files::memory(),
+            };
+            let file = side.as_deref().map(verification::file_for);
+            let verification = verification::Verification::open(registered, ttl, file.clone())
+                .map_err(|e| {
+                    let shown = file.map(|f| f.display().to_string()).unwrap_or_default();
+                    StartError::new(format!("cannot load the verified contacts {shown}"), e)
+                })?;
+            Ok::<_, StartError>((files, verification))
+        })
+        .await
+        .map_err(|e| StartError::new("cannot load the attachments", e.into()))??;
+        let documented = AttachmentLimits::documented();
+        let attachment_max_mb = self
+            .attachment_max_mb
+            .unwrap_or((documented.max_bytes() / BYTES_PER_MEGABYTE) as u32);
+        let attachment_limits = AttachmentLimits::new(
+            documented.max_count(),
+            u64::from(attachment_max_mb) * BYTES_PER_MEGABYTE,
+            documented.file_types().to_vec(),
+        );
         let listener = tokio::net::TcpListener::bind(self.listen)
             .await
             .map_err(|e| StartError::new(format!("cannot listen on {}", self.listen), e))?;
@@ -342,6 +428,11 @@ impl EmulatorBuilder {
             shutdown: shutdown_rx.clone(),
             catalogue: Arc::new(self.catalogue.unwrap_or_default()),
             cases,
+            files,
+            verification,
+            attachment_max_mb,
+            attachment_limits,
+            check_references: self.check_references,
         });
         tracing::info!(
             addr = %local_addr,
@@ -394,6 +485,23 @@ pub(crate) struct Shared {
     pub(crate) shutdown: watch::Receiver<bool>,
     pub(crate) catalogue: Arc<Catalogue>,
     pub(crate) cases: cases::Cases,
+    pub(crate) files: files::Files,
+    pub(crate) verification: verification::Verification,
+    pub(crate) attachment_max_mb: u32,
+    pub(crate) attachment_limits: AttachmentLimits,
+    pub(crate) check_references: bool,
+}
+
+impl Shared {
+    /// The largest request body of an upload: a Base64 copy of the largest attachment
+    /// allowed, with room for the JSON or multipart around it.
+    pub(crate) fn upload_body_limit(&self) -> usize {
+        let file = self.attachment_limits.max_bytes();
+        let limit = file.saturating_mul(4) / 3 + 64 * 1024;
+        usize::try_from(limit)
+            .unwrap_or(usize::MAX)
+            .max(self.max_body_bytes)
+    }
 }
 
 /// A running emulator. Dropping it stops the server too (without waiting); prefer
@@ -500,6 +608,26 @@ impl RunningEmulator {
             ));
         }
         Ok(())
+    }
+
+    /// Every attachment stored (metadata only), in the order uploaded.
+    pub fn attachments(&self) -> Vec<RecordedAttachment> {
+        self.shared.files.list()
+    }
+
+    /// The bytes of a stored attachment, as the emulator received them.
+    pub fn attachment_bytes(&self, id: &str) -> Option<Vec<u8>> {
+        self.shared.files.bytes(id).map(|b| b.to_vec())
+    }
+
+    /// Every verification code sent, in the order sent (what the contacts received).
+    pub fn verification_codes(&self) -> Vec<SentCode> {
+        self.shared.verification.codes()
+    }
+
+    /// Every contact verified, in the order verified.
+    pub fn verified_contacts(&self) -> Vec<VerifiedRecord> {
+        self.shared.verification.verified_list()
     }
 
     /// The fault queue: what the next create requests will suffer.

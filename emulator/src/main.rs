@@ -28,6 +28,9 @@ const LOG_BUFFER_LINES: usize = 8192;
 /// Prints its base URL as the first line of standard output, then serves until
 /// SIGINT or SIGTERM. Admin routes (open, unless --admin-token is given):
 /// GET /__emulator/tickets, GET /__emulator/status, GET|POST|DELETE /__emulator/faults.
+/// SIGINT or SIGTERM. Admin routes (no authentication): GET /__emulator/tickets,
+/// GET /__emulator/status, GET|POST|DELETE /__emulator/faults, GET
+/// /__emulator/attachments[/ID], GET /__emulator/verification-codes.
 #[derive(Debug, Parser)]
 #[command(name = "osm-emulator", version)]
 struct Args {
@@ -84,6 +87,23 @@ struct Args {
         hide_env_values = true
     )]
     admin_token: Option<String>,
+
+    /// Largest attachment accepted, in MB of 2^20 bytes [default: the documented 4].
+    #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u32).range(1..=99))]
+    attachment_max_mb: Option<u32>,
+
+    /// A contact registered with the account, which tickets may notify without
+    /// verification: email:ADDRESS, phone:AREA_CODE:NUMBER or phone:NUMBER (repeatable).
+    #[arg(long = "registered-contact", value_name = "CONTACT", value_parser = osm_emulator::parse_contact)]
+    registered_contacts: Vec<huaweicloud_osm::Contact>,
+
+    /// How long a verification code stays valid, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = osm_emulator::DEFAULT_CODE_TTL.as_secs())]
+    code_ttl: u64,
+
+    /// Accept tickets naming attachments nobody uploaded and notifying unverified contacts.
+    #[arg(long)]
+    no_check_references: bool,
 }
 
 #[tokio::main]
@@ -140,6 +160,15 @@ async fn main() -> ExitCode {
     for (ak, sk) in args.access_keys.into_iter().zip(args.secret_keys) {
         builder = builder.ak_sk(ak, sk);
     }
+    if let Some(mb) = args.attachment_max_mb {
+        builder = builder.attachment_max_mb(mb);
+    }
+    for contact in args.registered_contacts {
+        builder = builder.registered_contact(contact);
+    }
+    builder = builder
+        .verification_code_ttl(std::time::Duration::from_secs(args.code_ttl))
+        .check_references(!args.no_check_references);
     if let Some(state) = args.state {
         builder = builder.state_file(state);
     }

@@ -141,7 +141,12 @@ async fn prepare(
 ) -> Reply {
     let rid = request_id.as_str();
     let (parts, body) = req.into_parts();
-    let limit = shared.max_body_bytes;
+    // An upload's body holds a whole file: its own bound, from the attachment limit.
+    let limit = if op.family == "attachments" && op.method == "POST" {
+        shared.upload_body_limit()
+    } else {
+        shared.max_body_bytes
+    };
     if let Some(len) = declared_length(&parts.headers).filter(|len| *len > limit as u64) {
         let (seen, complete) = drain(body, 0).await;
         let shown = if complete { seen } else { len };

@@ -22,6 +22,7 @@
 //! | `x-required-when` | property | mandatory when another field has a value |
 //! | `x-upstream-deviation` | parameter, property | a deliberate departure from the vendor's page |
 //! | `x-rust-type` | component schema | replaced by a hand-written Rust type in generated code |
+//! | `x-default-answer` | operation | the answer assumed until the service is asked (documented values) |
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -380,6 +381,9 @@ pub struct Operation {
     pub responses: Vec<Response>,
     /// Error codes documented for this operation.
     pub error_codes: Vec<ErrorCode>,
+    /// `x-default-answer`: the success body to assume until the service is asked, as
+    /// the vendor documents its values (a JSON object).
+    pub default_answer: Option<Value>,
 }
 
 impl Operation {
@@ -819,6 +823,11 @@ impl<'a> Reader<'a> {
             });
         }
         let hand_written = ext_bool(&op.extensions, "x-hand-written").unwrap_or(false);
+        let default_answer = match op.extensions.get("x-default-answer") {
+            Some(v @ Value::Object(_)) => Some(v.clone()),
+            Some(_) => return err(format!("{id}: x-default-answer must be an object")),
+            None => None,
+        };
         Ok(Operation {
             method: m,
             path: path.to_string(),
@@ -832,6 +841,7 @@ impl<'a> Reader<'a> {
             body,
             responses,
             error_codes: error_codes(&op.extensions, &id)?,
+            default_answer,
             id,
         })
     }

@@ -12,4 +12,5 @@
 pub mod attachments;
 pub mod cases;
 pub mod lookups;
+mod multipart;
 pub mod verification;

@@ -43,6 +43,13 @@ async fn create(shared: &Shared, call: Call) -> Reply {
         )
         .into();
     }
+    // The attachments and contacts it names must exist and be verified.
+    if shared.check_references
+        && let Some(refusal) = super::attachments::refuse_unknown_ids(shared, &call)
+            .or_else(|| super::verification::refuse_unverified(shared, &call))
+    {
+        return refusal;
+    }
     let body = Value::Object(call.body.clone());
     let ticket = PendingTicket {
         request_id: call.request_id.clone(),

@@ -9,9 +9,11 @@ use crate::http::Reply;
 use crate::router::Call;
 use crate::vendor::service_error;
 
+pub(crate) mod attachments;
 pub(crate) mod cases;
 pub(crate) mod followup;
 pub(crate) mod lookups;
+pub(crate) mod verification;
 
 /// Runs the handler of `call.op`.
 pub(crate) async fn dispatch(shared: &Shared, call: Call) -> Reply {
@@ -19,6 +21,8 @@ pub(crate) async fn dispatch(shared: &Shared, call: Call) -> Reply {
         "cases" if call.op.id == "create_case" => cases::handle(shared, call).await,
         "cases" => followup::handle(shared, &call),
         "lookups" => lookups::handle(shared, &call),
+        "attachments" => attachments::handle(shared, call).await,
+        "verification" => verification::handle(shared, &call),
         _ => not_implemented(&call),
     }
 }

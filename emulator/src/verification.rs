@@ -1,0 +1,489 @@
+//! Contact verification: the codes sent (readable at `GET /__emulator/verification-codes`,
+//! like reading the SMS), the contacts verified with them, and the contacts registered
+//! with the account. With a state file, the verified contacts are kept in
+//! `<state>.verified.json` beside it, so that a later run still knows them.
+
+use std::collections::VecDeque;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use huaweicloud_osm::Contact;
+use serde::{Deserialize, Serialize};
+
+use crate::store::rfc3339;
+
+/// How long a code stays valid unless configured otherwise: 10 minutes.
+pub const DEFAULT_CODE_TTL: Duration = Duration::from_secs(600);
+
+/// Wrong guesses that burn a code.
+pub const MAX_FAILED_CHECKS: u32 = 5;
+
+/// The most codes remembered (the oldest are forgotten first).
+const MAX_CODES: usize = 10_000;
+
+/// The most verified contacts kept.
+const MAX_VERIFIED: usize = 10_000;
+
+/// A code the emulator "sent".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SentCode {
+    /// 0 phone (SMS), 1 e-mail.
+    pub contact_way: i64,
+    /// The phone number or address.
+    pub contact_value: String,
+    /// The calling code given (may be empty).
+    pub area_code: String,
+    /// The six digits.
+    pub verify_code: String,
+    /// When it was sent, by the emulator's clock.
+    #[serde(with = "rfc3339")]
+    pub sent_at: SystemTime,
+    /// When it stops being valid.
+    #[serde(with = "rfc3339")]
+    pub expires_at: SystemTime,
+    /// Whether a check (or a ticket's `verify_code`) used it.
+    pub used: bool,
+    /// Whether a later code for the same contact, or too many wrong guesses, replaced it.
+    pub superseded: bool,
+    /// Wrong guesses so far.
+    pub failed_checks: u32,
+}
+
+/// A contact verified with a code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedRecord {
+    /// 0 phone, 1 e-mail.
+    pub contact_way: i64,
+    /// The phone number or address.
+    pub contact_value: String,
+    /// The calling code (may be empty).
+    pub area_code: String,
+    /// The id a ticket names it by (32 hex digits).
+    pub verified_id: String,
+    /// When it was verified.
+    #[serde(with = "rfc3339")]
+    pub verified_at: SystemTime,
+}
+
+/// Whether two contacts are the same: the way, the address ignoring case, or the
+/// number with the calling codes compared when both are given (`+` ignored).
+pub(crate) fn same(
+    way: i64,
+    value: &str,
+    area: &str,
+    way2: i64,
+    value2: &str,
+    area2: &str,
+) -> bool {
+    if way != way2 {
+        return false;
+    }
+    let (value, value2) = (value.trim(), value2.trim());
+    if way == 1 {
+        return value.eq_ignore_ascii_case(value2);
+    }
+    let (area, area2) = (
+        area.trim().trim_start_matches('+'),
+        area2.trim().trim_start_matches('+'),
+    );
+    value == value2 && (area.is_empty() || area2.is_empty() || area == area2)
+}
+
+/// Reads a `--registered-contact`: `email:ADDRESS`, `phone:AREA:NUMBER`, `phone:NUMBER`,
+/// or a bare address (it holds `@`) or number.
+pub fn parse_contact(text: &str) -> Result<Contact, String> {
+    let text = text.trim();
+    let bad = || {
+        format!(
+            "{text:?} is not a contact: give email:ADDRESS, phone:AREA_CODE:NUMBER, phone:NUMBER, or a bare address or number"
+        )
+    };
+    if let Some(addr) = text.strip_prefix("email:") {
+        return if addr.contains('@') {
+            Ok(Contact::email(addr))
+        } else {
+            Err(bad())
+        };
+    }
+    let phone = |rest: &str| -> Result<Contact, String> {
+        let (area, number) = rest.split_once(':').unwrap_or(("", rest));
+        let area = area.trim_start_matches('+');
+        let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+        if number.is_empty() || !digits(number) || !digits(area) {
+            return Err(bad());
+        }
+        Ok(Contact::phone(area, number))
+    };
+    if let Some(rest) = text.strip_prefix("phone:") {
+        return phone(rest);
+    }
+    if text.contains('@') {
+        return Ok(Contact::email(text));
+    }
+    phone(text)
+}
+
+/// Why a check failed: the message of the vendor's "verification failed".
+pub(crate) type Refusal = String;
+
+struct Inner {
+    codes: VecDeque<SentCode>,
+    verified: Vec<VerifiedRecord>,
+}
+
+/// The verification state of one emulator.
+pub(crate) struct Verification {
+    registered: Vec<Contact>,
+    ttl: Duration,
+    file: Option<PathBuf>,
+    inner: Mutex<Inner>,
+}
+
+fn lock(m: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The file that keeps the verified contacts of the state file `state`.
+pub(crate) fn file_for(state: &Path) -> PathBuf {
+    let mut name = state
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".verified.json");
+    state.with_file_name(name)
+}
+
+impl Verification {
+    /// The state, loading the verified contacts from `file` if it exists. Blocking.
+    pub(crate) fn open(
+        registered: Vec<Contact>,
+        ttl: Duration,
+        file: Option<PathBuf>,
+    ) -> io::Result<Self> {
+        let verified = match &file {
+            Some(path) if path.exists() => {
+                serde_json::from_slice(&fs::read(path)?).map_err(|e| {
+                    io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("{} does not hold verified contacts: {e}", path.display()),
+                    )
+                })?
+            }
+            _ => Vec::new(),
+        };
+        Ok(Self {
+            registered,
+            ttl,
+            file,
+            inner: Mutex::new(Inner {
+                codes: VecDeque::new(),
+                verified,
+            }),
+        })
+    }
+
+    /// Whether the contact is registered with the account.
+    pub(crate) fn is_registered(&self, way: i64, value: &str, area: &str) -> bool {
+        self.registered.iter().any(|c| {
+            same(
+                c.way(),
+                c.value(),
+                c.area_code().unwrap_or_default(),
+                way,
+                value,
+                area,
+            )
+        })
+    }
+
+    /// The latest verification of the contact.
+    pub(crate) fn verified(&self, way: i64, value: &str, area: &str) -> Option<VerifiedRecord> {
+        lock(&self.inner)
+            .verified
+            .iter()
+            .rev()
+            .find(|v| {
+                same(
+                    v.contact_way,
+                    &v.contact_value,
+                    &v.area_code,
+                    way,
+                    value,
+                    area,
+                )
+            })
+            .cloned()
+    }
+
+    /// Every verified contact, in the order verified.
+    pub(crate) fn verified_list(&self) -> Vec<VerifiedRecord> {
+        lock(&self.inner).verified.clone()
+    }
+
+    /// Every code sent, in the order sent.
+    pub(crate) fn codes(&self) -> Vec<SentCode> {
+        lock(&self.inner).codes.iter().cloned().collect()
+    }
+
+    /// When the contact's pending code expires, if it has one.
+    pub(crate) fn pending_expiry(
+        &self,
+        way: i64,
+        value: &str,
+        area: &str,
+        now: SystemTime,
+    ) -> Option<SystemTime> {
+        lock(&self.inner)
+            .codes
+            .iter()
+            .rev()
+            .find(|c| {
+                same(
+                    c.contact_way,
+                    &c.contact_value,
+                    &c.area_code,
+                    way,
+                    value,
+                    area,
+                )
+            })
+            .filter(|c| !c.used && !c.superseded && c.expires_at > now)
+            .map(|c| c.expires_at)
+    }
+
+    /// Sends a new code: earlier codes of the contact stop being valid.
+    pub(crate) fn send(&self, way: i64, value: &str, area: &str, now: SystemTime) -> SentCode {
+        let code = SentCode {
+            contact_way: way,
+            contact_value: value.trim().to_owned(),
+            area_code: area.trim().to_owned(),
+            verify_code: format!("{:06}", fastrand::u32(0..1_000_000)),
+            sent_at: rfc3339::truncate(now),
+            expires_at: rfc3339::truncate(now + self.ttl),
+            used: false,
+            superseded: false,
+            failed_checks: 0,
+        };
+        let mut inner = lock(&self.inner);
+        for c in inner.codes.iter_mut() {
+            if same(
+                c.contact_way,
+                &c.contact_value,
+                &c.area_code,
+                way,
+                value,
+                area,
+            ) {
+                c.superseded = true;
+            }
+        }
+        if inner.codes.len() >= MAX_CODES {
+            inner.codes.pop_front();
+        }
+        inner.codes.push_back(code.clone());
+        code
+    }
+
+    /// Uses the contact's code `code`, if it is the valid one; a wrong guess counts.
+    fn take_code(
+        &self,
+        inner: &mut Inner,
+        way: i64,
+        value: &str,
+        area: &str,
+        code: &str,
+        now: SystemTime,
+    ) -> Result<(), Refusal> {
+        let Some(sent) = inner.codes.iter_mut().rev().find(|c| {
+            same(
+                c.contact_way,
+                &c.contact_value,
+                &c.area_code,
+                way,
+                value,
+                area,
+            ) && !c.superseded
+        }) else {
+            return Err(format!(
+                "no valid verification code was sent to {}",
+                value.trim()
+            ));
+        };
+        if sent.used {
+            return Err("the verification code was used already; send a new one".into());
+        }
+        if sent.expires_at <= now {
+            return Err("the verification code has expired; send a new one".into());
+        }
+        if sent.verify_code != code {
+            sent.failed_checks += 1;
+            if sent.failed_checks >= MAX_FAILED_CHECKS {
+                sent.superseded = true;
+                return Err(format!(
+                    "the verification code does not match; after {MAX_FAILED_CHECKS} wrong codes it is no longer valid, send a new one"
+                ));
+            }
+            return Err("the verification code does not match".into());
+        }
+        sent.used = true;
+        Ok(())
+    }
+
+    /// Checks a code; on success the contact is verified (again, with a new id).
+    pub(crate) fn check(
+        &self,
+        way: i64,
+        value: &str,
+        area: &str,
+        code: &str,
+        now: SystemTime,
+    ) -> Result<VerifiedRecord, Refusal> {
+        let (record, snapshot) = {
+            let mut inner = lock(&self.inner);
+            self.take_code(&mut inner, way, value, area, code, now)?;
+            let record = VerifiedRecord {
+                contact_way: way,
+                contact_value: value.trim().to_owned(),
+                area_code: area.trim().to_owned(),
+                verified_id: format!("{:032x}", fastrand::u128(..)),
+                verified_at: rfc3339::truncate(now),
+            };
+            inner.verified.retain(|v| {
+                !same(
+                    v.contact_way,
+                    &v.contact_value,
+                    &v.area_code,
+                    way,
+                    value,
+                    area,
+                )
+            });
+            if inner.verified.len() >= MAX_VERIFIED {
+                inner.verified.remove(0);
+            }
+            inner.verified.push(record.clone());
+            (record, self.file.as_ref().map(|_| inner.verified.clone()))
+        };
+        if let (Some(path), Some(list)) = (&self.file, snapshot)
+            && let Err(e) = save(path, &list)
+        {
+            tracing::error!(path = %path.display(), error = %e, "cannot save the verified contacts");
+        }
+        Ok(record)
+    }
+
+    /// A ticket's `verify_code` for one of its contacts: used like a check, without
+    /// recording a verification.
+    pub(crate) fn use_code(
+        &self,
+        way: i64,
+        value: &str,
+        area: &str,
+        code: &str,
+        now: SystemTime,
+    ) -> Result<(), Refusal> {
+        let mut inner = lock(&self.inner);
+        self.take_code(&mut inner, way, value, area, code, now)
+    }
+}
+
+fn save(path: &Path, list: &[VerifiedRecord]) -> io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut f = fs::File::create(&tmp)?;
+    f.write_all(&serde_json::to_vec_pretty(list).map_err(io::Error::other)?)?;
+    f.sync_data()?;
+    drop(f);
+    fs::rename(&tmp, path)
+}
+
+/// A time as `yyyy-MM-dd HH:mm:ss` (UTC), the format the vendor gives for these times.
+pub(crate) fn vendor_time(t: SystemTime) -> String {
+    let d = huaweicloud_signing::format_sdk_date(t); // YYYYMMDDTHHMMSSZ
+    format!(
+        "{}-{}-{} {}:{}:{}",
+        &d[0..4],
+        &d[4..6],
+        &d[6..8],
+        &d[9..11],
+        &d[11..13],
+        &d[13..15]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> Verification {
+        Verification::open(
+            vec![Contact::email("boss@example.com")],
+            DEFAULT_CODE_TTL,
+            None,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn contacts_parse_from_the_flag() {
+        assert_eq!(
+            parse_contact("email:a@b.c").unwrap(),
+            Contact::email("a@b.c")
+        );
+        assert_eq!(parse_contact("a@b.c").unwrap(), Contact::email("a@b.c"));
+        assert_eq!(
+            parse_contact("phone:+86:138").unwrap(),
+            Contact::phone("86", "138")
+        );
+        assert_eq!(parse_contact("138").unwrap(), Contact::phone("", "138"));
+        for bad in ["email:nobody", "phone:86:12a", "phone:", "x y"] {
+            assert!(parse_contact(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_code_is_single_use_and_expires() {
+        let v = state();
+        let now = SystemTime::now();
+        let sent = v.send(1, "a@example.com", "", now);
+        assert_eq!(sent.verify_code.len(), 6);
+        assert!(v.check(1, "a@example.com", "", "abcdef", now).is_err());
+        let ok = v
+            .check(1, "A@example.com", "", &sent.verify_code, now)
+            .unwrap();
+        assert_eq!(ok.verified_id.len(), 32);
+        let again = v
+            .check(1, "a@example.com", "", &sent.verify_code, now)
+            .unwrap_err();
+        assert!(again.contains("used already"), "{again}");
+        let late = v.send(1, "a@example.com", "", now);
+        let err = v
+            .check(
+                1,
+                "a@example.com",
+                "",
+                &late.verify_code,
+                now + DEFAULT_CODE_TTL,
+            )
+            .unwrap_err();
+        assert!(err.contains("expired"), "{err}");
+        assert!(v.verified(1, "a@example.com", "").is_some());
+        assert!(v.is_registered(1, "BOSS@example.com", ""));
+    }
+
+    #[test]
+    fn a_new_code_replaces_the_old_one_and_guesses_are_bounded() {
+        let v = state();
+        let now = SystemTime::now();
+        v.send(0, "138", "86", now);
+        let second = v.send(0, "138", "86", now);
+        let codes = v.codes();
+        assert!(codes[0].superseded && !codes[1].superseded);
+        for _ in 0..MAX_FAILED_CHECKS {
+            let _ = v.check(0, "138", "86", "------", now);
+        }
+        assert!(v.check(0, "138", "86", &second.verify_code, now).is_err());
+    }
+}

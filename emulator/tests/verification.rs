@@ -1,0 +1,320 @@
+//! Contact verification over raw HTTP: codes readable at the admin route, single use,
+//! expiring by the emulator's clock; verified ids listed; tickets that notify an
+//! unregistered, unverified contact refused with the vendor's `OSM.01010010`.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use common::{Answer, TOKEN, body, raw};
+use huaweicloud_osm::Contact;
+use osm_emulator::{Emulator, RunningEmulator};
+use serde_json::{Value, json};
+
+const SEND: &str = "/v2/servicerequest/verifycodes/send";
+const CHECK: &str = "/v2/servicerequest/verifycodes";
+const NEED: &str = "/v2/servicerequest/verifycodes/need-verify";
+const LIST: &str = "/v2/servicerequest/verifycodes/has-verified";
+const CASES: &str = "/v2/servicerequest/cases";
+const MAIL: &str = "oncall@example.com";
+
+/// An emulator whose clock a test moves forward, with one registered e-mail address.
+async fn emulator(offset: Arc<AtomicU64>) -> RunningEmulator {
+    let start = SystemTime::now();
+    Emulator::builder()
+        .token(TOKEN)
+        .registered_contact(Contact::email("owner@example.com"))
+        .verification_code_ttl(Duration::from_secs(300))
+        .clock(move || start + Duration::from_secs(offset.load(Ordering::Relaxed)))
+        .start()
+        .await
+        .unwrap()
+}
+
+async fn post(emu: &RunningEmulator, path: &str, body: Value, headers: &[(&str, &str)]) -> Answer {
+    let mut req = raw()
+        .post(format!("{}{path}", emu.base_url()))
+        .header("x-auth-token", TOKEN)
+        .json(&body);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    Answer::from(req.send().await.unwrap()).await
+}
+
+async fn get(emu: &RunningEmulator, path_and_query: &str) -> Value {
+    let a = Answer::from(
+        raw()
+            .get(format!("{}{path_and_query}", emu.base_url()))
+            .header("x-auth-token", TOKEN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    a.json()
+}
+
+/// The latest code sent to `value`, read like the SMS.
+async fn code_for(emu: &RunningEmulator, value: &str) -> String {
+    let codes: Value = raw()
+        .get(format!("{}/__emulator/verification-codes", emu.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = codes
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|c| c["contact_value"] == value)
+        .unwrap_or_else(|| panic!("no code for {value}: {codes}"));
+    for key in ["contact_way", "contact_value", "area_code", "verify_code"] {
+        assert!(code.get(key).is_some(), "{key} missing: {code}");
+    }
+    code["verify_code"].as_str().unwrap().to_owned()
+}
+
+fn ticket(remind_mail: &str) -> Value {
+    let mut b = body();
+    b["remind_mail"] = json!(remind_mail);
+    b
+}
+
+fn assert_verification_failed(a: &Answer) -> String {
+    // The vendor's business error: HTTP 200 with error_code in place of incident_id.
+    a.assert_error(200, "OSM.01010010", false)
+}
+
+#[tokio::test]
+async fn a_verified_contact_can_receive_notifications() {
+    let clock = Arc::new(AtomicU64::new(0));
+    let emu = emulator(clock.clone()).await;
+    let need = get(&emu, &format!("{NEED}?contact_way=1&contact_value={MAIL}")).await;
+    assert_eq!(need["need_verify_code"], 1);
+    assert!(need.get("expire_time").is_none(), "{need}");
+
+    // Unverified: the ticket is refused, nothing recorded.
+    let a = post(&emu, CASES, ticket(MAIL), &[]).await;
+    let msg = assert_verification_failed(&a);
+    assert!(
+        msg.contains("remind_mail") && msg.contains("x-email-verifiedid"),
+        "{msg}"
+    );
+    assert_eq!(emu.ticket_count(), 0);
+
+    let a = post(
+        &emu,
+        SEND,
+        json!({"contact_way": 1, "contact_value": MAIL, "area_code": ""}),
+        &[],
+    )
+    .await;
+    assert_eq!((a.status, a.json()), (200, json!({})));
+    let code = code_for(&emu, MAIL).await;
+    assert_eq!(code.len(), 6);
+    assert!(code.bytes().all(|b| b.is_ascii_digit()));
+    let need = get(&emu, &format!("{NEED}?contact_way=1&contact_value={MAIL}")).await;
+    let expire = need["expire_time"].as_str().unwrap();
+    assert_eq!(expire.len(), "2026-11-28 08:38:54".len(), "{expire}");
+
+    // A wrong code, then the right one, then the right one again.
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let check = |c: &str| json!({"verify_code": c, "contact_way": 1, "contact_value": MAIL});
+    let msg = assert_verification_failed(&post(&emu, CHECK, check(wrong), &[]).await);
+    assert!(msg.contains("does not match"), "{msg}");
+    let a = post(&emu, CHECK, check(&code), &[]).await;
+    assert_eq!((a.status, a.json()), (200, json!({})));
+    let msg = assert_verification_failed(&post(&emu, CHECK, check(&code), &[]).await);
+    assert!(msg.contains("used already"), "{msg}");
+
+    let listed = get(&emu, &format!("{LIST}?contact_way=1&contact_value={MAIL}")).await;
+    assert_eq!(listed["count"], 1);
+    let id = listed["contact_list"][0]["verified_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        id.len() <= 32,
+        "x-email-verifiedid takes at most 32 characters: {id}"
+    );
+    let need = get(&emu, &format!("{NEED}?contact_way=1&contact_value={MAIL}")).await;
+    assert_eq!(need["need_verify_code"], 0);
+
+    // The wrong id, then the right one.
+    let a = post(
+        &emu,
+        CASES,
+        ticket(MAIL),
+        &[("x-email-verifiedid", "0123456789abcdef")],
+    )
+    .await;
+    assert_verification_failed(&a);
+    let a = post(&emu, CASES, ticket(MAIL), &[("x-email-verifiedid", &id)]).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert!(a.json()["incident_id"].is_string());
+    assert_eq!(emu.ticket_count(), 1);
+    assert_eq!(emu.tickets()[0].headers["x-email-verifiedid"], id);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn codes_expire_by_the_emulators_clock() {
+    let clock = Arc::new(AtomicU64::new(0));
+    let emu = emulator(clock.clone()).await;
+    let phone = json!({"contact_way": 0, "contact_value": "13800000000", "area_code": "86"});
+    assert_eq!(post(&emu, SEND, phone.clone(), &[]).await.status, 200);
+    let code = code_for(&emu, "13800000000").await;
+    clock.store(301, Ordering::Relaxed);
+    let mut check = phone.clone();
+    check["verify_code"] = json!(code);
+    let msg = assert_verification_failed(&post(&emu, CHECK, check.clone(), &[]).await);
+    assert!(msg.contains("expired"), "{msg}");
+    // A new code replaces it.
+    assert_eq!(post(&emu, SEND, phone, &[]).await.status, 200);
+    check["verify_code"] = json!(code_for(&emu, "13800000000").await);
+    assert_eq!(post(&emu, CHECK, check, &[]).await.status, 200);
+    let listed = get(&emu, &format!("{LIST}?contact_way=0&area_code=86")).await;
+    assert_eq!(listed["contact_list"][0]["contact_value"], "13800000000");
+    let verified = listed["contact_list"][0]["verified_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The phone on a ticket: remind_mobile with its area code and x-phone-verifiedid.
+    let mut b = body();
+    b["remind_mobile"] = json!("13800000000");
+    b["area_code"] = json!("86");
+    assert_verification_failed(&post(&emu, CASES, b.clone(), &[]).await);
+    let a = post(&emu, CASES, b, &[("x-phone-verifiedid", &verified)]).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn registered_contacts_and_a_tickets_own_code_need_nothing_more() {
+    let emu = emulator(Arc::new(AtomicU64::new(0))).await;
+    let need = get(
+        &emu,
+        &format!("{NEED}?contact_way=1&contact_value=OWNER@example.com"),
+    )
+    .await;
+    assert_eq!(need["need_verify_code"], 0);
+    let a = post(&emu, CASES, ticket("owner@example.com"), &[]).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+
+    // A code sent to the contact may ride on the ticket itself (verify_code), once.
+    post(
+        &emu,
+        SEND,
+        json!({"contact_way": 1, "contact_value": MAIL, "area_code": ""}),
+        &[],
+    )
+    .await;
+    let mut b = ticket(MAIL);
+    b["verify_code"] = json!(code_for(&emu, MAIL).await);
+    assert_eq!(post(&emu, CASES, b.clone(), &[]).await.status, 200);
+    assert_verification_failed(&post(&emu, CASES, b, &[]).await);
+    assert_eq!(emu.ticket_count(), 2);
+
+    // Contacts that cannot receive a code.
+    for (contact, expected) in [
+        (
+            json!({"contact_way": 1, "contact_value": "no-at-sign", "area_code": ""}),
+            "not an e-mail address",
+        ),
+        (
+            json!({"contact_way": 0, "contact_value": "+86 138", "area_code": "86"}),
+            "not a phone number",
+        ),
+        (
+            json!({"contact_way": 1, "contact_value": "", "area_code": ""}),
+            "contact_value is empty",
+        ),
+    ] {
+        let msg = post(&emu, SEND, contact, &[])
+            .await
+            .assert_error(400, "OSM.0001", false);
+        assert!(msg.contains(expected), "{msg}");
+    }
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn five_wrong_codes_burn_the_code() {
+    let emu = emulator(Arc::new(AtomicU64::new(0))).await;
+    post(
+        &emu,
+        SEND,
+        json!({"contact_way": 1, "contact_value": MAIL, "area_code": ""}),
+        &[],
+    )
+    .await;
+    let code = code_for(&emu, MAIL).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..osm_emulator::MAX_FAILED_CHECKS {
+        let a = post(
+            &emu,
+            CHECK,
+            json!({"verify_code": wrong, "contact_way": 1, "contact_value": MAIL}),
+            &[],
+        )
+        .await;
+        assert_verification_failed(&a);
+    }
+    let a = post(
+        &emu,
+        CHECK,
+        json!({"verify_code": code, "contact_way": 1, "contact_value": MAIL}),
+        &[],
+    )
+    .await;
+    let msg = assert_verification_failed(&a);
+    assert!(msg.contains("no valid verification code"), "{msg}");
+    assert!(emu.verified_contacts().is_empty());
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn verified_contacts_outlive_a_restart_with_a_state_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("s.jsonl");
+    let emu = Emulator::builder()
+        .token(TOKEN)
+        .state_file(&state)
+        .start()
+        .await
+        .unwrap();
+    post(
+        &emu,
+        SEND,
+        json!({"contact_way": 1, "contact_value": MAIL, "area_code": ""}),
+        &[],
+    )
+    .await;
+    let code = code_for(&emu, MAIL).await;
+    post(
+        &emu,
+        CHECK,
+        json!({"verify_code": code, "contact_way": 1, "contact_value": MAIL}),
+        &[],
+    )
+    .await;
+    let id = emu.verified_contacts()[0].verified_id.clone();
+    emu.shutdown().await;
+    let emu = Emulator::builder()
+        .token(TOKEN)
+        .state_file(&state)
+        .start()
+        .await
+        .unwrap();
+    let a = post(&emu, CASES, ticket(MAIL), &[("x-email-verifiedid", &id)]).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    emu.shutdown().await;
+}
