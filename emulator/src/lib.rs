@@ -53,12 +53,18 @@ mod auth;
 mod body;
 mod cases;
 mod catalogue;
+mod double;
+mod expect;
 mod fault;
 mod http;
+mod inject;
+mod journal;
+mod matcher;
 mod ops;
 mod router;
 mod server;
 mod store;
+pub mod testing;
 mod vendor;
 
 use std::collections::{HashMap, HashSet};
@@ -73,7 +79,11 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::watch;
 
 pub use catalogue::{Catalogue, CatalogueError};
-pub use fault::{Fault, Faults};
+pub use double::ResetReport;
+pub use expect::{Expectation, ExpectationGuard, ExpectationReport};
+pub use fault::{AimError, Fault, Faults};
+pub use journal::{DEFAULT_RECORD_BODY_BYTES, DEFAULT_RECORD_LIMIT, REDACTED, RecordedRequest};
+pub use matcher::Matcher;
 pub use store::{AuthScheme, RecordedTicket};
 
 /// The path of the one operation the emulator serves.
@@ -127,6 +137,8 @@ impl Emulator {
             clock: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             catalogue: None,
+            record_limit: DEFAULT_RECORD_LIMIT,
+            record_body_bytes: DEFAULT_RECORD_BODY_BYTES,
         }
     }
 }
@@ -145,6 +157,8 @@ pub struct EmulatorBuilder {
     clock: Option<Clock>,
     listen: SocketAddr,
     catalogue: Option<Catalogue>,
+    record_limit: usize,
+    record_body_bytes: usize,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -253,6 +267,21 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How many requests the request record keeps ([`RunningEmulator::requests`]),
+    /// the oldest forgotten first (default [`DEFAULT_RECORD_LIMIT`], 10,000; 0 keeps
+    /// none, and expectations still count).
+    pub fn record_limit(mut self, requests: usize) -> Self {
+        self.record_limit = requests;
+        self
+    }
+
+    /// How many bytes of each request body the request record keeps (default
+    /// [`DEFAULT_RECORD_BODY_BYTES`], 16 KiB); the rest is counted, not kept.
+    pub fn record_body_bytes(mut self, bytes: usize) -> Self {
+        self.record_body_bytes = bytes;
+        self
+    }
+
     /// The address to listen on (default `127.0.0.1:0`: loopback, an ephemeral port).
     pub fn listen(mut self, addr: impl Into<SocketAddr>) -> Self {
         self.listen = addr.into();
@@ -342,6 +371,7 @@ impl EmulatorBuilder {
             shutdown: shutdown_rx.clone(),
             catalogue: Arc::new(self.catalogue.unwrap_or_default()),
             cases,
+            journal: journal::Journal::new(self.record_limit, self.record_body_bytes),
         });
         tracing::info!(
             addr = %local_addr,
@@ -394,6 +424,8 @@ pub(crate) struct Shared {
     pub(crate) shutdown: watch::Receiver<bool>,
     pub(crate) catalogue: Arc<Catalogue>,
     pub(crate) cases: cases::Cases,
+    /// The request record, and the expectations counted against it.
+    pub(crate) journal: journal::Journal,
 }
 
 /// A running emulator. Dropping it stops the server too (without waiting); prefer
@@ -502,9 +534,43 @@ impl RunningEmulator {
         Ok(())
     }
 
-    /// The fault queue: what the next create requests will suffer.
+    /// The fault queue: what the next create requests, or the requests a fault is
+    /// aimed at, will suffer.
     pub fn faults(&self) -> &Faults {
         &self.shared.faults
+    }
+
+    /// Clears the emulator's state, as if it had just started: tickets, ticket states,
+    /// faults, the request record, the count of [`requests_seen`](Self::requests_seen),
+    /// and the expectations registered over HTTP (those of Rust guards stay: their
+    /// guards scope them). Ticket ids are not reused: numbering goes on. Says how much
+    /// of each part was cleared.
+    ///
+    /// Refused, clearing nothing, for an emulator with a state file.
+    pub fn reset(&self) -> Result<ResetReport, String> {
+        double::reset(&self.shared)
+    }
+
+    /// The request record: every request to the service's paths (not the admin
+    /// routes), refused and unknown ones included, oldest first, the last
+    /// [`EmulatorBuilder::record_limit`] of them. A request still being handled is
+    /// there with `finished: false`.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.journal.requests()
+    }
+
+    /// Registers an expectation, checked when the guard returned is dropped (it panics
+    /// with the report if the expectation is not met), or with
+    /// [`verify`](Self::verify) and [`ExpectationGuard::verify`]. Requests are counted
+    /// from now on, as they are answered.
+    pub fn expect(&self, expectation: Expectation) -> ExpectationGuard {
+        ExpectationGuard::new(self.shared.clone(), expectation)
+    }
+
+    /// Checks every expectation registered (from Rust or over HTTP): `Err` holds a
+    /// readable report of those not met, with the closest requests seen.
+    pub fn verify(&self) -> Result<(), ExpectationReport> {
+        expect::verify_all(&self.shared)
     }
 
     /// Stops the server gracefully: no new connections, requests in flight finish
