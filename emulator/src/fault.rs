@@ -26,7 +26,8 @@ use serde_json::Value;
 use crate::journal::RecordedRequest;
 use crate::matcher::{MatchSpec, Matcher, check_operation};
 
-/// One kind of misbehaviour.
+/// One kind of misbehaviour. "Record" below means running the operation's handler (for a
+/// create, opening the ticket).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fault {
     /// Answer with this response instead of opening a ticket; nothing is recorded.

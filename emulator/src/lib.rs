@@ -41,7 +41,12 @@
 //! - [`Emulator`], [`EmulatorBuilder`], [`RunningEmulator`]: configuration, start,
 //!   inspection and shutdown.
 //! - [`Fault`], [`Faults`] (module `fault`): misbehaviour to inject into the next
-//!   create requests, from Rust or through the admin routes.
+//!   create requests, or into the requests a [`Matcher`] describes, from Rust or
+//!   through the admin routes.
+//! - [`RunningEmulator::reset`], [`RunningEmulator::requests`] ([`RecordedRequest`]),
+//!   [`RunningEmulator::expect`] ([`Expectation`], [`ExpectationGuard`]) and
+//!   [`RunningEmulator::verify`]: the emulator as a test double; [`testing`] is a
+//!   prelude for tests.
 //! - [`RecordedTicket`], [`AuthScheme`] (module `store`): what was recorded, and the
 //!   state file.
 //! - The HTTP server itself (hyper, one task per connection) and the request handling

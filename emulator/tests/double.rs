@@ -138,7 +138,12 @@ async fn a_fault_aimed_at_one_lookup_leaves_creates_alone_and_is_retried() {
     assert!(emu.faults().is_empty());
 
     let record = emu.requests();
-    type Seen<'a> = (Option<&'a str>, Option<u16>, Option<&'a str>, Option<&'a str>);
+    type Seen<'a> = (
+        Option<&'a str>,
+        Option<u16>,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
     let summary: Vec<Seen> = record
         .iter()
         .map(|r| {
