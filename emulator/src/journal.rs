@@ -191,7 +191,7 @@ impl Journal {
                 entries: VecDeque::new(),
                 next_seq: 1,
             }),
-            limit,
+            limit: limit.max(1),
             body_bytes,
             expectations: Registry::default(),
         }
@@ -214,9 +214,6 @@ impl Journal {
         let mut inner = self.lock();
         let seq = inner.next_seq;
         inner.next_seq += 1;
-        if self.limit == 0 {
-            return RecordId(seq);
-        }
         while inner.entries.len() >= self.limit {
             inner.entries.pop_front();
         }

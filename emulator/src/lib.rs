@@ -273,8 +273,8 @@ impl EmulatorBuilder {
     }
 
     /// How many requests the request record keeps ([`RunningEmulator::requests`]),
-    /// the oldest forgotten first (default [`DEFAULT_RECORD_LIMIT`], 10,000; 0 keeps
-    /// none, and expectations still count).
+    /// the oldest forgotten first (default [`DEFAULT_RECORD_LIMIT`], 10,000; 0
+    /// is taken as 1: expectations count the requests the record holds as they finish).
     pub fn record_limit(mut self, requests: usize) -> Self {
         self.record_limit = requests;
         self
