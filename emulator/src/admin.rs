@@ -1,6 +1,7 @@
 //! The emulator's own routes under `/__emulator/` (they do not exist on the real
 //! service): recorded tickets, status counters, the fault queue, the attachments
-//! stored and the verification codes sent.
+//! stored and the verification codes sent; reset, the request record and expectations
+//! are in [`crate::double`].
 
 use std::sync::atomic::Ordering;
 
@@ -11,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::Shared;
 use crate::body::ResBody;
-use crate::fault::{Fault, FaultSpec};
+use crate::fault::{AimedSpec, FaultSpec};
 use crate::http::{BodyError, json_response, read_body};
 use crate::vendor::{method_not_allowed, not_found, service_error, too_large};
 
@@ -28,6 +29,22 @@ pub(crate) async fn handle(
 ) -> Response<ResBody> {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    if crate::double::owns(route, &method) {
+        let body = match read_body(
+            req.into_body(),
+            shared.max_body_bytes,
+            shared.body_read_timeout,
+        )
+        .await
+        {
+            Ok(body) => body,
+            Err(BodyError::TooLarge { seen, complete }) => {
+                return too_large(seen, complete, shared.max_body_bytes, rid);
+            }
+            Err(BodyError::Read(e)) => return admin_error(StatusCode::BAD_REQUEST, &e, rid),
+        };
+        return crate::double::handle(shared, route, &method, &path, &body, rid);
+    }
     match (route, &method) {
         ("tickets", &Method::GET) => {
             let tickets = shared.store.tickets();
@@ -69,8 +86,8 @@ pub(crate) async fn handle(
             };
             match parse_faults(&body) {
                 Ok(faults) => {
-                    for (fault, times) in faults {
-                        shared.faults.push_times(fault, times);
+                    for aimed in faults {
+                        aimed.queue(&shared.faults);
                     }
                     json_response(StatusCode::OK, &pending(shared), rid)
                 }
@@ -127,7 +144,8 @@ pub(crate) async fn handle(
                 ),
             }
         }
-        ("tickets" | "status" | "attachments" | "verification-codes", _) => {
+        ("tickets", _) => method_not_allowed(&method, &path, "DELETE, GET", rid),
+        ("status" | "attachments" | "verification-codes", _) => {
             method_not_allowed(&method, &path, "GET", rid)
         }
         (r, _) if r.starts_with("attachments/") => method_not_allowed(&method, &path, "GET", rid),
@@ -137,17 +155,18 @@ pub(crate) async fn handle(
 }
 
 fn pending(shared: &Shared) -> Value {
-    let pending: Vec<FaultSpec> = shared
+    let pending: Vec<Value> = shared
         .faults
-        .pending()
+        .pending_aimed()
         .iter()
-        .map(|(fault, times)| FaultSpec::from_fault(fault, *times))
+        .map(|(matcher, fault, times)| FaultSpec::json_of(matcher.as_ref(), fault, *times))
         .collect();
     json!({ "pending": pending })
 }
 
-/// One fault object, or an array of them; all checked before any is queued.
-fn parse_faults(body: &[u8]) -> Result<Vec<(Fault, u32)>, String> {
+/// One fault object, or an array of them (a sequence, when aimed alike); all checked
+/// before any is queued. A fault object may carry `"match"` to aim it.
+fn parse_faults(body: &[u8]) -> Result<Vec<AimedSpec>, String> {
     let value: Value =
         serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?;
     let items = match value {
@@ -157,12 +176,7 @@ fn parse_faults(body: &[u8]) -> Result<Vec<(Fault, u32)>, String> {
     items
         .into_iter()
         .enumerate()
-        .map(|(i, item)| {
-            serde_json::from_value::<FaultSpec>(item)
-                .map_err(|e| e.to_string())
-                .and_then(FaultSpec::into_fault)
-                .map_err(|e| format!("fault {i}: {e}"))
-        })
+        .map(|(i, item)| AimedSpec::parse(item).map_err(|e| format!("fault {i}: {e}")))
         .collect()
 }
 

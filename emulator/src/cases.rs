@@ -162,6 +162,17 @@ impl Cases {
         })
     }
 
+    /// Forgets every ticket state of a memory-only emulator; returns how many.
+    pub(crate) fn clear(&self) -> Result<usize, String> {
+        if lock(&self.journal).is_some() {
+            return Err("the ticket journal cannot be cleared".into());
+        }
+        let mut states = lock(&self.states);
+        let n = states.len();
+        states.clear();
+        Ok(n)
+    }
+
     /// The state of ticket `id` (a ticket never touched is pending, with no messages).
     pub(crate) fn get(&self, id: &str) -> CaseState {
         lock(&self.states).get(id).cloned().unwrap_or_default()

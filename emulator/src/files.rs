@@ -116,6 +116,20 @@ fn valid_id(id: &str) -> bool {
 }
 
 impl Files {
+    /// Forgets every attachment of a memory-only store, returning how many there were;
+    /// a store on disk is left alone (the emulator refuses a reset before this).
+    pub(crate) fn clear(&self) -> usize {
+        if self.dir.is_some() {
+            return 0;
+        }
+        let mut inner = lock(&self.inner);
+        let n = inner.list.len();
+        inner.list.clear();
+        inner.bytes.clear();
+        inner.total = 0;
+        n
+    }
+
     /// A store in memory only.
     pub(crate) fn memory() -> Self {
         Self {

@@ -41,7 +41,12 @@
 //! - [`Emulator`], [`EmulatorBuilder`], [`RunningEmulator`]: configuration, start,
 //!   inspection and shutdown.
 //! - [`Fault`], [`Faults`] (module `fault`): misbehaviour to inject into the next
-//!   create requests, from Rust or through the admin routes.
+//!   create requests, or into the requests a [`Matcher`] describes, from Rust or
+//!   through the admin routes.
+//! - [`RunningEmulator::reset`], [`RunningEmulator::requests`] ([`RecordedRequest`]),
+//!   [`RunningEmulator::expect`] ([`Expectation`], [`ExpectationGuard`]) and
+//!   [`RunningEmulator::verify`]: the emulator as a test double; [`testing`] is a
+//!   prelude for tests.
 //! - [`RecordedTicket`], [`AuthScheme`] (module `store`): what was recorded, and the
 //!   state file.
 //! - The HTTP server itself (hyper, one task per connection) and the request handling
@@ -53,14 +58,20 @@ mod auth;
 mod body;
 mod cases;
 mod catalogue;
+mod double;
+mod expect;
 mod fault;
 mod files;
 mod http;
 mod multipart;
+mod inject;
+mod journal;
+mod matcher;
 mod ops;
 mod router;
 mod server;
 mod store;
+pub mod testing;
 mod vendor;
 mod verification;
 
@@ -79,8 +90,12 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::watch;
 
 pub use catalogue::{Catalogue, CatalogueError};
-pub use fault::{Fault, Faults};
 pub use files::{MAX_STORED_ATTACHMENTS, MAX_STORED_BYTES, RecordedAttachment};
+pub use double::ResetReport;
+pub use expect::{Expectation, ExpectationGuard, ExpectationReport};
+pub use fault::{AimError, Fault, Faults};
+pub use journal::{DEFAULT_RECORD_BODY_BYTES, DEFAULT_RECORD_LIMIT, REDACTED, RecordedRequest};
+pub use matcher::Matcher;
 pub use store::{AuthScheme, RecordedTicket};
 pub use verification::{
     DEFAULT_CODE_TTL, MAX_FAILED_CHECKS, SentCode, VerifiedRecord, parse_contact,
@@ -141,6 +156,8 @@ impl Emulator {
             registered: Vec::new(),
             code_ttl: DEFAULT_CODE_TTL,
             check_references: true,
+            record_limit: DEFAULT_RECORD_LIMIT,
+            record_body_bytes: DEFAULT_RECORD_BODY_BYTES,
         }
     }
 }
@@ -163,6 +180,8 @@ pub struct EmulatorBuilder {
     registered: Vec<Contact>,
     code_ttl: Duration,
     check_references: bool,
+    record_limit: usize,
+    record_body_bytes: usize,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -307,6 +326,21 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How many requests the request record keeps ([`RunningEmulator::requests`]),
+    /// the oldest forgotten first (default [`DEFAULT_RECORD_LIMIT`], 10,000; 0
+    /// is taken as 1: expectations count the requests the record holds as they finish).
+    pub fn record_limit(mut self, requests: usize) -> Self {
+        self.record_limit = requests;
+        self
+    }
+
+    /// How many bytes of each request body the request record keeps (default
+    /// [`DEFAULT_RECORD_BODY_BYTES`], 16 KiB); the rest is counted, not kept.
+    pub fn record_body_bytes(mut self, bytes: usize) -> Self {
+        self.record_body_bytes = bytes;
+        self
+    }
+
     /// The address to listen on (default `127.0.0.1:0`: loopback, an ephemeral port).
     pub fn listen(mut self, addr: impl Into<SocketAddr>) -> Self {
         self.listen = addr.into();
@@ -433,6 +467,7 @@ impl EmulatorBuilder {
             attachment_max_mb,
             attachment_limits,
             check_references: self.check_references,
+            journal: journal::Journal::new(self.record_limit, self.record_body_bytes),
         });
         tracing::info!(
             addr = %local_addr,
@@ -490,6 +525,8 @@ pub(crate) struct Shared {
     pub(crate) attachment_max_mb: u32,
     pub(crate) attachment_limits: AttachmentLimits,
     pub(crate) check_references: bool,
+    /// The request record, and the expectations counted against it.
+    pub(crate) journal: journal::Journal,
 }
 
 impl Shared {
@@ -630,9 +667,43 @@ impl RunningEmulator {
         self.shared.verification.verified_list()
     }
 
-    /// The fault queue: what the next create requests will suffer.
+    /// The fault queue: what the next create requests, or the requests a fault is
+    /// aimed at, will suffer.
     pub fn faults(&self) -> &Faults {
         &self.shared.faults
+    }
+
+    /// Clears the emulator's state, as if it had just started: tickets, ticket states,
+    /// faults, the request record, the count of [`requests_seen`](Self::requests_seen),
+    /// and the expectations registered over HTTP (those of Rust guards stay: their
+    /// guards scope them). Ticket ids are not reused: numbering goes on. Says how much
+    /// of each part was cleared.
+    ///
+    /// Refused, clearing nothing, for an emulator with a state file.
+    pub fn reset(&self) -> Result<ResetReport, String> {
+        double::reset(&self.shared)
+    }
+
+    /// The request record: every request to the service's paths (not the admin
+    /// routes), refused and unknown ones included, oldest first, the last
+    /// [`EmulatorBuilder::record_limit`] of them. A request still being handled is
+    /// there with `finished: false`.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.journal.requests()
+    }
+
+    /// Registers an expectation, checked when the guard returned is dropped (it panics
+    /// with the report if the expectation is not met), or with
+    /// [`verify`](Self::verify) and [`ExpectationGuard::verify`]. Requests are counted
+    /// from now on, as they are answered.
+    pub fn expect(&self, expectation: Expectation) -> ExpectationGuard {
+        ExpectationGuard::new(self.shared.clone(), expectation)
+    }
+
+    /// Checks every expectation registered (from Rust or over HTTP): `Err` holds a
+    /// readable report of those not met, with the closest requests seen.
+    pub fn verify(&self) -> Result<(), ExpectationReport> {
+        expect::verify_all(&self.shared)
     }
 
     /// Stops the server gracefully: no new connections, requests in flight finish

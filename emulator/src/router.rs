@@ -12,7 +12,8 @@
 //!    (the library's own validation) → else 400 `OSM.0001`;
 //! 6. the JSON body against the operation's rules and generated type → else 400
 //!    `OSM.0001`;
-//! 7. the operation's handler ([`crate::ops`]).
+//! 7. the fault that applies to the request, if any ([`crate::inject`]), and the
+//!    operation's handler ([`crate::ops`]).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -29,11 +30,12 @@ use serde_json::{Map, Value};
 
 use crate::auth::authenticate;
 use crate::http::{BodyError, Reply, declared_length, drain, new_request_id, read_body, shorten};
+use crate::journal::RecordId;
 use crate::store::AuthScheme;
 use crate::vendor::{
     bad_request, gateway_error, method_not_allowed, not_found, service_error, too_large,
 };
-use crate::{ADMIN_PREFIX, Shared, admin, ops};
+use crate::{ADMIN_PREFIX, Shared, admin, inject};
 
 /// A request that passed every generic check, for its operation's handler.
 pub(crate) struct Call {
@@ -52,6 +54,12 @@ pub(crate) struct Call {
     pub(crate) headers: HeaderMap,
     /// The request id of the answer.
     pub(crate) request_id: String,
+    /// The request's entry in the request record.
+    pub(crate) record: RecordId,
+    /// The path, as sent.
+    pub(crate) path: String,
+    /// The query string, if any.
+    pub(crate) query: Option<String>,
 }
 
 impl Call {
@@ -118,6 +126,12 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Reply
         return method_not_allowed(req.method(), &path, &allow.join(", "), &request_id).into();
     };
     let op: &'static OperationRules = op;
+    let record = req
+        .extensions()
+        .get::<RecordId>()
+        .copied()
+        .unwrap_or(RecordId(0));
+    shared.journal.note_operation(record, op.id);
     let path_values: Vec<(&'static str, String)> = path_values
         .iter()
         .map(|(n, v)| {
@@ -129,7 +143,7 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Reply
             )
         })
         .collect();
-    prepare(&shared, op, path_values, req, request_id).await
+    prepare(&shared, op, path_values, req, request_id, record).await
 }
 
 async fn prepare(
@@ -138,6 +152,7 @@ async fn prepare(
     path_values: Vec<(&'static str, String)>,
     req: Request<Incoming>,
     request_id: String,
+    record: RecordId,
 ) -> Reply {
     let rid = request_id.as_str();
     let (parts, body) = req.into_parts();
@@ -161,6 +176,7 @@ async fn prepare(
             return bad_request(&format!("The request body could not be read: {e}"), rid).into();
         }
     };
+    shared.journal.note_body(record, &raw_body);
     let auth = match authenticate(shared, &parts, &raw_body) {
         Ok(auth) => auth,
         Err(f) if f.gateway => {
@@ -200,8 +216,11 @@ async fn prepare(
         auth,
         headers: parts.headers,
         request_id,
+        record,
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
     };
-    ops::dispatch(shared, call).await
+    inject::dispatch(shared, call).await
 }
 
 fn check_content_type(headers: &HeaderMap) -> Result<(), String> {

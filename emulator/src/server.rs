@@ -35,7 +35,7 @@ use tokio::task::JoinSet;
 
 use crate::body::ResBody;
 use crate::http::{REQUEST_ID, Reply};
-use crate::{ADMIN_PREFIX, Shared, router, vendor};
+use crate::{ADMIN_PREFIX, Shared, journal, router, vendor};
 
 /// How long a graceful shutdown waits for requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -56,6 +56,13 @@ pub(crate) async fn serve(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => {
+                    if shared.faults.take_reset() {
+                        // A reset (RST) rather than an orderly close (fault reset_on_accept).
+                        let _ = stream.set_zero_linger();
+                        tracing::info!("connection reset on accept (fault)");
+                        drop(stream);
+                        continue;
+                    }
                     let _ = stream.set_nodelay(true);
                     conns.spawn(connection(stream, shared.clone(), shutdown.clone()));
                 }
@@ -127,19 +134,82 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>, mut shutdown: watch:
 async fn respond(
     shared: Arc<Shared>,
     kill: Arc<Notify>,
-    req: Request<Incoming>,
+    mut req: Request<Incoming>,
 ) -> Response<ResBody> {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let started = std::time::Instant::now();
-    if path.starts_with(ADMIN_PREFIX)
-        && let Some(token) = &shared.admin_token
-        && !bearer_matches(req.headers(), token)
-    {
-        let response = admin_unauthorized();
-        tracing::info!(%method, %path, status = 401, "admin request without the admin token");
-        return response;
+    if path.starts_with(ADMIN_PREFIX) {
+        if let Some(token) = &shared.admin_token
+            && !bearer_matches(req.headers(), token)
+        {
+            let response = admin_unauthorized();
+            tracing::info!(%method, %path, status = 401, "admin request without the admin token");
+            return response;
+        }
+        return answer(shared, kill, req, method, path, started).await;
     }
+    // Every request to the service's paths is recorded, here where every answer passes.
+    let record = shared.journal.open(
+        (shared.clock)(),
+        method.as_str(),
+        &path,
+        req.uri().query(),
+        req.headers(),
+    );
+    req.extensions_mut().insert(record);
+    let journal = shared.clone();
+    let finish = move |response: Option<&Response<ResBody>>| {
+        let (status, code, rid) = match response {
+            Some(r) => (
+                Some(r.status().as_u16()),
+                r.body().peek().and_then(|b| journal::error_code_of(b)),
+                r.headers()
+                    .get(REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
+            ),
+            None => (None, None, None),
+        };
+        journal.journal.finish(record, status, code, rid);
+    };
+    let response = handled(shared, req, &method, &path, started).await;
+    finish(response.as_ref());
+    match response {
+        Some(r) => r,
+        None => {
+            kill.notify_one();
+            std::future::pending().await
+        }
+    }
+}
+
+/// An admin request: not recorded.
+async fn answer(
+    shared: Arc<Shared>,
+    kill: Arc<Notify>,
+    req: Request<Incoming>,
+    method: http::Method,
+    path: String,
+    started: std::time::Instant,
+) -> Response<ResBody> {
+    match handled(shared, req, &method, &path, started).await {
+        Some(r) => r,
+        None => {
+            kill.notify_one();
+            std::future::pending().await
+        }
+    }
+}
+
+/// Runs the handler; `None` when the connection is to be dropped without an answer.
+async fn handled(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+    method: &http::Method,
+    path: &str,
+    started: std::time::Instant,
+) -> Option<Response<ResBody>> {
     match tokio::spawn(router::handle(shared, req)).await {
         Ok(Reply::Response(response)) => {
             tracing::info!(
@@ -154,16 +224,17 @@ async fn respond(
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "request"
             );
-            response
+            Some(response)
         }
         Ok(Reply::Drop) => {
             tracing::info!(%method, %path, "connection dropped without an answer (fault)");
-            kill.notify_one();
-            std::future::pending().await
+            None
         }
         Err(e) => {
             tracing::error!(%method, %path, error = %e, "the request handler failed");
-            vendor::internal_error("the emulator failed while handling the request")
+            Some(vendor::internal_error(
+                "the emulator failed while handling the request",
+            ))
         }
     }
 }

@@ -541,6 +541,23 @@ impl Store {
         lock(&self.memory).tickets.len()
     }
 
+    /// Whether tickets go to a state file.
+    pub(crate) fn is_durable(&self) -> bool {
+        self.durable
+    }
+
+    /// Forgets every ticket of a memory-only store (a state file's are never
+    /// forgotten); returns how many. Sequence numbers go on, so ids are not reused.
+    pub(crate) fn clear(&self) -> Result<usize, String> {
+        if self.durable {
+            return Err("the tickets of a state file cannot be cleared".into());
+        }
+        let mut m = lock(&self.memory);
+        let n = m.tickets.len();
+        m.tickets.clear();
+        Ok(n)
+    }
+
     /// Stops the writer thread (after the tickets it holds are written) and closes the
     /// file, which releases its lock.
     pub(crate) async fn close(&self) {

@@ -337,3 +337,19 @@ async fn references_are_not_checked_when_told_so() {
     assert_eq!(a.status, 200, "{}", a.text);
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_reset_forgets_attachments_and_a_ticket_can_no_longer_name_them() {
+    let emu = emulator_with(Emulator::builder()).await;
+    let a = upload(&emu, "dmesg.log", b"log", r#"{"accessoryFrom":"incident"}"#).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let id = a.json()["accessory_id"].as_str().unwrap().to_owned();
+
+    let cleared = emu.reset().unwrap();
+    assert_eq!(cleared["attachments"], 1, "{cleared:?}");
+    assert!(emu.attachment_bytes(&id).is_none());
+    let a = create_with(&emu, &[&id]).await;
+    a.assert_error(400, "OSM.0001", false);
+    assert_eq!(emu.ticket_count(), 0);
+    emu.shutdown().await;
+}
