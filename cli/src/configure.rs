@@ -29,8 +29,8 @@ pub fn command() -> Command {
         .long_about(
             "Write a profile of the configuration file. On a terminal without settings given, \
              asks for each (Enter keeps the value shown). Otherwise writes the global flags given \
-             on the command line (--site, --endpoint, --timeout, --output, --max-attempts, \
-             --credentials) and --language, --time-zone into the profile named by --profile \
+             on the command line (--site, --endpoint, --timeout, --max-attempts, --credentials) \
+             and --language, --time-zone, --output-format into the profile named by --profile \
              (default: default). An access key pair goes to the vendor's credentials file \
              (HUAWEICLOUD_SDK_CREDENTIALS_FILE, else ~/.huaweicloud/credentials, section \
              [global], mode 600), never to the configuration; the profile then reads it \
@@ -53,6 +53,13 @@ pub fn command() -> Command {
                 .long("time-zone")
                 .value_name("TEXT")
                 .help("The profile's time zone (X-Time-Zone), such as GMT+1"),
+        )
+        .arg(
+            Arg::new("output_format")
+                .long("output-format")
+                .value_name("FORMAT")
+                .value_parser(["json", "text"])
+                .help("The profile's output format (-o is this command's own output)"),
         )
         .arg(
             Arg::new("access_key")
@@ -78,7 +85,7 @@ pub fn command() -> Command {
             Arg::new("list")
                 .long("list")
                 .action(ArgAction::SetTrue)
-                .conflicts_with_all(["language", "time_zone", "access_key", "prompt"])
+                .conflicts_with_all(["language", "time_zone", "output_format", "access_key", "prompt"])
                 .help("Show the settings in force and where each comes from; write nothing"),
         )
 }
@@ -101,6 +108,8 @@ pub fn run(global: &ArgMatches, m: &ArgMatches, json_output: bool) -> Result<(),
         let given = match k.arg {
             // Only what is on this command line: a variable of the environment is not
             // written into a profile.
+            // -o is this command's own output; the profile's is --output-format.
+            Some("output") => m.get_one::<String>("output_format").cloned(),
             Some(id) if global.value_source(id) == Some(ValueSource::CommandLine) => global
                 .get_raw(id)
                 .and_then(|mut v| v.next())
