@@ -22,7 +22,11 @@ Exit codes:
 
 /// Global flags, whose names a field's flag must not take.
 pub const GLOBAL_FLAGS: &[&str] = &[
+    "profile",
     "endpoint",
+    "max-attempts",
+    "credentials",
+    "query",
     "site",
     "timeout",
     "output",
@@ -338,51 +342,148 @@ pub fn read_body(path: &str) -> Result<Map<String, Value>, Failure> {
     }
 }
 
+/// What `osm --help` says about credentials, configuration and precedence.
+pub const LONG_ABOUT: &str = "\
+Open and follow Huawei Cloud service tickets (OSM) from the shell.
+
+Credentials: the first source that is set up, in this order: HUAWEICLOUD_SDK_AK and \
+HUAWEICLOUD_SDK_SK (with HUAWEICLOUD_SDK_SECURITY_TOKEN and HUAWEICLOUD_SDK_DOMAIN_ID where \
+needed) or HUAWEICLOUD_AUTH_TOKEN; an IAM password login (HUAWEICLOUD_IAM_USER, \
+HUAWEICLOUD_IAM_PASSWORD, HUAWEICLOUD_IAM_DOMAIN); the [global] section of the credentials \
+file (HUAWEICLOUD_SDK_CREDENTIALS_FILE, else ~/.huaweicloud/credentials, written by osm \
+configure); the ECS metadata service when HUAWEICLOUD_ECS_METADATA=true. --credentials picks \
+one source. Try everything without an account with --emulator, which uses its own \
+credentials whatever the environment holds.
+
+Configuration: named profiles in a TOML file, OSM_CONFIG_FILE, else \
+$XDG_CONFIG_HOME/osm/config.toml, else ~/.config/osm/config.toml; one table per profile \
+([default] unless --profile or OSM_PROFILE names another), with the keys endpoint, site, \
+language, time_zone, output, timeout, max_attempts and credentials. Write one with osm \
+configure; see the values in force with osm configure --list.
+
+Precedence, for every setting: flag > environment variable (OSM_..., shown beside each \
+flag) > profile > default. language and time_zone have no global flag: OSM_LANGUAGE and \
+OSM_TIME_ZONE, the profile, then the service's default; an operation's --language or \
+--time-zone wins over all of them.";
+
+/// The `--timeout` default, in seconds.
+pub const DEFAULT_TIMEOUT_SECS: f64 = 60.0;
+/// The largest duration a flag takes, in seconds (a day).
+pub const MAX_SECONDS: f64 = 86_400.0;
+/// The `--max-attempts` default (the library's retry policy's).
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+/// The largest `--max-attempts`.
+pub const MAX_ATTEMPTS: u32 = 10;
+/// The sites `--site` takes.
+pub const SITES: [&str; 3] = ["cn", "intl", "eu"];
+/// The credential sources `--credentials` takes: the default chain, or one source.
+pub const CREDENTIAL_SOURCES: [&str; 5] = ["chain", "env", "iam", "profile", "ecs"];
+
+/// A duration flag's text as seconds: a finite number greater than zero and at most
+/// [`MAX_SECONDS`]. Zero, negative numbers, NaN and infinity are refused (exit 2, clap
+/// names the flag).
+pub fn seconds(text: &str) -> Result<f64, String> {
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !secs.is_finite() || secs <= 0.0 || secs > MAX_SECONDS {
+        return Err(format!(
+            "must be a number of seconds greater than 0 and at most {MAX_SECONDS}"
+        ));
+    }
+    Ok(secs)
+}
+
+/// A duration flag: `SECONDS`, checked by [`seconds`] (`-1` reaches the check, so the
+/// message names the flag).
+pub fn seconds_arg(id: &'static str) -> Arg {
+    Arg::new(id)
+        .value_name("SECONDS")
+        .allow_negative_numbers(true)
+        .value_parser(seconds)
+}
+
 /// The whole `osm` command.
 pub fn command() -> Command {
     Command::new("osm")
         .version(env!("CARGO_PKG_VERSION"))
         .about("Open and follow Huawei Cloud service tickets (OSM) from the shell")
-        .long_about(
-            "Open and follow Huawei Cloud service tickets (OSM) from the shell.\n\n\
-             Credentials come from the environment: HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK \
-             (with HUAWEICLOUD_SDK_SECURITY_TOKEN and HUAWEICLOUD_SDK_DOMAIN_ID where needed), \
-             or HUAWEICLOUD_AUTH_TOKEN. Try everything without an account with --emulator, \
-             which uses its own credentials whatever the environment holds.",
-        )
+        .long_about(LONG_ABOUT)
         .after_help(EXIT_CODES)
         .subcommand_required(true)
         .arg_required_else_help(true)
-        .arg(Arg::new("endpoint").long("endpoint").global(true).value_name("URL").help("Send requests to URL instead of the site's endpoint"))
+        .arg(
+            Arg::new("profile")
+                .long("profile")
+                .global(true)
+                .env("OSM_PROFILE")
+                .value_name("NAME")
+                .help("Take defaults from this profile of the configuration file [default: default]"),
+        )
+        .arg(
+            Arg::new("endpoint")
+                .long("endpoint")
+                .global(true)
+                .env("OSM_ENDPOINT")
+                .value_name("URL")
+                .help("Send requests to URL instead of the site's endpoint"),
+        )
         .arg(
             Arg::new("site")
                 .long("site")
                 .global(true)
-                .value_parser(["cn", "intl", "eu"])
-                .default_value("intl")
-                .help("The Huawei Cloud site: China, International or Europe"),
+                .env("OSM_SITE")
+                .value_parser(SITES)
+                .help("The Huawei Cloud site: China, International or Europe [default: intl]"),
         )
         .arg(
-            Arg::new("timeout")
+            seconds_arg("timeout")
                 .long("timeout")
                 .global(true)
-                .value_name("SECONDS")
-                .value_parser(value_parser!(f64))
-                .default_value("60")
-                .help("Time allowed for one attempt"),
+                .env("OSM_TIMEOUT")
+                .help("Time allowed for one attempt [default: 60]"),
+        )
+        .arg(
+            Arg::new("max_attempts")
+                .long("max-attempts")
+                .global(true)
+                .env("OSM_MAX_ATTEMPTS")
+                .value_name("N")
+                .value_parser(value_parser!(u32).range(1..=i64::from(MAX_ATTEMPTS)))
+                .help("Attempts in all for a call whose failure is safe to retry [default: 3]"),
+        )
+        .arg(
+            Arg::new("credentials")
+                .long("credentials")
+                .global(true)
+                .env("OSM_CREDENTIALS")
+                .value_name("SOURCE")
+                .value_parser(CREDENTIAL_SOURCES)
+                .help("Where credentials come from: every source in turn (chain), or only one [default: chain]"),
         )
         .arg(
             Arg::new("output")
                 .long("output")
                 .short('o')
                 .global(true)
+                .env("OSM_OUTPUT")
                 .value_parser(["json", "text"])
                 .help("Output format [default: text on a terminal, json otherwise]"),
+        )
+        .arg(
+            Arg::new("query")
+                .long("query")
+                .global(true)
+                .env("OSM_QUERY")
+                .value_name("JMESPATH")
+                .help("Print only what this JMESPath expression picks from the JSON answer (implies -o json)"),
         )
         .arg(
             Arg::new("dry_run")
                 .long("dry-run")
                 .global(true)
+                .env("OSM_DRY_RUN")
                 .action(ArgAction::SetTrue)
                 .help("Print the request that would be sent (secrets redacted) and send nothing"),
         )
@@ -391,13 +492,15 @@ pub fn command() -> Command {
                 .long("verbose")
                 .short('v')
                 .global(true)
+                .env("OSM_VERBOSE")
                 .action(ArgAction::Count)
-                .help("Log to standard error; repeat for more (-vvv: everything). Secrets are redacted"),
+                .help("Log to standard error; repeat for more (-vvv: everything); RUST_LOG, when set, chooses what is logged instead. Secrets are redacted"),
         )
         .arg(
             Arg::new("emulator")
                 .long("emulator")
                 .global(true)
+                .env("OSM_EMULATOR")
                 .action(ArgAction::SetTrue)
                 .help("Run against an embedded emulator started for this command; no real ticket is opened"),
         )
@@ -405,6 +508,7 @@ pub fn command() -> Command {
             Arg::new("no_reconcile")
                 .long("no-reconcile")
                 .global(true)
+                .env("OSM_NO_RECONCILE")
                 .action(ArgAction::SetTrue)
                 .help("After an ambiguous failure of case create, do not look the ticket up (exit 3 instead)"),
         )
@@ -412,6 +516,7 @@ pub fn command() -> Command {
             Arg::new("emulator_state")
                 .long("emulator-state")
                 .global(true)
+                .env("OSM_EMULATOR_STATE")
                 .value_name("FILE")
                 .requires("emulator")
                 .help("With --emulator: keep the emulator's tickets in FILE between runs"),
@@ -420,6 +525,7 @@ pub fn command() -> Command {
         .subcommand(crate::lookup::command())
         .subcommand(crate::attachment::command())
         .subcommand(crate::contact::command())
+        .subcommand(crate::configure::command())
         .subcommand(
             Command::new("completions")
                 .about("Print a shell completion script")

@@ -137,7 +137,7 @@ fn print_limits(limits: &AttachmentLimits, json_output: bool) {
         _ => "custom",
     };
     if json_output {
-        output::out(
+        output::json(
             &json!({
                 "source": source,
                 "max_count": limits.max_count(),
@@ -166,7 +166,7 @@ async fn generic(
     let mut input = Input::new(op);
     args::fill_input(op, m, &mut input, false)?;
     input.check().map_err(|e| from_error(e.into(), flag))?;
-    let credentials = session::credentials(global)?;
+    let credentials = session::credentials(global).await?;
     session::logging(global, credentials.as_ref());
     if global.get_flag("dry_run") {
         output::out(&format!(
@@ -277,7 +277,7 @@ pub async fn create_with(
     if !m.get_flag("service_limits") {
         check_paths(&paths, &AttachmentLimits::documented(), "--attach")?;
     }
-    let credentials = session::credentials(global)?;
+    let credentials = session::credentials(global).await?;
     session::logging(global, credentials.as_ref());
     session::timeout(global)?;
     if global.get_flag("dry_run") {
@@ -333,7 +333,7 @@ pub async fn create_with(
     session.finish().await;
     let done = result?;
     if json_output {
-        output::out(&serde_json::to_string(&done).unwrap_or_default());
+        output::json(&serde_json::to_string(&done).unwrap_or_default());
     } else {
         output::out(&format!(
             "Created ticket {}",
@@ -359,7 +359,7 @@ async fn upload(global: &ArgMatches, m: &ArgMatches, json_output: bool) -> Resul
     if !m.get_flag("service_limits") {
         check_paths(&paths, &AttachmentLimits::documented(), "FILE")?;
     }
-    let credentials = session::credentials(global)?;
+    let credentials = session::credentials(global).await?;
     session::logging(global, credentials.as_ref());
     session::timeout(global)?;
     if global.get_flag("dry_run") {
@@ -406,7 +406,7 @@ async fn upload(global: &ArgMatches, m: &ArgMatches, json_output: bool) -> Resul
     session.finish().await;
     let (file, id) = result?;
     if json_output {
-        output::out(
+        output::json(
             &json!({"accessory_id": id, "name": file.name(), "size": file.len()}).to_string(),
         );
     } else {

@@ -84,7 +84,8 @@ pub fn command() -> Command {
                     Arg::new("interval")
                         .long("interval")
                         .value_name("SECONDS")
-                        .value_parser(clap::value_parser!(f64))
+                        .allow_negative_numbers(true)
+                        .value_parser(args::seconds)
                         .default_value("30")
                         .help("Seconds between two looks at the status"),
                 )
@@ -224,7 +225,7 @@ async fn follow_up(
             .set("action_id", Value::String(action.into()))
             .map_err(|e| Failure::usage(e.to_string()))?;
     }
-    let credentials = session::credentials(global)?;
+    let credentials = session::credentials(global).await?;
     session::logging(global, credentials.as_ref());
     input.check().map_err(|e| from_error(e.into(), flag))?;
     if global.get_flag("dry_run") {
@@ -245,7 +246,7 @@ async fn follow_up(
             .map(|a| {
                 if fixed.is_some() || name == "reply" {
                     if json_output {
-                        output::out(String::from_utf8_lossy(a.raw_json()).trim());
+                        output::json(String::from_utf8_lossy(a.raw_json()).trim());
                     } else {
                         output::out(&format!("done: {name}"));
                     }
@@ -379,7 +380,7 @@ fn dry_run(
             .into_iter()
             .map(|(k, v)| (k, Value::String(v)))
             .collect();
-        output::out(
+        output::json(
             &json!({"dry_run": true, "method": rules::CREATE_CASE.method, "url": url, "headers": headers, "body": body})
                 .to_string(),
         );
@@ -400,7 +401,7 @@ async fn create_case(
     json_output: bool,
 ) -> Result<(), Failure> {
     let case = build_case(m)?;
-    let credentials = session::credentials(global)?;
+    let credentials = session::credentials(global).await?;
     session::logging(global, credentials.as_ref());
     // Invalid input exits 2 before anything starts or is sent, dry run included.
     case.validate()
@@ -411,10 +412,7 @@ async fn create_case(
     session::timeout(global)?;
     if global.get_flag("dry_run") {
         let site = session::site(global);
-        let endpoint = global
-            .get_one::<String>("endpoint")
-            .cloned()
-            .unwrap_or_else(|| site.endpoint().to_owned());
+        let endpoint = session::endpoint(global);
         dry_run(&endpoint, site, credentials.as_ref(), &case, json_output);
         return Ok(());
     }
@@ -423,7 +421,7 @@ async fn create_case(
     session.finish().await;
     let created = result.map_err(|e| from_error(e, flag))?;
     if json_output {
-        output::out(&serde_json::to_string(&created).unwrap_or_default());
+        output::json(&serde_json::to_string(&created).unwrap_or_default());
     } else {
         output::out(&format!(
             "Created ticket {}",

@@ -164,7 +164,7 @@ pub async fn run(global: &ArgMatches, m: &ArgMatches, json_output: bool) -> Resu
     }
     // Check what can be checked without sending.
     precheck(sub, &contact, sm)?;
-    let credentials = session::credentials(global)?;
+    let credentials = session::credentials(global).await?;
     session::logging(global, credentials.as_ref());
     session::timeout(global)?;
     if global.get_flag("dry_run") {
@@ -346,7 +346,7 @@ async fn send_code_quietly(session: &Session, contact: &Contact) -> Result<(), F
 fn print_verified(v: &VerifiedContact, json_output: bool) {
     let c = &v.contact;
     if json_output {
-        output::out(
+        output::json(
             &json!({
                 "contact_way": c.way(),
                 "contact_value": c.value(),
@@ -400,7 +400,7 @@ async fn list(global: &ArgMatches, m: &ArgMatches, json_output: bool) -> Result<
         }
     }
     input.check().map_err(|e| from_error(e.into(), flag))?;
-    let credentials = session::credentials(global)?;
+    let credentials = session::credentials(global).await?;
     session::logging(global, credentials.as_ref());
     if global.get_flag("dry_run") {
         output::out(&format!(

@@ -58,7 +58,7 @@ pub async fn run(global: &ArgMatches, m: &ArgMatches, json_output: bool) -> Resu
     let flag = |field: &str| args::flag_of(op, field);
     let mut input = Input::new(op);
     args::fill_input(op, sm, &mut input, false)?;
-    let credentials = session::credentials(global)?;
+    let credentials = session::credentials(global).await?;
     session::logging(global, credentials.as_ref());
     if global.get_flag("dry_run") {
         // Validate as the client would, without sending.

@@ -8,6 +8,8 @@ mod args;
 mod attachment;
 mod case;
 mod contact;
+mod config;
+mod configure;
 mod lookup;
 mod output;
 mod redact;
@@ -17,36 +19,102 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::ArgMatches;
+use clap::error::ErrorKind as ClapKind;
 
 use crate::output::Failure;
 
 fn main() -> ExitCode {
-    let matches = args::command().get_matches();
-    let json_output = match matches.get_one::<String>("output").map(String::as_str) {
-        Some("json") => true,
-        Some(_) => false,
+    let matches = match args::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => return clap_failure(&e),
+    };
+    let explicit_output = matches.get_one::<String>("output").map(String::as_str);
+    let mut json_output = match explicit_output {
+        Some(o) => o == "json",
         None => !std::io::stdout().is_terminal(),
     };
+    match prepare(&matches) {
+        Ok(json) => json_output = json,
+        Err(f) => return fail(&f, json_output),
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("osm: cannot start: {e}");
-            return ExitCode::from(4);
-        }
+        Err(e) => return fail(&Failure::setup(format!("cannot start: {e}")), json_output),
     };
     match runtime.block_on(run(&matches, json_output)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(f) => {
-            if json_output {
-                output::out(&f.json.to_string());
-            }
-            eprintln!("osm: {}", f.message);
-            ExitCode::from(f.code)
+        Err(f) => fail(&f, json_output),
+    }
+}
+
+/// Reads the configuration, resolves the settings of this run and `--query`; answers
+/// whether the output is JSON.
+fn prepare(matches: &ArgMatches) -> Result<bool, Failure> {
+    let file = config::ConfigFile::load()?;
+    let configure = matches.subcommand_name() == Some("configure");
+    let settings = config::resolve(matches, &file, configure)?;
+    let json_output = match settings.get("output") {
+        Some(o) => o == "json",
+        None => !std::io::stdout().is_terminal(),
+    };
+    config::install(settings);
+    match matches.get_one::<String>("query") {
+        Some(q) => {
+            output::set_query(q)?;
+            Ok(true)
+        }
+        None => Ok(json_output),
+    }
+}
+
+fn fail(f: &Failure, json_output: bool) -> ExitCode {
+    output::print_failure(f, json_output);
+    ExitCode::from(f.code)
+}
+
+/// A command line clap refused (exit 2), with its JSON error object when the output is
+/// JSON (`-o json`, `OSM_OUTPUT=json`, or standard output not a terminal); help and
+/// version are printed as asked.
+fn clap_failure(e: &clap::Error) -> ExitCode {
+    if matches!(e.kind(), ClapKind::DisplayHelp | ClapKind::DisplayVersion) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let argv: Vec<String> = std::env::args().collect();
+    let mut said = None;
+    for (i, a) in argv.iter().enumerate() {
+        let value = match a.as_str() {
+            "-o" | "--output" => argv.get(i + 1).map(String::as_str),
+            other => other
+                .strip_prefix("--output=")
+                .or_else(|| other.strip_prefix("-o")),
+        };
+        if let Some(v @ ("json" | "text")) = value {
+            said = Some(v == "json");
         }
     }
+    let json_output = said
+        .or_else(|| std::env::var("OSM_OUTPUT").ok().map(|v| v == "json"))
+        .unwrap_or_else(|| !std::io::stdout().is_terminal());
+    let rendered = e.render().to_string();
+    // The error's own lines, without the usage and the hint clap adds after a blank line.
+    let message = rendered
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_start_matches("error: ")
+        .to_owned();
+    if json_output {
+        let f = Failure::usage(message);
+        output::print_failure_json(&f);
+    }
+    let _ = e.print();
+    ExitCode::from(2)
 }
 
 async fn run(matches: &ArgMatches, json_output: bool) -> Result<(), Failure> {
@@ -64,6 +132,7 @@ async fn run(matches: &ArgMatches, json_output: bool) -> Result<(), Failure> {
         Some(("lookup", sub)) => lookup::run(matches, sub, json_output).await,
         Some(("attachment", sub)) => attachment::run(matches, sub, json_output).await,
         Some(("contact", sub)) => contact::run(matches, sub, json_output).await,
+        Some(("configure", sub)) => configure::run(matches, sub, json_output),
         _ => Err(Failure::usage("unknown command; see osm --help")),
     }
 }

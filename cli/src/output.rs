@@ -118,6 +118,63 @@ pub fn clean(text: &str) -> String {
         .collect()
 }
 
+static QUERY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Checks a `--query` JMESPath expression and keeps it for [`json`]; a bad one is a
+/// usage failure (exit 2).
+pub fn set_query(expression: &str) -> Result<(), Failure> {
+    jmespath::compile(expression).map_err(|e| {
+        Failure::usage(format!(
+            "--query {expression:?}: not a JMESPath expression: {e}"
+        ))
+    })?;
+    let _ = QUERY.set(expression.to_owned());
+    Ok(())
+}
+
+/// Prints a JSON answer, or with `--query` what the expression picks from it.
+pub fn json(text: &str) {
+    let Some(query) = QUERY.get() else {
+        out(text);
+        return;
+    };
+    let value: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(_) => {
+            out(text);
+            return;
+        }
+    };
+    let picked = jmespath::compile(query)
+        .and_then(|expr| expr.search(&value))
+        .map_err(|e| e.to_string())
+        .and_then(|v| serde_json::to_string(&*v).map_err(|e| e.to_string()));
+    match picked {
+        Ok(p) => out(&p),
+        Err(e) => {
+            let f = Failure::usage(format!("--query {query:?}: {e}"));
+            print_failure(&f, true);
+            std::process::exit(i32::from(f.code));
+        }
+    }
+}
+
+/// Prints a failure: its message on standard error, and under JSON output its one JSON
+/// error object on standard output (a closed pipe is ignored, the exit code kept).
+pub fn print_failure(f: &Failure, json_output: bool) {
+    if json_output {
+        print_failure_json(f);
+    }
+    let _ = writeln!(std::io::stderr(), "osm: {}", f.message);
+}
+
+/// Prints a failure's JSON error object on standard output (a closed pipe is ignored).
+pub fn print_failure_json(f: &Failure) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{}", f.json);
+    let _ = stdout.flush();
+}
+
 /// Writes a line to standard output; a closed pipe (`osm … | head`) ends quietly.
 pub fn out(line: &str) {
     let mut stdout = std::io::stdout().lock();
@@ -219,7 +276,7 @@ fn text_members(map: &serde_json::Map<String, Value>, indent: &str) {
 /// Prints an answer: the service's JSON as it came, or text.
 pub fn answer(raw: &[u8], value: &Value, json_output: bool) {
     if json_output {
-        out(String::from_utf8_lossy(raw).trim());
+        json(String::from_utf8_lossy(raw).trim());
     } else {
         text(value);
     }

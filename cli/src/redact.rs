@@ -59,17 +59,33 @@ impl<'a> MakeWriter<'a> for Redacting {
 }
 
 /// Turns on logging for `-v` (info), `-vv` (debug) or `-vvv` (trace, dependencies too).
+/// `RUST_LOG`, when set, chooses what is logged instead (and turns logging on without
+/// `-v`); an invalid `RUST_LOG` is reported and the `-v` level used. Either way every
+/// line goes through the redacting writer.
 pub fn init_logging(verbosity: u8, secrets: Vec<String>) {
-    if verbosity == 0 {
+    let from_env = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    if verbosity == 0 && from_env.is_none() {
         return;
     }
-    let filter = match verbosity {
-        1 => "huaweicloud_osm=info,osm=info,osm_emulator=info",
-        2 => "huaweicloud_osm=debug,osm=debug,osm_emulator=debug,reqwest=debug",
-        _ => "trace",
+    let by_level = || {
+        EnvFilter::new(match verbosity {
+            0 => "off",
+            1 => "huaweicloud_osm=info,osm=info,osm_emulator=info",
+            2 => "huaweicloud_osm=debug,osm=debug,osm_emulator=debug,reqwest=debug",
+            _ => "trace",
+        })
+    };
+    let filter = match from_env {
+        Some(directives) => EnvFilter::try_new(&directives).unwrap_or_else(|e| {
+            eprintln!("osm: RUST_LOG ignored ({e}); using the -v level");
+            by_level()
+        }),
+        None => by_level(),
     };
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::new(filter))
+        .with_env_filter(filter)
         .with_writer(Redacting {
             secrets: Arc::new(secrets),
         })

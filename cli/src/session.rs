@@ -1,12 +1,23 @@
 //! What every command that talks to the service needs: credentials, the client, and
-//! with `--emulator` an embedded emulator started for the command.
+//! with `--emulator` an embedded emulator started for the command. Settings come from
+//! [`crate::config`] (flag > environment > profile > default).
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use clap::ArgMatches;
-use huaweicloud_osm::{Client, Credentials, Site};
+use huaweicloud_osm::credentials::{
+    CredentialsErrorKind, ENV_AK, ENV_DOMAIN_ID, ENV_ECS_METADATA_ENDPOINT, ENV_IAM_PASSWORD,
+    ENV_SECURITY_TOKEN, ENV_SK, ENV_TOKEN, EcsMetadataProvider, EnvironmentProvider,
+    IamPasswordProvider, ProfileProvider,
+};
+use huaweicloud_osm::{
+    Client, Credentials, CredentialsError, CredentialsProvider, RetryPolicy, Site,
+};
 use osm_emulator::RunningEmulator;
+use serde_json::json;
 
+use crate::config;
 use crate::output::{Failure, from_error};
 use crate::redact;
 
@@ -14,51 +25,154 @@ use crate::redact;
 /// the environment holds (an operator's real key pair would not verify there).
 pub const EMULATOR_TOKEN: &str = "osm-emulator-demo-token";
 
-/// The site `--site` names.
-pub fn site(m: &ArgMatches) -> Site {
-    match m.get_one::<String>("site").map(String::as_str) {
+/// The provider the credentials of this run came from, handed to the client so that
+/// credentials that expire (an IAM token, temporary keys) are refreshed in a long
+/// `case watch`.
+static PROVIDER: OnceLock<CredentialsProvider> = OnceLock::new();
+
+/// The site in force (`--site`, `OSM_SITE`, the profile's `site`, else International).
+pub fn site(_global: &ArgMatches) -> Site {
+    match config::settings().get("site") {
         Some("cn") => Site::China,
         Some("eu") => Site::Europe,
         _ => Site::International,
     }
 }
 
-/// The credentials a command uses: the emulator's own with `--emulator`, else the
-/// environment's; `None` only for a dry run without any.
-pub fn credentials(global: &ArgMatches) -> Result<Option<Credentials>, Failure> {
+/// The endpoint requests go to without `--emulator`: the one configured, else the site's.
+pub fn endpoint(global: &ArgMatches) -> String {
+    config::settings()
+        .get("endpoint")
+        .map(str::to_owned)
+        .unwrap_or_else(|| site(global).endpoint().to_owned())
+}
+
+/// The credential source in force (`--credentials`, `OSM_CREDENTIALS`, the profile's
+/// `credentials`, else `chain`).
+fn source() -> &'static str {
+    config::settings().get("credentials").unwrap_or("chain")
+}
+
+/// The provider of a source.
+fn provider(source: &str) -> Result<CredentialsProvider, CredentialsError> {
+    Ok(match source {
+        "env" => CredentialsProvider::new(EnvironmentProvider::new()),
+        "profile" => CredentialsProvider::new(ProfileProvider::new()),
+        "iam" => CredentialsProvider::new(IamPasswordProvider::from_env()?),
+        "ecs" => {
+            let mut p = EcsMetadataProvider::new();
+            if let Some(url) = std::env::var(ENV_ECS_METADATA_ENDPOINT)
+                .ok()
+                .filter(|v| !v.is_empty())
+            {
+                p = p.with_endpoint(&url)?;
+            }
+            if let Some(d) = std::env::var(ENV_DOMAIN_ID).ok().filter(|v| !v.is_empty()) {
+                p = p.with_domain_id(d);
+            }
+            CredentialsProvider::new(p)
+        }
+        _ => CredentialsProvider::default_chain(),
+    })
+}
+
+/// For a dry run: credentials from the local sources only (environment, credentials
+/// file), so that nothing goes out, not even an IAM login.
+fn local_credentials(source: &str) -> Option<Credentials> {
+    let env = || EnvironmentProvider::new().load();
+    let file = || {
+        ProfileProvider::new()
+            .load()
+            .map(|p| p.credentials().clone())
+    };
+    let found = match source {
+        "chain" => env().or_else(|e| {
+            if e.is_not_configured() {
+                file()
+            } else {
+                Err(e)
+            }
+        }),
+        "env" => env(),
+        "profile" => file(),
+        _ => return None,
+    };
+    found.map_err(|e| tracing::debug!("{e}")).ok()
+}
+
+/// Credentials that could not be obtained, as a failure: exit 5 when the source refused
+/// them (IAM rejected the password), else 4; the message is the provider's, which names
+/// every source tried and why it was skipped, with what to do next.
+fn credentials_failure(e: &CredentialsError) -> Failure {
+    let code = if e.kind() == CredentialsErrorKind::Rejected {
+        5
+    } else {
+        4
+    };
+    let mut message = e.to_string();
+    if matches!(
+        e.kind(),
+        CredentialsErrorKind::NoneFound | CredentialsErrorKind::NotConfigured
+    ) {
+        message.push_str(&format!(
+            "\n  set {ENV_AK} and {ENV_SK} (with {ENV_SECURITY_TOKEN} and {ENV_DOMAIN_ID} where \
+             needed) or {ENV_TOKEN}, or write a key pair with osm configure"
+        ));
+    }
+    message.push_str("\n  or try without an account: osm --emulator ...");
+    let tried: Vec<_> = e
+        .tried()
+        .iter()
+        .map(|t| json!({"source": t.source_name(), "message": t.message()}))
+        .collect();
+    Failure {
+        code,
+        json: json!({"error": {
+            "kind": "Credentials",
+            "message": message,
+            "source": e.source_name(),
+            "tried": tried,
+            "outcome_unknown": false,
+        }}),
+        message,
+    }
+}
+
+/// The credentials a command uses: the emulator's own with `--emulator` (whatever the
+/// environment or the profile holds), else the first the configured source yields;
+/// `None` only for a dry run without any.
+pub async fn credentials(global: &ArgMatches) -> Result<Option<Credentials>, Failure> {
     if global.get_flag("emulator") {
         return Ok(Some(Credentials::token(EMULATOR_TOKEN)));
     }
-    match Credentials::from_env() {
-        Ok(c) => Ok(Some(c)),
-        Err(e) if global.get_flag("dry_run") => {
-            tracing::debug!("{e}");
-            Ok(None)
-        }
-        Err(e) => Err(Failure::setup(format!(
-            "{e}\n  or try without an account: osm --emulator ..."
-        ))),
+    let source = source();
+    if global.get_flag("dry_run") {
+        return Ok(local_credentials(source));
     }
+    let provider = provider(source).map_err(|e| credentials_failure(&e))?;
+    let current = provider
+        .current()
+        .await
+        .map_err(|e| credentials_failure(&e))?;
+    let _ = PROVIDER.set(provider);
+    Ok(Some(current))
 }
 
-/// Turns on logging with every secret of `credentials` redacted.
+/// Turns on logging (`-v`, or `RUST_LOG`) with every secret of `credentials`, and the
+/// IAM password of the environment, redacted.
 pub fn logging(global: &ArgMatches, credentials: Option<&Credentials>) {
-    redact::init_logging(
-        global.get_count("verbose"),
-        credentials
-            .map(|c| c.secrets().into_iter().map(str::to_owned).collect())
-            .unwrap_or_default(),
-    );
+    let mut secrets: Vec<String> = credentials
+        .map(|c| c.secrets().into_iter().map(str::to_owned).collect())
+        .unwrap_or_default();
+    if let Ok(p) = std::env::var(ENV_IAM_PASSWORD) {
+        secrets.push(p);
+    }
+    redact::init_logging(global.get_count("verbose"), secrets);
 }
 
-/// The `--timeout`, which must be a positive number of seconds.
-pub fn timeout(global: &ArgMatches) -> Result<Duration, Failure> {
-    let secs = global.get_one::<f64>("timeout").copied().unwrap_or(60.0);
-    if secs.is_nan() || secs <= 0.0 {
-        return Err(Failure::usage(format!(
-            "--timeout {secs}: must be a positive number of seconds"
-        )));
-    }
+/// The timeout in force (checked when read: a positive, finite number of seconds).
+pub fn timeout(_global: &ArgMatches) -> Result<Duration, Failure> {
+    let secs = config::settings().timeout_secs();
     Duration::try_from_secs_f64(secs)
         .map_err(|_| Failure::usage("--timeout must be a positive number of seconds"))
 }
@@ -76,6 +190,7 @@ impl Session {
         credentials: Option<Credentials>,
     ) -> Result<Session, Failure> {
         let timeout = timeout(global)?;
+        let settings = config::settings();
         let emulator = if global.get_flag("emulator") {
             let mut builder = osm_emulator::Emulator::builder().accept_any_token(true);
             if let Some(path) = global.get_one::<String>("emulator_state") {
@@ -94,19 +209,27 @@ impl Session {
             None
         };
         let site = site(global);
-        let endpoint = match (&emulator, global.get_one::<String>("endpoint")) {
-            (Some(e), _) => e.base_url().to_string(),
-            (None, Some(url)) => url.clone(),
-            (None, None) => site.endpoint().to_owned(),
+        let endpoint = match &emulator {
+            Some(e) => e.base_url().to_string(),
+            None => endpoint(global),
         };
         let mut builder = Client::builder()
             .site(site)
             .endpoint(endpoint)
             .timeout(timeout)
+            .retry(RetryPolicy::default().with_max_attempts(settings.max_attempts()))
             // A create whose answer is lost is looked up rather than left to the operator.
             .exactly_once(!global.get_flag("no_reconcile"));
-        if let Some(c) = credentials {
-            builder = builder.credentials(c);
+        if let Some(l) = settings.get("language") {
+            builder = builder.language(l);
+        }
+        if let Some(t) = settings.get("time_zone") {
+            builder = builder.time_zone(t);
+        }
+        match (PROVIDER.get(), credentials) {
+            (Some(p), _) if emulator.is_none() => builder = builder.credentials_provider(p.clone()),
+            (_, Some(c)) => builder = builder.credentials(c),
+            _ => {}
         }
         let client = builder.build().map_err(|e| from_error(e, |_| None))?;
         Ok(Session { client, emulator })

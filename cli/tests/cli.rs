@@ -29,10 +29,10 @@ const CRED_VARS: [&str; 5] = [
 /// `osm` with no credentials in its environment.
 fn osm() -> Command {
     let mut cmd = Command::cargo_bin("osm").unwrap();
-    for var in CRED_VARS {
-        cmd.env_remove(var);
-    }
-    cmd.env_remove("RUST_LOG");
+    // Nothing from the developer's environment or home: no credentials, no OSM_*
+    // variable, no configuration or credentials file.
+    cmd.env_clear()
+        .env("HOME", std::env::temp_dir().join("osm-cli-tests-no-home"));
     cmd
 }
 

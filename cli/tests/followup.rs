@@ -102,15 +102,10 @@ mod ureq_like {
 
 fn osm(emu: &EmulatorProcess) -> Command {
     let mut cmd = Command::cargo_bin("osm").unwrap();
-    for var in [
-        "HUAWEICLOUD_SDK_AK",
-        "HUAWEICLOUD_SDK_SK",
-        "HUAWEICLOUD_SDK_SECURITY_TOKEN",
-        "HUAWEICLOUD_SDK_DOMAIN_ID",
-        "RUST_LOG",
-    ] {
-        cmd.env_remove(var);
-    }
+    // Nothing from the developer's environment or home: no credentials, no OSM_*
+    // variable, no configuration or credentials file.
+    cmd.env_clear()
+        .env("HOME", std::env::temp_dir().join("osm-cli-tests-no-home"));
     cmd.env("HUAWEICLOUD_AUTH_TOKEN", TOKEN)
         .args(["--endpoint", &emu.base, "-o", "json"]);
     cmd
