@@ -18,7 +18,7 @@
 pub mod case;
 mod client;
 pub mod credentials;
-mod error;
+pub mod error;
 pub mod exec;
 pub mod generated;
 mod hooks;
