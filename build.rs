@@ -297,19 +297,19 @@ fn setter_arg(f: &Field) -> (&'static str, &'static str) {
         Kind::Integer => ("i64", "serde_json::Value::from(value)"),
         Kind::Number => ("f64", "serde_json::Value::from(value)"),
         Kind::Boolean => ("bool", "serde_json::Value::Bool(value)"),
+        // `AsRef<str>` rather than `Into<String>`: `&Vec<&str>` and `&[String]` (items
+        // `&&str`, `&String`) work as well as arrays and vectors of `&str` or `String`.
         Kind::Array if f.items.as_ref().is_some_and(|i| i.kind == Kind::String) => (
-            "impl IntoIterator<Item = impl Into<String>>",
-            "serde_json::Value::Array(value.into_iter().map(|v| serde_json::Value::String(v.into())).collect())",
+            "impl IntoIterator<Item = impl AsRef<str>>",
+            "serde_json::Value::Array(value.into_iter().map(|v| serde_json::Value::String(v.as_ref().to_owned())).collect())",
         ),
         Kind::Array => (
             "impl IntoIterator<Item = serde_json::Value>",
             "serde_json::Value::Array(value.into_iter().collect())",
         ),
-        Kind::Object => (
-            "serde_json::Map<String, serde_json::Value>",
-            "serde_json::Value::Object(value)",
-        ),
-        Kind::Any => ("serde_json::Value", "value"),
+        // Any map or struct that serialises to a JSON object: `serde_json::Map`, a
+        // `HashMap<&str, _>`, a `json!({..})` value, the application's own struct.
+        Kind::Object | Kind::Any => ("impl serde::Serialize", "crate::case::to_json(&value)"),
     }
 }
 
@@ -443,6 +443,47 @@ fn builders(spec: &Spec, ops: &[&Operation]) -> Result<String, String> {
     Ok(out)
 }
 
+/// The return type and the expression of a getter of a body field held in
+/// `self.fields` (a `serde_json::Map`).
+fn getter_ret(f: &Field) -> (&'static str, String) {
+    let get = format!("self.fields.get({:?})", f.name);
+    match f.kind {
+        Kind::String => (
+            "Option<&str>",
+            format!("{get}.and_then(serde_json::Value::as_str)"),
+        ),
+        Kind::Integer => (
+            "Option<i64>",
+            format!("{get}.and_then(serde_json::Value::as_i64)"),
+        ),
+        Kind::Number => (
+            "Option<f64>",
+            format!("{get}.and_then(serde_json::Value::as_f64)"),
+        ),
+        Kind::Boolean => (
+            "Option<bool>",
+            format!("{get}.and_then(serde_json::Value::as_bool)"),
+        ),
+        Kind::Array if f.items.as_ref().is_some_and(|i| i.kind == Kind::String) => (
+            "Option<Vec<&str>>",
+            format!(
+                "{get}.and_then(serde_json::Value::as_array).and_then(|a| a.iter().map(serde_json::Value::as_str).collect())"
+            ),
+        ),
+        Kind::Array => (
+            "Option<&[serde_json::Value]>",
+            format!("{get}.and_then(serde_json::Value::as_array).map(Vec::as_slice)"),
+        ),
+        Kind::Object => (
+            "Option<&serde_json::Map<String, serde_json::Value>>",
+            format!("{get}.and_then(serde_json::Value::as_object)"),
+        ),
+        Kind::Any => ("Option<&serde_json::Value>", get),
+    }
+}
+
+/// `NewCase`'s setter and getter of every body field, and the fields and headers that
+/// hold personal data (`x-personal-data`), which its `Debug` hides.
 fn case_setters(op: &Operation) -> Result<String, String> {
     let body = op.body.as_ref().ok_or("create_case has no body")?;
     let mut setters = String::new();
@@ -457,6 +498,33 @@ fn case_setters(op: &Operation) -> Result<String, String> {
             field_doc(f),
             f.name
         );
+        let (ret, expr) = getter_ret(f);
+        let _ = write!(
+            setters,
+            "    /// `{}` as set, or `None` when it is not set (or not of its type).\n    \
+             pub fn get_{setter}(&self) -> {ret} {{\n        {expr}\n    }}\n\n",
+            f.name,
+        );
     }
-    Ok(format!("impl crate::case::NewCase {{\n{setters}}}\n"))
+    let personal_body: Vec<String> = body
+        .fields
+        .iter()
+        .filter(|f| f.personal)
+        .map(|f| format!("{:?}", f.name))
+        .collect();
+    let personal_headers: Vec<String> = op
+        .params
+        .iter()
+        .filter(|f| f.personal && f.location == Location::Header)
+        .map(|f| format!("{:?}", f.name))
+        .collect();
+    Ok(format!(
+        "impl crate::case::NewCase {{\n{setters}}}\n\n\
+         /// The body fields of create_case that hold personal data (`x-personal-data`).\n\
+         pub(crate) const PERSONAL_FIELDS: &[&str] = &[{}];\n\n\
+         /// The headers of create_case that hold personal data (`x-personal-data`).\n\
+         pub(crate) const PERSONAL_HEADERS: &[&str] = &[{}];\n",
+        personal_body.join(", "),
+        personal_headers.join(", "),
+    ))
 }
