@@ -40,14 +40,16 @@ fn run() -> Result<(), String> {
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged)
         .with_hooks(progenitor::HooksMode::Expected)
-        .with_inner_type(quote::quote!(crate::hooks::Inner));
+        .with_inner_type(quote::quote!(crate::hooks::Inner))
+        // A JSON Schema of every type, for the `--body` files of the CLI and for editors.
+        .with_derive("schemars::JsonSchema");
     for (schema, rust_type) in &spec.rust_types {
         settings.with_replacement(schema, rust_type, std::iter::empty());
     }
     let tokens = progenitor::Generator::new(&settings)
         .generate_tokens(&spec.progenitor_input())
         .map_err(|e| format!("progenitor cannot generate a client from it: {e}"))?;
-    let ast: syn::File = syn::parse2(tokens)
+    let ast: syn::File = syn::parse2(raw_gen(tokens))
         .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
     // progenitor's usage snippets are marked `ignore`, which would show up as ignored
     // doctests; they are illustrations, so render them as plain text.
@@ -78,6 +80,10 @@ fn run() -> Result<(), String> {
             ));
         }
     }
+    write_if_changed(
+        &out.join("body_schemas.rs"),
+        &pretty(&body_schemas(&spec)?)?,
+    )?;
     let create = spec
         .operation("create_case")
         .ok_or("there is no operation create_case")?;
@@ -86,6 +92,25 @@ fn run() -> Result<(), String> {
         &pretty(&case_setters(create)?)?,
     )?;
     Ok(())
+}
+
+/// Makes every identifier `gen` raw (`r#gen`). typify writes the `JsonSchema` impls of
+/// constrained types with a parameter `gen` and the path `schemars::gen`, which edition
+/// 2024 reserves as a keyword; the raw form means the same in every edition.
+fn raw_gen(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    use proc_macro2::{Group, Ident, TokenTree};
+    tokens
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Ident(i) if i == "gen" => TokenTree::Ident(Ident::new_raw("gen", i.span())),
+            TokenTree::Group(g) => {
+                let mut inner = Group::new(g.delimiter(), raw_gen(g.stream()));
+                inner.set_span(g.span());
+                TokenTree::Group(inner)
+            }
+            other => other,
+        })
+        .collect()
 }
 
 /// Formats generated Rust source (so that snapshots of it read line by line).
@@ -441,6 +466,35 @@ fn builders(spec: &Spec, ops: &[&Operation]) -> Result<String, String> {
         let _ = write!(out, "impl crate::Client {{\n{client_methods}}}\n");
     }
     Ok(out)
+}
+
+/// The JSON Schema, derived by schemars from the generated type, of every operation's
+/// JSON request body: `(operation id, fn() -> RootSchema)`, in the spec's order;
+/// included by `src/schema.rs`.
+fn body_schemas(spec: &Spec) -> Result<String, String> {
+    let mut rows = String::new();
+    for op in &spec.operations {
+        let Some(body) = op
+            .body
+            .as_ref()
+            .filter(|b| b.content_type == "application/json")
+        else {
+            continue;
+        };
+        let name = body
+            .schema_name
+            .as_deref()
+            .ok_or_else(|| format!("{}: a body without a schema name", op.id))?;
+        let _ = writeln!(
+            rows,
+            "    ({:?}, || schemars::schema_for!(crate::generated::types::{name})),",
+            op.id
+        );
+    }
+    Ok(format!(
+        "/// Every operation with a JSON body, and its body's schema.\n\
+         pub(crate) static BODIES: &[(&str, fn() -> schemars::schema::RootSchema)] = &[\n{rows}];\n"
+    ))
 }
 
 /// The return type and the expression of a getter of a body field held in

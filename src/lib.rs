@@ -26,6 +26,7 @@ pub mod lenient;
 pub mod ops;
 pub mod retry;
 pub mod rules;
+pub mod schema;
 pub mod validation;
 
 pub use case::{CreatedCase, NewCase};
