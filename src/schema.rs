@@ -34,7 +34,10 @@ pub fn derived(operation_id: &str) -> Option<Value> {
 
 /// The JSON Schema (draft 7) of the body of operation `operation_id`, such as
 /// `create_case`: [`derived`] completed with the limits and defaults of the spec's rules
-/// where schemars does not carry them. `None` if the operation takes no JSON body.
+/// where schemars does not carry them. A required member with a default (create_case's
+/// `source_id`) is optional here, as the client fills it in (the bodies this schema is
+/// for, such as the CLI's `--body` files, go through [`crate::NewCase::from_json`] or
+/// [`crate::exec::Input::new`]). `None` if the operation takes no JSON body.
 /// Component types are under `definitions`; the document is ready to be saved and given
 /// to an editor.
 pub fn request_body(operation_id: &str) -> Option<Value> {
@@ -51,6 +54,13 @@ pub fn request_body(operation_id: &str) -> Option<Value> {
                 complete(p, &mut definitions, rule);
             }
         }
+    }
+    if let Some(Value::Array(required)) = root.get_mut("required") {
+        required.retain(|name| {
+            !op.body
+                .iter()
+                .any(|r| r.default.is_some() && name.as_str() == Some(r.name))
+        });
     }
     if !definitions.is_empty() {
         root.insert("definitions".into(), Value::Object(definitions));

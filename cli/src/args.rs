@@ -418,6 +418,7 @@ pub fn command() -> Command {
         )
         .subcommand(crate::case::command())
         .subcommand(crate::lookup::command())
+        .subcommand(crate::schema::command())
         .subcommand(
             Command::new("completions")
                 .about("Print a shell completion script")

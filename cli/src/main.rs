@@ -9,6 +9,7 @@ mod case;
 mod lookup;
 mod output;
 mod redact;
+mod schema;
 mod session;
 
 use std::io::IsTerminal;
@@ -60,6 +61,7 @@ async fn run(matches: &ArgMatches, json_output: bool) -> Result<(), Failure> {
         }
         Some(("case", sub)) => case::run(matches, sub, json_output).await,
         Some(("lookup", sub)) => lookup::run(matches, sub, json_output).await,
+        Some(("schema", sub)) => schema::run(sub),
         _ => Err(Failure::usage("unknown command; see osm --help")),
     }
 }
