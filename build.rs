@@ -493,7 +493,7 @@ fn body_schemas(spec: &Spec) -> Result<String, String> {
     }
     Ok(format!(
         "/// Every operation with a JSON body, and its body's schema.\n\
-         pub(crate) static BODIES: &[(&str, fn() -> schemars::schema::RootSchema)] = &[\n{rows}];\n"
+         pub(crate) static BODIES: &[(&str, BodySchema)] = &[\n{rows}];\n"
     ))
 }
 

@@ -178,7 +178,7 @@
 //! - [`ops`]: the request builders of the other operations.
 //! - [`credentials`]: where credentials come from, and their cache.
 //! - [`error`]: [`Error`] and [`ErrorKind`].
-//! - [`retry`]: [`RetryPolicy`].
+//! - [`RetryPolicy`], in [`retry`].
 //! - [`validation`] and [`rules`]: the spec's constraints, checked before sending.
 //! - [`schema`]: JSON Schemas of the request bodies.
 //! - [`exec`]: the executor every operation goes through, and [`Answer`].

@@ -18,6 +18,9 @@ use serde_json::{Map, Value};
 
 use crate::rules::{self, FieldRule, Kind};
 
+/// Makes the schema of one body.
+type BodySchema = fn() -> schemars::schema::RootSchema;
+
 include!(concat!(env!("OUT_DIR"), "/body_schemas.rs"));
 
 /// The operations that take a JSON body, in the spec's order.
