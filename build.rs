@@ -40,14 +40,16 @@ fn run() -> Result<(), String> {
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged)
         .with_hooks(progenitor::HooksMode::Expected)
-        .with_inner_type(quote::quote!(crate::hooks::Inner));
+        .with_inner_type(quote::quote!(crate::hooks::Inner))
+        // A JSON Schema of every type, for the `--body` files of the CLI and for editors.
+        .with_derive("schemars::JsonSchema");
     for (schema, rust_type) in &spec.rust_types {
         settings.with_replacement(schema, rust_type, std::iter::empty());
     }
     let tokens = progenitor::Generator::new(&settings)
         .generate_tokens(&spec.progenitor_input())
         .map_err(|e| format!("progenitor cannot generate a client from it: {e}"))?;
-    let ast: syn::File = syn::parse2(tokens)
+    let ast: syn::File = syn::parse2(raw_gen(tokens))
         .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
     // progenitor's usage snippets are marked `ignore`, which would show up as ignored
     // doctests; they are illustrations, so render them as plain text.
@@ -78,6 +80,10 @@ fn run() -> Result<(), String> {
             ));
         }
     }
+    write_if_changed(
+        &out.join("body_schemas.rs"),
+        &pretty(&body_schemas(&spec)?)?,
+    )?;
     let create = spec
         .operation("create_case")
         .ok_or("there is no operation create_case")?;
@@ -86,6 +92,25 @@ fn run() -> Result<(), String> {
         &pretty(&case_setters(create)?)?,
     )?;
     Ok(())
+}
+
+/// Makes every identifier `gen` raw (`r#gen`). typify writes the `JsonSchema` impls of
+/// constrained types with a parameter `gen` and the path `schemars::gen`, which edition
+/// 2024 reserves as a keyword; the raw form means the same in every edition.
+fn raw_gen(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    use proc_macro2::{Group, Ident, TokenTree};
+    tokens
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Ident(i) if i == "gen" => TokenTree::Ident(Ident::new_raw("gen", i.span())),
+            TokenTree::Group(g) => {
+                let mut inner = Group::new(g.delimiter(), raw_gen(g.stream()));
+                inner.set_span(g.span());
+                TokenTree::Group(inner)
+            }
+            other => other,
+        })
+        .collect()
 }
 
 /// Formats generated Rust source (so that snapshots of it read line by line).
@@ -300,19 +325,19 @@ fn setter_arg(f: &Field) -> (&'static str, &'static str) {
         Kind::Integer => ("i64", "serde_json::Value::from(value)"),
         Kind::Number => ("f64", "serde_json::Value::from(value)"),
         Kind::Boolean => ("bool", "serde_json::Value::Bool(value)"),
+        // `AsRef<str>` rather than `Into<String>`: `&Vec<&str>` and `&[String]` (items
+        // `&&str`, `&String`) work as well as arrays and vectors of `&str` or `String`.
         Kind::Array if f.items.as_ref().is_some_and(|i| i.kind == Kind::String) => (
-            "impl IntoIterator<Item = impl Into<String>>",
-            "serde_json::Value::Array(value.into_iter().map(|v| serde_json::Value::String(v.into())).collect())",
+            "impl IntoIterator<Item = impl AsRef<str>>",
+            "serde_json::Value::Array(value.into_iter().map(|v| serde_json::Value::String(v.as_ref().to_owned())).collect())",
         ),
         Kind::Array => (
             "impl IntoIterator<Item = serde_json::Value>",
             "serde_json::Value::Array(value.into_iter().collect())",
         ),
-        Kind::Object => (
-            "serde_json::Map<String, serde_json::Value>",
-            "serde_json::Value::Object(value)",
-        ),
-        Kind::Any => ("serde_json::Value", "value"),
+        // Any map or struct that serialises to a JSON object: `serde_json::Map`, a
+        // `HashMap<&str, _>`, a `json!({..})` value, the application's own struct.
+        Kind::Object | Kind::Any => ("impl serde::Serialize", "crate::case::to_json(&value)"),
     }
 }
 
@@ -446,6 +471,76 @@ fn builders(spec: &Spec, ops: &[&Operation]) -> Result<String, String> {
     Ok(out)
 }
 
+/// The JSON Schema, derived by schemars from the generated type, of every operation's
+/// JSON request body: `(operation id, fn() -> RootSchema)`, in the spec's order;
+/// included by `src/schema.rs`.
+fn body_schemas(spec: &Spec) -> Result<String, String> {
+    let mut rows = String::new();
+    for op in &spec.operations {
+        let Some(body) = op
+            .body
+            .as_ref()
+            .filter(|b| b.content_type == "application/json")
+        else {
+            continue;
+        };
+        let name = body
+            .schema_name
+            .as_deref()
+            .ok_or_else(|| format!("{}: a body without a schema name", op.id))?;
+        let _ = writeln!(
+            rows,
+            "    ({:?}, || schemars::schema_for!(crate::generated::types::{name})),",
+            op.id
+        );
+    }
+    Ok(format!(
+        "/// Every operation with a JSON body, and its body's schema.\n\
+         pub(crate) static BODIES: &[(&str, BodySchema)] = &[\n{rows}];\n"
+    ))
+}
+
+/// The return type and the expression of a getter of a body field held in
+/// `self.fields` (a `serde_json::Map`).
+fn getter_ret(f: &Field) -> (&'static str, String) {
+    let get = format!("self.fields.get({:?})", f.name);
+    match f.kind {
+        Kind::String => (
+            "Option<&str>",
+            format!("{get}.and_then(serde_json::Value::as_str)"),
+        ),
+        Kind::Integer => (
+            "Option<i64>",
+            format!("{get}.and_then(serde_json::Value::as_i64)"),
+        ),
+        Kind::Number => (
+            "Option<f64>",
+            format!("{get}.and_then(serde_json::Value::as_f64)"),
+        ),
+        Kind::Boolean => (
+            "Option<bool>",
+            format!("{get}.and_then(serde_json::Value::as_bool)"),
+        ),
+        Kind::Array if f.items.as_ref().is_some_and(|i| i.kind == Kind::String) => (
+            "Option<Vec<&str>>",
+            format!(
+                "{get}.and_then(serde_json::Value::as_array).and_then(|a| a.iter().map(serde_json::Value::as_str).collect())"
+            ),
+        ),
+        Kind::Array => (
+            "Option<&[serde_json::Value]>",
+            format!("{get}.and_then(serde_json::Value::as_array).map(Vec::as_slice)"),
+        ),
+        Kind::Object => (
+            "Option<&serde_json::Map<String, serde_json::Value>>",
+            format!("{get}.and_then(serde_json::Value::as_object)"),
+        ),
+        Kind::Any => ("Option<&serde_json::Value>", get),
+    }
+}
+
+/// `NewCase`'s setter and getter of every body field, and the fields and headers that
+/// hold personal data (`x-personal-data`), which its `Debug` hides.
 fn case_setters(op: &Operation) -> Result<String, String> {
     let body = op.body.as_ref().ok_or("create_case has no body")?;
     let mut setters = String::new();
@@ -460,6 +555,33 @@ fn case_setters(op: &Operation) -> Result<String, String> {
             field_doc(f),
             f.name
         );
+        let (ret, expr) = getter_ret(f);
+        let _ = write!(
+            setters,
+            "    /// `{}` as set, or `None` when it is not set (or not of its type).\n    \
+             pub fn get_{setter}(&self) -> {ret} {{\n        {expr}\n    }}\n\n",
+            f.name,
+        );
     }
-    Ok(format!("impl crate::case::NewCase {{\n{setters}}}\n"))
+    let personal_body: Vec<String> = body
+        .fields
+        .iter()
+        .filter(|f| f.personal)
+        .map(|f| format!("{:?}", f.name))
+        .collect();
+    let personal_headers: Vec<String> = op
+        .params
+        .iter()
+        .filter(|f| f.personal && f.location == Location::Header)
+        .map(|f| format!("{:?}", f.name))
+        .collect();
+    Ok(format!(
+        "impl crate::case::NewCase {{\n{setters}}}\n\n\
+         /// The body fields of create_case that hold personal data (`x-personal-data`).\n\
+         pub(crate) const PERSONAL_FIELDS: &[&str] = &[{}];\n\n\
+         /// The headers of create_case that hold personal data (`x-personal-data`).\n\
+         pub(crate) const PERSONAL_HEADERS: &[&str] = &[{}];\n",
+        personal_body.join(", "),
+        personal_headers.join(", "),
+    ))
 }

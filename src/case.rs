@@ -1,5 +1,9 @@
 //! The ticket to open ([`NewCase`]) and what comes back ([`CreatedCase`]).
 
+use std::fmt;
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::generated::types::CreateCaseRequest;
@@ -14,7 +18,15 @@ use crate::validation::{self, Problem, ValidationError};
 /// in `source_id`, whose only allowed value the spec gives. Every other body field has a
 /// setter generated from `spec/osm.yaml`, named after the field. Nothing is checked until
 /// [`NewCase::validate`] (which [`crate::Client::create_case`] calls before sending), so
-/// the error can name every problem precisely.
+/// the error can name every problem precisely. Each field also has a getter, `get_` and
+/// its name (`get_region_id`), as the setters take the plain names.
+///
+/// There is no `Default`: a case without a problem type and a description is not one.
+///
+/// `Debug` shows every field but hides the values the spec marks as personal data
+/// (`x-personal-data`: the phone number, the e-mail address, the verification code and
+/// the verified ids). `NewCase` serialises to `{"body": {..}, "headers": {..}}` and
+/// back, so a ticket that could not be sent can be stored and retried later.
 ///
 /// ```
 /// use huaweicloud_osm::NewCase;
@@ -24,11 +36,25 @@ use crate::validation::{self, Problem, ValidationError};
 ///     .severity_id("2")
 ///     .accessory_ids(["att-1", "att-2"]);
 /// assert!(case.validate().is_ok());
+/// assert_eq!(case.get_region_id(), Some("ap-southeast-3"));
+/// assert_eq!(case.get_accessory_ids(), Some(vec!["att-1", "att-2"]));
+///
+/// // What the application already holds works as it is.
+/// let ids: Vec<&str> = vec!["att-1"];
+/// let owned: Vec<String> = vec!["att-2".into()];
+/// let mut extends = std::collections::HashMap::new();
+/// extends.insert("channel", "alerting");
+/// let case = case
+///     .accessory_ids(&ids)
+///     .accessory_ids(owned.as_slice())
+///     .extends_map(&extends);
+/// assert_eq!(case.get_accessory_ids(), Some(vec!["att-2"]));
+/// assert_eq!(case.get_extends_map().unwrap()["channel"], "alerting");
 ///
 /// let err = NewCase::new("5", "no region").validate().unwrap_err();
 /// assert_eq!(err.to_string(), "region_id is required when business_type_id is \"5\" but missing");
 /// ```
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct NewCase {
     pub(crate) fields: Map<String, Value>,
     pub(crate) headers: Vec<(&'static str, String)>,
@@ -130,6 +156,109 @@ impl NewCase {
             validation::check_header(name, value)?;
         }
         validation::parse_body_ref(&self.fields)
+    }
+}
+
+/// A setter's value as JSON. A value that cannot be (a map with keys that are not text,
+/// a `Serialize` impl that fails) is kept as a string saying why, which
+/// [`NewCase::validate`] then refuses as of the wrong type, naming the field.
+pub(crate) fn to_json(value: &impl Serialize) -> Value {
+    serde_json::to_value(value)
+        .unwrap_or_else(|e| Value::String(format!("<cannot be written as JSON: {e}>")))
+}
+
+/// What `Debug` shows in place of personal data.
+const HIDDEN: &str = "<personal data>";
+
+impl fmt::Debug for NewCase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Shown<'a>(&'a Value, bool);
+        impl fmt::Debug for Shown<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                if self.1 {
+                    f.write_str(HIDDEN)
+                } else {
+                    fmt::Debug::fmt(self.0, f)
+                }
+            }
+        }
+        struct Body<'a>(&'a Map<String, Value>);
+        impl fmt::Debug for Body<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_map()
+                    .entries(
+                        self.0
+                            .iter()
+                            .map(|(k, v)| (k, Shown(v, PERSONAL_FIELDS.contains(&k.as_str())))),
+                    )
+                    .finish()
+            }
+        }
+        struct Headers<'a>(&'a [(&'static str, String)]);
+        impl fmt::Debug for Headers<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_map()
+                    .entries(self.0.iter().map(|(n, v)| {
+                        let personal = PERSONAL_HEADERS.iter().any(|p| p.eq_ignore_ascii_case(n));
+                        (n, if personal { HIDDEN } else { v.as_str() })
+                    }))
+                    .finish()
+            }
+        }
+        f.debug_struct("NewCase")
+            .field("body", &Body(&self.fields))
+            .field("headers", &Headers(&self.headers))
+            .finish()
+    }
+}
+
+/// The stored form: `{"body": {..}, "headers": {"X-Language": "en-us", ..}}`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Stored<B, H> {
+    body: B,
+    #[serde(default)]
+    headers: H,
+}
+
+impl Serialize for NewCase {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let headers: Map<String, Value> = self
+            .headers
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), Value::String(v.clone())))
+            .collect();
+        Stored {
+            body: &self.fields,
+            headers,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for NewCase {
+    /// Reads the stored form back. A header must be one of create_case's (any case); the
+    /// body is checked later, by [`NewCase::validate`], like any other.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let stored = Stored::<Map<String, Value>, Map<String, Value>>::deserialize(d)?;
+        let mut case = NewCase {
+            fields: stored.body,
+            headers: Vec::new(),
+        };
+        for (name, value) in stored.headers {
+            let rule = rules::CREATE_CASE
+                .params
+                .iter()
+                .find(|r| r.location == Location::Header && r.name.eq_ignore_ascii_case(&name))
+                .ok_or_else(|| D::Error::custom(format!("create_case takes no header {name:?}")))?;
+            let Value::String(value) = value else {
+                return Err(D::Error::custom(format!(
+                    "header {name:?} must be a string"
+                )));
+            };
+            case = case.header(rule.name, value);
+        }
+        Ok(case)
     }
 }
 

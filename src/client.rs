@@ -222,8 +222,9 @@ impl ClientBuilder {
         let url = reqwest::Url::parse(&endpoint).map_err(|e| {
             Error::new(
                 ErrorKind::Configuration,
-                format!("the endpoint {endpoint:?} is not a URL: {e}"),
+                format!("the endpoint {endpoint:?} is not a URL"),
             )
+            .with_source(e)
         })?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(Error::new(
@@ -431,7 +432,11 @@ impl Client {
     /// The credentials for the next attempt (cached; refreshed before they expire).
     pub(crate) async fn credentials(&self) -> Result<Credentials, Error> {
         self.api.inner.credentials.current().await.map_err(|e| {
-            Error::new(ErrorKind::Credentials, format!("{e}; nothing was sent")).with_source(e)
+            Error::new(
+                ErrorKind::Credentials,
+                "no usable credentials; nothing was sent",
+            )
+            .with_source(e)
         })
     }
 

@@ -12,6 +12,13 @@ use std::time::Duration;
 
 use crate::validation::ValidationError;
 
+/// The message of a connect failure (its cause is the source).
+pub(crate) const CONNECT: &str = "could not connect to the service; nothing was sent";
+/// The message of a timeout after sending.
+pub(crate) const TIMEOUT: &str = "no answer in time after the request was sent";
+/// The message of a connection lost after sending.
+pub(crate) const TRANSPORT: &str = "the connection failed after the request was sent";
+
 /// What kind of failure an [`Error`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -58,7 +65,30 @@ pub(crate) struct Inner {
     pub(crate) reconciliation: Option<String>,
     /// An exactly-once create proved that the ticket was not created.
     pub(crate) not_created: bool,
+    /// The answer's headers named in [`KEPT_HEADERS`], values bounded.
+    pub(crate) headers: Vec<(&'static str, String)>,
+    /// The start of the answer's body ([`MAX_SNIPPET_CHARS`] at most).
+    pub(crate) body: Option<String>,
 }
+
+/// The response headers an [`Error`] keeps from the answer that caused it (lower case),
+/// for diagnosis: [`Error::header`]. Headers that may carry secrets (`Set-Cookie`) are
+/// not kept; each value is cut at [`MAX_HEADER_CHARS`] characters.
+pub const KEPT_HEADERS: &[&str] = &[
+    "content-length",
+    "content-type",
+    "date",
+    "retry-after",
+    "server",
+    "www-authenticate",
+    "x-request-id",
+];
+
+/// The most characters of a header value an [`Error`] keeps.
+pub const MAX_HEADER_CHARS: usize = 256;
+
+/// The most characters of an answer's body an [`Error`] keeps ([`Error::body_snippet`]).
+pub const MAX_SNIPPET_CHARS: usize = 512;
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
@@ -78,6 +108,8 @@ impl Error {
                 idempotent: false,
                 reconciliation: None,
                 not_created: false,
+                headers: Vec::new(),
+                body: None,
             }),
         }
     }
@@ -87,11 +119,114 @@ impl Error {
         self
     }
 
-    pub(crate) fn with_source(
-        self,
-        source: impl std::error::Error + Send + Sync + 'static,
-    ) -> Self {
+    /// Sets the underlying error, returned by [`std::error::Error::source`]. Its text
+    /// is not part of this error's `Display` (print the chain, as `anyhow`'s `{:#}`
+    /// does, to see it).
+    pub fn with_source(self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.with(|i| i.source = Some(Box::new(source)))
+    }
+
+    // ---- Constructors, for the tests of applications -------------------------------
+    //
+    // The client builds its errors from what it sees on the wire; an application that
+    // wants to test how it handles them builds the same errors with these, no server
+    // needed. Every question (`outcome_unknown`, `is_retryable`, `is_auth`, ...) answers
+    // them as it answers the client's own.
+
+    /// The gateway or the service refused the request with HTTP `status`, error code
+    /// `code` and message `msg` (an empty `code` or `msg` means the answer carried none).
+    ///
+    /// ```
+    /// use huaweicloud_osm::{Error, ErrorKind};
+    ///
+    /// let e = Error::service(401, "APIGW.0301", "Incorrect IAM authentication information");
+    /// assert_eq!(e.kind(), ErrorKind::Service);
+    /// assert!(e.is_auth());
+    /// assert_eq!(e.error_code(), Some("APIGW.0301"));
+    /// ```
+    pub fn service(status: u16, code: impl Into<String>, msg: impl Into<String>) -> Self {
+        let code = code.into();
+        let msg = msg.into();
+        Error::new(ErrorKind::Service, String::new()).with(|i| {
+            i.status = Some(status);
+            i.error_code = Some(code).filter(|c| !c.is_empty());
+            i.error_msg = Some(msg).filter(|m| !m.is_empty());
+        })
+    }
+
+    /// No answer came in time after the request was sent ([`ErrorKind::Timeout`]).
+    pub fn timeout() -> Self {
+        Error::new(ErrorKind::Timeout, TIMEOUT)
+    }
+
+    /// No connection could be made; nothing was sent ([`ErrorKind::Connect`]).
+    pub fn connect() -> Self {
+        Error::new(ErrorKind::Connect, CONNECT)
+    }
+
+    /// The connection failed after the request was sent ([`ErrorKind::Transport`]).
+    pub fn transport() -> Self {
+        Error::new(ErrorKind::Transport, TRANSPORT)
+    }
+
+    /// The service answered success with a body the client cannot read: `what` says
+    /// how ([`ErrorKind::InvalidResponse`]).
+    pub fn invalid_response(what: impl Into<String>) -> Self {
+        Error::new(ErrorKind::InvalidResponse, what)
+    }
+
+    /// No usable credentials: `why` says why; nothing was sent ([`ErrorKind::Credentials`]).
+    pub fn credentials(why: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Credentials, why)
+    }
+
+    /// The client is misconfigured: `why` says how; nothing was sent
+    /// ([`ErrorKind::Configuration`]).
+    pub fn configuration(why: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Configuration, why)
+    }
+
+    /// Marks the error as one of a call to the operation `op`, such as
+    /// [`crate::rules::CREATE_CASE`]: its id and whether it is idempotent, which
+    /// [`Error::outcome_unknown`] and [`Error::is_retryable`] depend on.
+    pub fn with_operation(self, op: &'static crate::rules::OperationRules) -> Self {
+        self.for_operation(op)
+    }
+
+    /// Sets the request id ([`Error::request_id`]).
+    pub fn with_request_id(self, id: impl Into<String>) -> Self {
+        let id = id.into();
+        self.with(|i| i.request_id = Some(id))
+    }
+
+    /// Sets the delay the service asked for ([`Error::retry_after`]).
+    pub fn with_retry_after(self, delay: Duration) -> Self {
+        self.with(|i| i.retry_after = Some(delay))
+    }
+
+    /// Sets the number of attempts made ([`Error::attempts`]).
+    pub fn with_attempts(self, attempts: u32) -> Self {
+        self.with(|i| i.attempts = attempts)
+    }
+
+    /// Keeps a response header, if it is one of [`KEPT_HEADERS`] (any case); its value
+    /// is cut at [`MAX_HEADER_CHARS`] characters.
+    pub fn with_header(self, name: &str, value: &str) -> Self {
+        let Some(kept) = KEPT_HEADERS.iter().find(|k| k.eq_ignore_ascii_case(name)) else {
+            return self;
+        };
+        let value: String = value.chars().take(MAX_HEADER_CHARS).collect();
+        self.with(|i| {
+            i.headers.retain(|(n, _)| n != kept);
+            i.headers.push((kept, value));
+        })
+    }
+
+    /// Keeps the start of the answer's body ([`Error::body_snippet`]): at most
+    /// [`MAX_SNIPPET_CHARS`] characters, control characters replaced by spaces.
+    pub fn with_body(self, body: &[u8]) -> Self {
+        let snippet = crate::exec::snippet_of(body, MAX_SNIPPET_CHARS);
+        self.with(|i| i.body = Some(snippet).filter(|s| !s.is_empty()))
     }
 
     /// Marks the error as one of a call to `op`.
@@ -153,6 +288,29 @@ impl Error {
     /// The HTTP status of the answer, if one came.
     pub fn http_status(&self) -> Option<u16> {
         self.inner.status
+    }
+
+    /// A header of the answer, if one came with it and it is one of [`KEPT_HEADERS`]
+    /// (`name` in any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.inner
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The headers of the answer this error keeps ([`KEPT_HEADERS`]), lower-case names.
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.inner.headers.iter().map(|(n, v)| (*n, v.as_str()))
+    }
+
+    /// The start of the answer's body, if one came with a body: at most
+    /// [`MAX_SNIPPET_CHARS`] characters, control characters replaced by spaces. The
+    /// body may echo what was sent, personal data included: it is not part of
+    /// `Display` or `Debug`.
+    pub fn body_snippet(&self) -> Option<&str> {
+        self.inner.body.as_deref()
     }
 
     /// The vendor's error code (`OSM.0001`, `APIGW.0301`, `OSM.01010003`, ...), if the
@@ -286,16 +444,19 @@ impl fmt::Debug for Error {
             .field("request_id", &i.request_id)
             .field("attempts", &i.attempts)
             .field("outcome_unknown", &self.outcome_unknown())
+            .field("headers", &i.headers)
             .field("source", &i.source.as_ref().map(|s| s.to_string()))
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
 impl std::error::Error for Error {
+    /// The underlying error: the HTTP client's for connect, timeout and transport
+    /// failures, the credentials provider's for credentials failures, the JSON reader's
+    /// for an unreadable answer. Its text is not repeated in `Display`. A validation
+    /// failure is the error's own message (its details through [`Error::validation`]),
+    /// so it is not a source.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        if let Some(v) = &self.inner.validation {
-            return Some(v);
-        }
         self.inner
             .source
             .as_deref()

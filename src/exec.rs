@@ -31,7 +31,7 @@ use tracing::Instrument;
 
 use crate::client::Client;
 use crate::credentials::{Credentials, Kind as CredKind};
-use crate::error::{Error, ErrorKind};
+use crate::error::{self, Error, ErrorKind};
 use crate::rules::{Kind, Location, OperationRules};
 use crate::validation::{self, Problem, ValidationError};
 
@@ -364,6 +364,7 @@ pub(crate) struct Raw {
     pub(crate) request_id: Option<String>,
     pub(crate) retry_after: Option<Duration>,
     pub(crate) content_encoding: Option<String>,
+    pub(crate) headers: Vec<(&'static str, String)>,
     pub(crate) body: Bytes,
 }
 
@@ -382,27 +383,35 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .ok()
 }
 
-/// The innermost message of an error chain, such as "Connection refused (os error 111)".
-pub(crate) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
-}
-
 /// At most 200 characters of a body, control characters replaced, for messages.
 pub(crate) fn snippet(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
+    snippet_of(bytes, 200)
+}
+
+/// At most `max` characters of a body (read from its first `4 * max` bytes), trimmed,
+/// control characters replaced by spaces, `…` where it was cut.
+pub(crate) fn snippet_of(bytes: &[u8], max: usize) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(max.saturating_mul(4))]);
     let text: String = text
         .trim()
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    match text.char_indices().nth(200) {
+    match text.char_indices().nth(max) {
         Some((i, _)) => format!("{}…", &text[..i]),
         None => text,
     }
+}
+
+/// The headers of an answer an [`Error`] keeps ([`error::KEPT_HEADERS`]).
+fn kept_headers(headers: &HeaderMap) -> Vec<(&'static str, String)> {
+    error::KEPT_HEADERS
+        .iter()
+        .filter_map(|name| {
+            let v = headers.get(*name)?.to_str().ok()?;
+            Some((*name, v.chars().take(error::MAX_HEADER_CHARS).collect()))
+        })
+        .collect()
 }
 
 /// Reads `error_code`/`error_msg` out of an error body in any of the shapes the vendor's
@@ -458,6 +467,7 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let retry_after = retry_after(headers);
+        let kept = kept_headers(headers);
         let content_encoding = headers
             .get(reqwest::header::CONTENT_ENCODING)
             .and_then(|v| v.to_str().ok())
@@ -468,6 +478,7 @@ impl Client {
                 i.status = Some(status);
                 i.request_id = request_id.clone();
                 i.retry_after = retry_after;
+                i.headers = kept.clone();
             })
         };
         if response
@@ -519,6 +530,7 @@ impl Client {
             request_id,
             retry_after,
             content_encoding,
+            headers: kept,
             body: body.freeze(),
         })
     }
@@ -565,6 +577,8 @@ impl Client {
                         ErrorKind::InvalidResponse,
                         format!("the service answered success with a body that does not fit the spec: {why}"),
                     )
+                    .with(|i| i.status = Some(answer.status))
+                    .with_body(&answer.raw)
                 })?;
             }
             Ok(answer)
@@ -678,37 +692,34 @@ pub(crate) fn authenticate(
             );
             *request.headers_mut() = headers;
             signed.map_err(|e| {
-                Error::new(ErrorKind::Credentials, format!("{e}; nothing was sent"))
+                Error::new(
+                    ErrorKind::Credentials,
+                    "the request could not be signed; nothing was sent",
+                )
+                .with_source(e)
             })?;
         }
     }
     Ok(())
 }
 
+/// Maps a failure of the HTTP client. The message says what failed and what it means
+/// for the ticket; the cause ("Connection refused", a TLS alert…) is the source, not
+/// part of the message.
 fn send_error(e: reqwest::Error) -> Error {
-    let cause = root_cause(&e);
     let (kind, message) = if e.is_builder()
         || e.is_request() && !e.is_timeout() && !e.is_connect() && is_before_send(&e)
     {
         (
             ErrorKind::Configuration,
-            format!("the request could not be built ({cause}); nothing was sent"),
+            "the request could not be built; nothing was sent",
         )
     } else if e.is_connect() {
-        (
-            ErrorKind::Connect,
-            format!("could not connect to the service ({cause}); nothing was sent"),
-        )
+        (ErrorKind::Connect, error::CONNECT)
     } else if e.is_timeout() {
-        (
-            ErrorKind::Timeout,
-            "no answer in time after the request was sent".to_owned(),
-        )
+        (ErrorKind::Timeout, error::TIMEOUT)
     } else {
-        (
-            ErrorKind::Transport,
-            format!("the connection failed after the request was sent ({cause})"),
-        )
+        (ErrorKind::Transport, error::TRANSPORT)
     };
     Error::new(kind, message).with_source(e)
 }
@@ -724,7 +735,9 @@ fn map_answer<T: DeserializeOwned>(op: &OperationRules, raw: Raw) -> Result<Answ
             i.status = Some(raw.status);
             i.request_id = i.request_id.take().or_else(|| raw.request_id.clone());
             i.retry_after = raw.retry_after;
+            i.headers = raw.headers.clone();
         })
+        .with_body(&raw.body)
     };
     if let Some(enc) = &raw.content_encoding {
         return Err(wire(Error::new(
@@ -784,8 +797,7 @@ fn map_answer<T: DeserializeOwned>(op: &OperationRules, raw: Raw) -> Result<Answ
                 Error::new(
                     ErrorKind::InvalidResponse,
                     format!(
-                        "the service answered success with a body that does not fit the spec ({} at {}): {}",
-                        e.inner(),
+                        "the service answered success with a body that does not fit the spec (at {}): {}",
                         e.path(),
                         snippet(&raw.body)
                     ),

@@ -136,6 +136,35 @@ impl<'de> Deserialize<'de> for LenientString {
     }
 }
 
+/// The schema of what [`LenientBool`] reads: a boolean, `0` or `1`, or one of the
+/// strings `"true"`, `"false"`, `"0"`, `"1"`.
+impl schemars::JsonSchema for LenientBool {
+    fn schema_name() -> String {
+        "LenientBoolean".to_owned()
+    }
+
+    fn json_schema(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+        let any_of = vec![
+            serde_json::json!({"type": "boolean"}),
+            serde_json::json!({"type": "integer"}),
+            serde_json::json!({"type": "string", "enum": ["true", "false", "0", "1"]}),
+        ];
+        serde_json::from_value(serde_json::json!({ "anyOf": any_of })).expect("a literal schema")
+    }
+}
+
+/// The schema of what [`LenientString`] reads: a string or a number.
+impl schemars::JsonSchema for LenientString {
+    fn schema_name() -> String {
+        "LenientString".to_owned()
+    }
+
+    fn json_schema(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+        serde_json::from_value(serde_json::json!({"type": ["string", "number"]}))
+            .expect("a literal schema")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,5 +195,14 @@ mod tests {
             serde_json::to_string(&LenientString("4".into())).unwrap(),
             "\"4\""
         );
+    }
+
+    #[test]
+    fn schemas_describe_what_is_read() {
+        let b = serde_json::to_value(schemars::schema_for!(LenientBool)).unwrap();
+        assert_eq!(b["anyOf"][0]["type"], "boolean");
+        assert_eq!(b["anyOf"][2]["enum"][3], "1");
+        let s = serde_json::to_value(schemars::schema_for!(LenientString)).unwrap();
+        assert_eq!(s["type"], serde_json::json!(["string", "number"]));
     }
 }

@@ -361,8 +361,13 @@ async fn bad_endpoint_and_missing_credentials_are_configuration_errors() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Credentials);
     assert!(!err.may_have_been_sent());
+    // Display is the message; the sources tried are its cause.
+    let chain: Vec<String> = std::iter::successors(std::error::Error::source(&err), |c| c.source())
+        .map(ToString::to_string)
+        .collect();
+    let chain = chain.join(": ");
     for source in ["environment", "profile", "ECS metadata"] {
-        assert!(err.to_string().contains(source), "{source}: {err}");
+        assert!(chain.contains(source), "{source}: {err}: {chain}");
     }
     assert!(server.seen().is_empty());
 }

@@ -526,6 +526,7 @@ pub fn command() -> Command {
         .subcommand(crate::attachment::command())
         .subcommand(crate::contact::command())
         .subcommand(crate::configure::command())
+        .subcommand(crate::schema::command())
         .subcommand(
             Command::new("completions")
                 .about("Print a shell completion script")

@@ -7,12 +7,13 @@
 mod args;
 mod attachment;
 mod case;
-mod contact;
 mod config;
 mod configure;
+mod contact;
 mod lookup;
 mod output;
 mod redact;
+mod schema;
 mod session;
 
 use std::io::IsTerminal;
@@ -133,6 +134,7 @@ async fn run(matches: &ArgMatches, json_output: bool) -> Result<(), Failure> {
         Some(("attachment", sub)) => attachment::run(matches, sub, json_output).await,
         Some(("contact", sub)) => contact::run(matches, sub, json_output).await,
         Some(("configure", sub)) => configure::run(matches, sub, json_output),
+        Some(("schema", sub)) => schema::run(sub),
         _ => Err(Failure::usage("unknown command; see osm --help")),
     }
 }

@@ -57,6 +57,7 @@ fn error_json(err: &Error) -> Value {
             "kind": format!("{:?}", err.kind()),
             "operation": err.operation(),
             "message": err.to_string(),
+            "causes": causes(err),
             "http_status": err.http_status(),
             "error_code": err.error_code(),
             "error_msg": err.error_msg(),
@@ -67,9 +68,26 @@ fn error_json(err: &Error) -> Value {
     })
 }
 
+/// The error's source chain, outermost first, each link made safe for a terminal (at
+/// most 8 links).
+fn causes(err: &Error) -> Vec<String> {
+    std::iter::successors(std::error::Error::source(err), |c| c.source())
+        .take(8)
+        .map(|c| clean(&c.to_string()))
+        .collect()
+}
+
 /// A library error as a failure; `flag` names the flag of the field at fault.
 pub fn from_error(err: Error, flag: impl Fn(&str) -> Option<String>) -> Failure {
     let mut message = format!("error: {}", clean(&err.to_string()));
+    // The cause ("Connection refused", the credential source that failed) is the
+    // error's source chain, not its Display: print it as `{:#}` does, each link once.
+    for cause in causes(&err) {
+        if !message.contains(&cause) {
+            message.push_str(": ");
+            message.push_str(&cause);
+        }
+    }
     if let Some(f) = err.validation().and_then(|v| flag(v.field())) {
         message.push_str(&format!(" (flag {f})"));
     }

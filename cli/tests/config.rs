@@ -937,6 +937,18 @@ async fn every_failure_prints_one_json_error_object() {
         let j = one_json(&out);
         assert_eq!(j["error"]["kind"], case.kind, "{}: {j}", case.name);
         assert!(j["error"]["message"].is_string(), "{}: {j}", case.name);
+        if case.kind == "Connect" {
+            // The cause is the error's source chain, printed in JSON and in text.
+            let causes = j["error"]["causes"].to_string();
+            assert!(causes.to_lowercase().contains("connection refused"), "{j}");
+            let mut cmd = home.osm();
+            cmd.env("HUAWEICLOUD_AUTH_TOKEN", TOKEN)
+                .args(["-o", "text", "--endpoint", case.endpoint])
+                .args(&case.args);
+            let out = run(cmd).await;
+            let err = text(&out.stderr);
+            assert!(err.to_lowercase().contains("connection refused"), "{err}");
+        }
     }
     emu.shutdown().await;
 }

@@ -189,7 +189,12 @@ impl Verification {
     /// returning how many records there were.
     pub(crate) fn clear(&self) -> usize {
         let mut inner = lock(&self.inner);
-        let n = inner.codes.len() + if self.file.is_none() { inner.verified.len() } else { 0 };
+        let n = inner.codes.len()
+            + if self.file.is_none() {
+                inner.verified.len()
+            } else {
+                0
+            };
         inner.codes.clear();
         if self.file.is_none() {
             inner.verified.clear();

@@ -23,6 +23,7 @@
 //! | `x-upstream-deviation` | parameter, property | a deliberate departure from the vendor's page |
 //! | `x-rust-type` | component schema | replaced by a hand-written Rust type in generated code |
 //! | `x-default-answer` | operation | the answer assumed until the service is asked (documented values) |
+//! | `x-personal-data` | parameter, property | holds personal data (a phone number, an address, a code): never shown by `Debug` |
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -245,6 +246,9 @@ pub struct Field {
     pub schema_path: Vec<String>,
     /// YAML path of the parameter object, for a parameter.
     pub param_path: Option<Vec<String>>,
+    /// `x-personal-data: true` (on the parameter or the property): the value is personal
+    /// data, which `Debug` output must not show.
+    pub personal: bool,
 }
 
 impl Field {
@@ -908,6 +912,9 @@ impl<'a> Reader<'a> {
         if let Some(d) = ext_text(&data.extensions, "x-upstream-deviation") {
             field.deviation = Some(d);
         }
+        if ext_bool(&data.extensions, "x-personal-data") == Some(true) {
+            field.personal = true;
+        }
         field.explode = explode;
         field.param_path = Some(at);
         Ok(field)
@@ -1018,6 +1025,7 @@ impl<'a> Reader<'a> {
             explode: false,
             schema_path: r.path.clone(),
             param_path: None,
+            personal: ext_bool(&data.extensions, "x-personal-data") == Some(true),
         };
         c.default = data.default.as_ref().and_then(scalar_text);
         if let Some(w) = data.extensions.get("x-required-when") {
