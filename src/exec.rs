@@ -548,7 +548,6 @@ impl Client {
     /// Validates the parameters of `input` and sends it with `body` as its body, of
     /// media type `content_type`: for hand-written operations whose body is not JSON
     /// (multipart uploads). A body that is not JSON is signed as `UNSIGNED-PAYLOAD`.
-    #[allow(dead_code)] // until the multipart upload lands
     pub(crate) async fn execute_with_body<T: DeserializeOwned>(
         &self,
         input: Input,

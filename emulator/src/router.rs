@@ -46,7 +46,6 @@ pub(crate) struct Call {
     /// The JSON body, checked (empty for operations without one).
     pub(crate) body: Map<String, Value>,
     /// The raw body bytes (for bodies that are not JSON: multipart uploads).
-    #[allow(dead_code)] // until the multipart upload handler lands
     pub(crate) raw_body: Bytes,
     /// How the caller authenticated.
     pub(crate) auth: AuthScheme,
