@@ -4,6 +4,9 @@
 //! in process or with `--dry-run`. Every command runs with an empty environment and a
 //! temporary home: never the developer's files.
 
+mod common;
+
+use common::assert_no_secret;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
@@ -619,46 +622,6 @@ fn no_credentials_names_every_source_and_the_emulator() {
         one_json(&out)["headers"]["Authorization"],
         "[no credentials found]"
     );
-}
-
-/// No secret, in any common encoding, and not the marker every secret holds.
-fn assert_no_secret(all: &str, secrets: &[&str]) {
-    assert!(!all.contains("LEAKMARK"), "a secret leaked:\n{all}");
-    for secret in secrets {
-        let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
-        let forms = [
-            secret.to_string(),
-            hex.clone(),
-            hex.to_uppercase(),
-            base64(secret.as_bytes()),
-            serde_json::to_string(secret).unwrap(),
-            format!("{secret:?}"),
-        ];
-        for form in forms {
-            assert!(!all.contains(&form), "{secret} leaked as {form}:\n{all}");
-        }
-    }
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

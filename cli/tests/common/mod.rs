@@ -1,0 +1,42 @@
+//! Helpers shared by the CLI's test binaries.
+
+/// No secret, in any common encoding, and not the marker every secret holds.
+pub fn assert_no_secret(all: &str, secrets: &[&str]) {
+    assert!(!all.contains("LEAKMARK"), "a secret leaked:\n{all}");
+    for secret in secrets {
+        let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+        let forms = [
+            secret.to_string(),
+            hex.clone(),
+            hex.to_uppercase(),
+            base64_encode(secret.as_bytes()),
+            serde_json::to_string(secret).unwrap(),
+            format!("{secret:?}"),
+        ];
+        for form in forms {
+            assert!(!all.contains(&form), "{secret} leaked as {form}:\n{all}");
+        }
+    }
+}
+
+/// Standard Base64 with padding (the form a leak in a header would take).
+pub fn base64_encode(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
