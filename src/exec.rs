@@ -364,7 +364,9 @@ pub(crate) struct Raw {
     pub(crate) request_id: Option<String>,
     pub(crate) retry_after: Option<Duration>,
     pub(crate) content_encoding: Option<String>,
-    pub(crate) headers: Vec<(&'static str, String)>,
+    /// The answer's headers, taken from the response as they are: the few an error
+    /// keeps are copied out only when there is an error ([`kept_headers`]).
+    pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
 }
 
@@ -414,6 +416,14 @@ fn kept_headers(headers: &HeaderMap) -> Vec<(&'static str, String)> {
         .collect()
 }
 
+/// Whether a body may hold one of the code members [`error_fields`] reads (`code`,
+/// `error_code`, `errorCode`, each ending in `ode"`): false only when it surely holds
+/// none, so that a success answer is not parsed twice. A body with an escape (`\u0064`)
+/// may spell a name differently, so it always may.
+fn may_hold_error_code(body: &[u8]) -> bool {
+    body.contains(&b'\\') || body.windows(4).any(|w| w == b"ode\"")
+}
+
 /// Reads `error_code`/`error_msg` out of an error body in any of the shapes the vendor's
 /// SDKs accept: `error_code`/`error_msg`, `errorCode`/`errorMsg`, `code`/`message`, and
 /// each of those nested in an `error` object. Also the gateway's `request_id`.
@@ -460,14 +470,15 @@ impl Client {
             Ok(r) => r,
             Err(e) => return Err(send_error(e)),
         };
+        let mut response = response;
         let status = response.status().as_u16();
-        let headers = response.headers();
+        // Taken, not copied: the body is read from the response without its headers.
+        let headers = std::mem::take(response.headers_mut());
         let request_id = headers
             .get(REQUEST_ID_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let retry_after = retry_after(headers);
-        let kept = kept_headers(headers);
+        let retry_after = retry_after(&headers);
         let content_encoding = headers
             .get(reqwest::header::CONTENT_ENCODING)
             .and_then(|v| v.to_str().ok())
@@ -478,7 +489,7 @@ impl Client {
                 i.status = Some(status);
                 i.request_id = request_id.clone();
                 i.retry_after = retry_after;
-                i.headers = kept.clone();
+                i.headers = kept_headers(&headers);
             })
         };
         if response
@@ -494,12 +505,14 @@ impl Client {
                 ),
             )));
         }
-        let mut response = response;
+        // An answer that arrives in one chunk (most do) is kept as that chunk, uncopied.
+        let mut first: Option<Bytes> = None;
         let mut body = bytes::BytesMut::new();
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
-                    if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                    let held = first.as_ref().map_or(0, Bytes::len);
+                    if held + body.len() + chunk.len() > MAX_RESPONSE_BYTES {
                         return Err(wire(Error::new(
                             ErrorKind::InvalidResponse,
                             format!(
@@ -507,7 +520,15 @@ impl Client {
                             ),
                         )));
                     }
-                    body.extend_from_slice(&chunk);
+                    match first.take() {
+                        None if body.is_empty() => first = Some(chunk),
+                        earlier => {
+                            if let Some(earlier) = earlier {
+                                body.extend_from_slice(&earlier);
+                            }
+                            body.extend_from_slice(&chunk);
+                        }
+                    }
                 }
                 Ok(None) => break,
                 Err(e) => {
@@ -525,13 +546,17 @@ impl Client {
                 }
             }
         }
+        let body = match first {
+            Some(only) => only,
+            None => body.freeze(),
+        };
         Ok(Raw {
             status,
             request_id,
             retry_after,
             content_encoding,
-            headers: kept,
-            body: body.freeze(),
+            headers,
+            body,
         })
     }
 
@@ -734,7 +759,7 @@ fn map_answer<T: DeserializeOwned>(op: &OperationRules, raw: Raw) -> Result<Answ
             i.status = Some(raw.status);
             i.request_id = i.request_id.take().or_else(|| raw.request_id.clone());
             i.retry_after = raw.retry_after;
-            i.headers = raw.headers.clone();
+            i.headers = kept_headers(&raw.headers);
         })
         .with_body(&raw.body)
     };
@@ -770,7 +795,7 @@ fn map_answer<T: DeserializeOwned>(op: &OperationRules, raw: Raw) -> Result<Answ
             ),
         )));
     }
-    if op.business_errors {
+    if op.business_errors && may_hold_error_code(&raw.body) {
         let (code, msg, _) = error_fields(&raw.body);
         if let Some(code) = code.filter(|c| c != "0" && !c.eq_ignore_ascii_case("success")) {
             // create_case's answer holds the ticket id when it succeeded; its presence wins.
@@ -812,4 +837,34 @@ fn map_answer<T: DeserializeOwned>(op: &OperationRules, raw: Raw) -> Result<Answ
         attempts: 0,
         raw: raw.body,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_that_may_hold_an_error_code_is_parsed() {
+        for body in [
+            r#"{"error_code":"OSM.01010003","error_msg":"x"}"#,
+            r#"{"errorCode":"OSM.1"}"#,
+            r#"{"code":1}"#,
+            r#"{"error":{"code":"APIGW.0101"}}"#,
+            // An escaped name could spell `code` without the bytes `ode"`.
+            r#"{"co\u0064e":"OSM.1"}"#,
+        ] {
+            assert!(may_hold_error_code(body.as_bytes()), "{body}");
+            if !body.contains('\\') {
+                assert!(error_fields(body.as_bytes()).0.is_some(), "{body}");
+            }
+        }
+        assert_eq!(
+            error_fields(br#"{"co\u0064e":"OSM.1"}"#).0.as_deref(),
+            Some("OSM.1")
+        );
+        for body in [r#"{"incident_id":"CS20261128000001"}"#, "", "[]"] {
+            assert!(!may_hold_error_code(body.as_bytes()), "{body}");
+            assert_eq!(error_fields(body.as_bytes()).0, None, "{body}");
+        }
+    }
 }

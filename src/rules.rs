@@ -185,6 +185,15 @@ impl OperationRules {
     /// Matches a request path against the template; the path parameters' values
     /// (still percent-encoded) on success.
     pub fn match_path<'p>(&self, path: &'p str) -> Option<Vec<(&'static str, &'p str)>> {
+        // Quick refusals first: a router tries every operation on every request.
+        let literal = self.path.split('{').next().unwrap_or_default();
+        if literal.len() == self.path.len() {
+            return (path == self.path).then(Vec::new);
+        }
+        if !path.starts_with(literal) || path.matches('/').count() != self.path.matches('/').count()
+        {
+            return None;
+        }
         let mut values = Vec::new();
         let mut want = self.path.split('/');
         let mut got = path.split('/');
@@ -230,4 +239,36 @@ pub fn header(name: &str) -> Option<&'static FieldRule> {
             .iter()
             .find(|r| r.name.eq_ignore_ascii_case(name))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_match_their_templates_only() {
+        let show = operation("show_case_detail").expect("in the spec");
+        let status = operation("show_case_status").expect("in the spec");
+        let path = |id: &str| show.path.replace("{case_id}", id);
+        assert_eq!(
+            show.match_path(&path("CS1")),
+            Some(vec![("case_id", "CS1")])
+        );
+        assert_eq!(
+            show.match_path(&path("")),
+            None,
+            "an empty segment is no value"
+        );
+        assert_eq!(show.match_path(&format!("{}/", path("CS1"))), None);
+        assert_eq!(show.match_path(&path("CS1").replace("/v2", "/v3")), None);
+        assert_eq!(status.match_path(&path("CS1")), None, "one segment short");
+        assert_eq!(
+            status.match_path(&status.path.replace("{case_id}", "CS%2F1")),
+            Some(vec![("case_id", "CS%2F1")])
+        );
+        let create = operation("create_case").expect("in the spec");
+        assert_eq!(create.match_path(create.path), Some(vec![]));
+        assert_eq!(create.match_path(&format!("{}/", create.path)), None);
+        assert_eq!(create.match_path(&path("CS1")), None);
+    }
 }
