@@ -200,7 +200,7 @@ fn engineer(shared: &Shared, route: &str, body: &[u8], rid: &str) -> Response<Re
     };
     let status = value.get("status").and_then(Value::as_i64);
     let now = (shared.clock)();
-    let known = shared.store.tickets().iter().any(|t| t.incident_id == *id);
+    let known = shared.store.contains(id);
     if !known {
         return admin_error(
             StatusCode::NOT_FOUND,

@@ -197,6 +197,11 @@ impl Registry {
         before - list.len()
     }
 
+    /// Whether no expectation is registered (then a finished request is not looked at).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
     /// Counts a finished request.
     pub(crate) fn count(&self, request: &RecordedRequest) {
         for s in self.lock().iter() {

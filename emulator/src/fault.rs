@@ -564,11 +564,11 @@ mod tests {
         request("create_case")
     }
 
-    fn request(op: &str) -> RecordedRequest {
+    fn request(op: &'static str) -> RecordedRequest {
         let journal = crate::journal::Journal::new(1, 1024);
         let id = journal.open(
             std::time::SystemTime::now(),
-            "POST",
+            &http::Method::POST,
             "/x",
             None,
             &http::HeaderMap::new(),

@@ -4,6 +4,7 @@
 //! `delay_before_record`) or after (`delay_after_record`, `drop_after_record`,
 //! `truncated_body`, `slow_body`) its handler runs.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -20,7 +21,7 @@ use crate::vendor::internal_error;
 use crate::{Shared, ops};
 
 /// Runs the handler of `call.op`, with the fault that applies to it, if any.
-pub(crate) async fn dispatch(shared: &Shared, call: Call) -> Reply {
+pub(crate) async fn dispatch(shared: &Arc<Shared>, call: Call) -> Reply {
     let fault = if shared.faults.any_for_requests() {
         shared.faults.take_for(&view(shared, &call))
     } else {
@@ -39,8 +40,15 @@ pub(crate) async fn dispatch(shared: &Shared, call: Call) -> Reply {
         } => return canned(status, &headers, body, &rid).into(),
         Fault::DropBeforeRecord => return Reply::Drop,
         Fault::DelayBeforeRecord(delay) => {
-            wait(shared, delay).await;
-            return ops::dispatch(shared, call).await;
+            // The ticket appears after a client that gave up has gone: the wait and the
+            // handler run on a task of their own, which a closed connection does not
+            // cancel (requests are otherwise handled in place).
+            let shared = Arc::clone(shared);
+            return ops::detached(async move {
+                wait(&shared, delay).await;
+                ops::dispatch(&shared, call).await
+            })
+            .await;
         }
         Fault::Pass | Fault::ResetOnAccept => return ops::dispatch(shared, call).await,
         _ => {}

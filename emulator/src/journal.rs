@@ -13,7 +13,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use http::HeaderMap;
+use http::{HeaderMap, HeaderValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -166,12 +166,86 @@ pub(crate) fn recorded_headers(headers: &HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The headers of a request as the record holds them: the request's own map (its
+/// values are shared, not copied) with every credential replaced by [`REDACTED`]; a
+/// request with more than [`MAX_HEADERS`] headers or a value longer than [`MAX_TEXT`]
+/// characters gets a bounded copy instead.
+fn held_headers(headers: &HeaderMap) -> HeaderMap {
+    // Enough bytes for MAX_TEXT + 1 characters, so `shorten` still marks a cut value.
+    const MAX_BYTES: usize = 4 * MAX_TEXT + 4;
+    let mut held = if headers.len() <= MAX_HEADERS && headers.values().all(|v| v.len() <= MAX_BYTES)
+    {
+        headers.clone()
+    } else {
+        let mut bounded = HeaderMap::with_capacity(MAX_HEADERS);
+        for (name, value) in headers.iter().take(MAX_HEADERS) {
+            let bytes = &value.as_bytes()[..value.len().min(MAX_BYTES)];
+            if let Ok(v) = HeaderValue::from_bytes(bytes) {
+                bounded.append(name.clone(), v);
+            }
+        }
+        bounded
+    };
+    for name in SECRET_HEADERS {
+        let n = held.get_all(name).iter().count();
+        if n > 0 {
+            held.insert(name, HeaderValue::from_static(REDACTED));
+            for _ in 1..n {
+                held.append(name, HeaderValue::from_static(REDACTED));
+            }
+        }
+    }
+    held
+}
+
 /// Which entry of the record a request is; travels in the request's extensions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct RecordId(pub(crate) u64);
 
+/// One entry as the record holds it: cheap to take while the request is served (the
+/// headers shared with the request, the body's first bytes copied once), turned into a
+/// [`RecordedRequest`] only when someone looks.
+struct Entry {
+    seq: u64,
+    received_at: SystemTime,
+    operation: Option<&'static str>,
+    method: http::Method,
+    path: String,
+    query: Option<String>,
+    headers: HeaderMap,
+    body: Bytes,
+    body_len: Option<usize>,
+    status: Option<u16>,
+    error_code: Option<String>,
+    request_id: Option<String>,
+    fault: Option<String>,
+    finished: bool,
+}
+
+impl Entry {
+    fn view(&self) -> RecordedRequest {
+        RecordedRequest {
+            seq: self.seq,
+            received_at: self.received_at,
+            operation: self.operation.map(str::to_owned),
+            method: self.method.as_str().to_owned(),
+            path: self.path.clone(),
+            query: self.query.clone(),
+            headers: recorded_headers(&self.headers),
+            body: String::from_utf8_lossy(&self.body).into_owned(),
+            body_len: self.body_len,
+            body_truncated: self.body_len.is_some_and(|n| n > self.body.len()),
+            status: self.status,
+            error_code: self.error_code.clone(),
+            request_id: self.request_id.clone(),
+            fault: self.fault.clone(),
+            finished: self.finished,
+        }
+    }
+}
+
 struct Inner {
-    entries: VecDeque<RecordedRequest>,
+    entries: VecDeque<Entry>,
     next_seq: u64,
 }
 
@@ -206,65 +280,66 @@ impl Journal {
     pub(crate) fn open(
         &self,
         at: SystemTime,
-        method: &str,
+        method: &http::Method,
         path: &str,
         query: Option<&str>,
         headers: &HeaderMap,
     ) -> RecordId {
-        let mut inner = self.lock();
-        let seq = inner.next_seq;
-        inner.next_seq += 1;
-        while inner.entries.len() >= self.limit {
-            inner.entries.pop_front();
-        }
-        inner.entries.push_back(RecordedRequest {
-            seq,
+        let entry = Entry {
+            seq: 0,
             received_at: crate::store::rfc3339::truncate(at),
             operation: None,
-            method: method.to_owned(),
+            method: method.clone(),
             path: shorten(path, MAX_TEXT),
             query: query.map(|q| shorten(q, MAX_TEXT)),
-            headers: recorded_headers(headers),
-            body: String::new(),
+            headers: held_headers(headers),
+            body: Bytes::new(),
             body_len: None,
-            body_truncated: false,
             status: None,
             error_code: None,
             request_id: None,
             fault: None,
             finished: false,
-        });
+        };
+        let mut forgotten = None;
+        let seq = {
+            let mut inner = self.lock();
+            let seq = inner.next_seq;
+            inner.next_seq += 1;
+            while inner.entries.len() >= self.limit {
+                forgotten = inner.entries.pop_front();
+            }
+            inner.entries.push_back(Entry { seq, ..entry });
+            seq
+        };
+        // The oldest entry is freed after the lock is let go.
+        drop(forgotten);
         RecordId(seq)
     }
 
     /// Changes the entry `id`, if the record still holds it.
-    fn update(&self, id: RecordId, f: impl FnOnce(&mut RecordedRequest)) {
+    fn update<T>(&self, id: RecordId, f: impl FnOnce(&mut Entry) -> T) -> Option<T> {
         let mut inner = self.lock();
         // Entries are in seq order with no gaps, so the position is arithmetic.
-        let Some(first) = inner.entries.front().map(|e| e.seq) else {
-            return;
-        };
-        let Some(i) = id.0.checked_sub(first) else {
-            return;
-        };
-        if let Some(entry) = inner.entries.get_mut(i as usize) {
-            debug_assert_eq!(entry.seq, id.0);
-            f(entry);
-        }
+        let first = inner.entries.front().map(|e| e.seq)?;
+        let i = id.0.checked_sub(first)?;
+        let entry = inner.entries.get_mut(i as usize)?;
+        debug_assert_eq!(entry.seq, id.0);
+        Some(f(entry))
     }
 
     /// Notes the operation a request was routed to.
-    pub(crate) fn note_operation(&self, id: RecordId, op: &str) {
-        self.update(id, |e| e.operation = Some(op.to_owned()));
+    pub(crate) fn note_operation(&self, id: RecordId, op: &'static str) {
+        self.update(id, |e| e.operation = Some(op));
     }
 
-    /// Notes the body of a request.
+    /// Notes the body of a request (its first bytes, copied: the record keeps nothing
+    /// of the buffer the request was read into).
     pub(crate) fn note_body(&self, id: RecordId, body: &Bytes) {
-        let (kept, truncated) = self.bounded_body(body);
+        let kept = Bytes::copy_from_slice(&body[..body.len().min(self.body_bytes)]);
         self.update(id, |e| {
             e.body = kept;
             e.body_len = Some(body.len());
-            e.body_truncated = truncated;
         });
     }
 
@@ -283,7 +358,7 @@ impl Journal {
     }
 
     /// Closes the entry with the answer (`None`: no answer) and counts it against the
-    /// expectations.
+    /// expectations (the request is looked at only when some are registered).
     pub(crate) fn finish(
         &self,
         id: RecordId,
@@ -291,35 +366,38 @@ impl Journal {
         error_code: Option<String>,
         request_id: Option<String>,
     ) {
-        let mut finished = None;
-        self.update(id, |e| {
+        let counted = !self.expectations.is_empty();
+        let finished = self.update(id, |e| {
             e.status = status;
             e.error_code = error_code;
             e.request_id = request_id;
             e.finished = true;
-            finished = Some(e.clone());
+            counted.then(|| e.view())
         });
-        if let Some(request) = finished {
+        if let Some(Some(request)) = finished {
             self.expectations.count(&request);
         }
     }
 
     /// The entries held, oldest first.
     pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
-        self.lock().entries.iter().cloned().collect()
+        self.lock().entries.iter().map(Entry::view).collect()
     }
 
     /// Forgets every entry; returns how many there were. Numbering goes on.
     pub(crate) fn clear(&self) -> usize {
-        let mut inner = self.lock();
-        let n = inner.entries.len();
-        inner.entries.clear();
-        n
+        let forgotten = std::mem::take(&mut self.lock().entries);
+        forgotten.len()
     }
 }
 
 /// The `error_code` of a JSON answer body, if any.
 pub(crate) fn error_code_of(body: &[u8]) -> Option<String> {
+    // Most answers hold no error: look for the member before parsing the body (a body
+    // with an escape may spell its name differently, so it is parsed).
+    if !body.contains(&b'\\') && !body.windows(12).any(|w| w == b"\"error_code\"") {
+        return None;
+    }
     match serde_json::from_slice::<Value>(body).ok()? {
         Value::Object(map) => map.get("error_code")?.as_str().map(str::to_owned),
         _ => None,
@@ -329,7 +407,6 @@ pub(crate) fn error_code_of(body: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::HeaderValue;
 
     #[test]
     fn secrets_are_redacted_and_the_record_is_bounded() {
@@ -346,10 +423,10 @@ mod tests {
         );
         headers.insert("x-language", HeaderValue::from_static("en-us"));
         let now = SystemTime::now();
-        let a = journal.open(now, "POST", "/a", None, &headers);
+        let a = journal.open(now, &http::Method::POST, "/a", None, &headers);
         journal.note_body(a, &Bytes::from_static(b"0123456789"));
-        let b = journal.open(now, "GET", "/b", Some("x=1"), &headers);
-        let c = journal.open(now, "GET", "/c", None, &headers);
+        let b = journal.open(now, &http::Method::GET, "/b", Some("x=1"), &headers);
+        let c = journal.open(now, &http::Method::GET, "/c", None, &headers);
         journal.note_body(a, &Bytes::from_static(b"ignored: a is forgotten"));
         journal.finish(c, Some(200), None, None);
         let all = journal.requests();
@@ -363,7 +440,7 @@ mod tests {
         let _ = b;
 
         let journal = Journal::new(5, 4);
-        let a = journal.open(now, "POST", "/a", None, &headers);
+        let a = journal.open(now, &http::Method::POST, "/a", None, &headers);
         journal.note_body(a, &Bytes::from_static(b"0123456789"));
         let r = &journal.requests()[0];
         assert_eq!(
@@ -376,5 +453,49 @@ mod tests {
                 .unwrap_err()
                 .contains("4 of the body's 10")
         );
+    }
+
+    #[test]
+    fn long_or_many_headers_are_bounded_and_repeated_secrets_all_redacted() {
+        let journal = Journal::new(5, 64);
+        let mut headers = HeaderMap::new();
+        headers.append("authorization", HeaderValue::from_static("first-marker"));
+        headers.append("authorization", HeaderValue::from_static("second-marker"));
+        let long = "é".repeat(MAX_TEXT + 10);
+        headers.insert("x-long", HeaderValue::from_bytes(long.as_bytes()).unwrap());
+        for i in 0..MAX_HEADERS + 5 {
+            headers.insert(
+                http::HeaderName::from_bytes(format!("x-h{i}").as_bytes()).unwrap(),
+                HeaderValue::from_static("v"),
+            );
+        }
+        journal.open(SystemTime::now(), &http::Method::GET, "/", None, &headers);
+        let r = &journal.requests()[0];
+        assert_eq!(r.headers.len(), MAX_HEADERS);
+        let auth: Vec<_> = r
+            .headers
+            .iter()
+            .filter(|(n, _)| n == "authorization")
+            .collect();
+        assert_eq!(auth.len(), 2);
+        assert!(auth.iter().all(|(_, v)| v == REDACTED));
+        let kept = r.header("x-long").unwrap();
+        assert_eq!(kept.chars().count(), MAX_TEXT + 1, "cut and marked with …");
+        assert!(kept.ends_with('…'));
+        assert!(!format!("{r:?}").contains("marker"));
+    }
+
+    #[test]
+    fn the_error_code_of_an_answer() {
+        assert_eq!(
+            error_code_of(br#"{"error_code":"OSM.0001","error_msg":"x"}"#).as_deref(),
+            Some("OSM.0001")
+        );
+        assert_eq!(
+            error_code_of(br#"{"error\u005fcode":"OSM.0002"}"#).as_deref(),
+            Some("OSM.0002")
+        );
+        assert_eq!(error_code_of(br#"{"incident_id":"CS1"}"#), None);
+        assert_eq!(error_code_of(br#"{"note":"error_code"}"#), None);
     }
 }

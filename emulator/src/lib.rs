@@ -628,11 +628,7 @@ impl RunningEmulator {
     }
 
     fn has_ticket(&self, incident_id: &str) -> bool {
-        self.shared
-            .store
-            .tickets()
-            .iter()
-            .any(|t| t.incident_id == incident_id)
+        self.shared.store.contains(incident_id)
     }
 
     fn check_case(&self, incident_id: &str, status: Option<i64>) -> Result<(), String> {

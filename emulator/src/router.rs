@@ -146,7 +146,7 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Reply
 }
 
 async fn prepare(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     op: &'static OperationRules,
     path_values: Vec<(&'static str, String)>,
     req: Request<Incoming>,

@@ -152,7 +152,7 @@ async fn respond(
     // Every request to the service's paths is recorded, here where every answer passes.
     let record = shared.journal.open(
         (shared.clock)(),
-        method.as_str(),
+        &method,
         &path,
         req.uri().query(),
         req.headers(),
@@ -202,6 +202,26 @@ async fn answer(
     }
 }
 
+/// Polls `fut` to its end, turning a panic in it into `Err` with the panic's message.
+async fn catch_panic<F: Future>(fut: F) -> Result<F::Output, String> {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(move |cx| {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Err(payload) => {
+                let why = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic without a message".to_owned());
+                std::task::Poll::Ready(Err(why))
+            }
+        }
+    })
+    .await
+}
+
 /// Runs the handler; `None` when the connection is to be dropped without an answer.
 async fn handled(
     shared: Arc<Shared>,
@@ -210,7 +230,9 @@ async fn handled(
     path: &str,
     started: std::time::Instant,
 ) -> Option<Response<ResBody>> {
-    match tokio::spawn(router::handle(shared, req)).await {
+    // Run in place (a task of its own per request would cost a wake-up of another
+    // worker each time); a panic still becomes a 500, not a dropped connection.
+    match catch_panic(router::handle(shared, req)).await {
         Ok(Reply::Response(response)) => {
             tracing::info!(
                 %method,
@@ -230,8 +252,8 @@ async fn handled(
             tracing::info!(%method, %path, "connection dropped without an answer (fault)");
             None
         }
-        Err(e) => {
-            tracing::error!(%method, %path, error = %e, "the request handler failed");
+        Err(why) => {
+            tracing::error!(%method, %path, error = %why, "the request handler panicked");
             Some(vendor::internal_error(
                 "the emulator failed while handling the request",
             ))
@@ -407,6 +429,17 @@ impl AsyncWrite for Io {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_panic_in_a_handler_is_caught_with_its_message() {
+        assert_eq!(catch_panic(async { 7 }).await, Ok(7));
+        let caught = catch_panic(async {
+            tokio::task::yield_now().await;
+            panic!("handler broke on {}", "purpose")
+        })
+        .await;
+        assert_eq!(caught, Err("handler broke on purpose".to_owned()));
+    }
 
     const HYPER_431: &[u8] = b"HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\ndate: Tue, 01 Dec 2026 21:25:07 GMT\r\n\r\n";
 

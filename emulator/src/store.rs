@@ -149,8 +149,29 @@ pub(crate) mod rfc3339 {
 
 struct Memory {
     tickets: Vec<RecordedTicket>,
+    /// The position in `tickets` of each ticket id.
+    index: HashMap<String, usize>,
     /// The next sequence number; `None` once they are used up.
     next_seq: Option<u64>,
+}
+
+impl Memory {
+    fn new(tickets: Vec<RecordedTicket>, next_seq: Option<u64>) -> Self {
+        let mut m = Self {
+            tickets: Vec::with_capacity(tickets.len()),
+            index: HashMap::with_capacity(tickets.len()),
+            next_seq,
+        };
+        m.extend(tickets);
+        m
+    }
+
+    fn extend(&mut self, tickets: impl IntoIterator<Item = RecordedTicket>) {
+        for t in tickets {
+            self.index.insert(t.incident_id.clone(), self.tickets.len());
+            self.tickets.push(t);
+        }
+    }
 }
 
 type Ack = oneshot::Sender<Result<RecordedTicket, String>>;
@@ -429,10 +450,7 @@ impl Store {
     pub(crate) fn memory() -> Self {
         Self {
             durable: false,
-            memory: Arc::new(Mutex::new(Memory {
-                tickets: Vec::new(),
-                next_seq: Some(1),
-            })),
+            memory: Arc::new(Mutex::new(Memory::new(Vec::new(), Some(1)))),
             writer: Mutex::new(None),
             thread: Mutex::new(None),
         }
@@ -493,10 +511,10 @@ impl Store {
         if !existed {
             sync_parent_dir(path);
         }
-        let memory = Arc::new(Mutex::new(Memory {
-            tickets: loaded.tickets,
-            next_seq: Some(loaded.next_seq),
-        }));
+        let memory = Arc::new(Mutex::new(Memory::new(
+            loaded.tickets,
+            Some(loaded.next_seq),
+        )));
         let (tx, rx) = mpsc::unbounded_channel();
         let thread = {
             let memory = memory.clone();
@@ -520,7 +538,7 @@ impl Store {
             let seq = m.next_seq.ok_or_else(exhausted)?;
             let t = ticket.finish(seq);
             m.next_seq = seq.checked_add(1);
-            m.tickets.push(t.clone());
+            m.extend([t.clone()]);
             return Ok(t);
         }
         let (ack, done) = oneshot::channel();
@@ -533,8 +551,33 @@ impl Store {
             .map_err(|_| "the state file writer stopped".to_owned())?
     }
 
+    /// Every ticket, in the order recorded (a copy: for inspection, not for handlers).
     pub(crate) fn tickets(&self) -> Vec<RecordedTicket> {
         lock(&self.memory).tickets.clone()
+    }
+
+    /// The ticket `incident_id`, if recorded.
+    pub(crate) fn find(&self, incident_id: &str) -> Option<RecordedTicket> {
+        let m = lock(&self.memory);
+        m.index.get(incident_id).map(|&i| m.tickets[i].clone())
+    }
+
+    /// Whether ticket `incident_id` is recorded.
+    pub(crate) fn contains(&self, incident_id: &str) -> bool {
+        lock(&self.memory).index.contains_key(incident_id)
+    }
+
+    /// The tickets `keep` selects, in the order recorded: only those are copied.
+    pub(crate) fn select(
+        &self,
+        mut keep: impl FnMut(&RecordedTicket) -> bool,
+    ) -> Vec<RecordedTicket> {
+        lock(&self.memory)
+            .tickets
+            .iter()
+            .filter(|t| keep(t))
+            .cloned()
+            .collect()
     }
 
     pub(crate) fn count(&self) -> usize {
@@ -555,6 +598,7 @@ impl Store {
         let mut m = lock(&self.memory);
         let n = m.tickets.len();
         m.tickets.clear();
+        m.index.clear();
         Ok(n)
     }
 
@@ -638,7 +682,7 @@ fn writer(
                 good_len += buf.len() as u64;
                 {
                     let mut m = lock(&memory);
-                    m.tickets.extend(done.iter().cloned());
+                    m.extend(done.iter().cloned());
                     m.next_seq = next_seq;
                 }
                 for (ack, ticket) in acks.into_iter().zip(done) {

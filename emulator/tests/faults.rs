@@ -133,6 +133,35 @@ async fn delay_after_record_makes_the_client_time_out() {
 }
 
 #[tokio::test]
+async fn delay_before_record_opens_the_ticket_after_the_client_gave_up() {
+    let emu = emulator().await;
+    let client = Client::builder()
+        .endpoint(emu.base_url())
+        .credentials(Credentials::token(TOKEN))
+        .retry(RetryPolicy::none())
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    emu.faults()
+        .push(Fault::DelayBeforeRecord(Duration::from_millis(1200)));
+    let err = client.create_case(&case()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
+    assert!(err.outcome_unknown());
+    // The client has closed its connection; the emulator goes on and opens the ticket.
+    let mut waited = 0;
+    while emu.ticket_count() == 0 && waited < 200 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    assert_eq!(
+        emu.ticket_count(),
+        1,
+        "the ticket appears after the timeout"
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
 async fn dropped_connections() {
     let emu = emulator().await;
     let client = token_client(&emu);

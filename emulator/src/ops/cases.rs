@@ -19,7 +19,7 @@ pub(crate) async fn handle(shared: &Shared, call: Call) -> Reply {
 }
 
 /// Records a ticket.
-async fn create(shared: &Shared, call: Call) -> Reply {
+async fn create(shared: &Shared, mut call: Call) -> Reply {
     let rid = call.request_id.as_str();
     // A fault report (a problem type of case_type "5") needs the region it is about, as
     // the vendor documents for business_type_id "5".
@@ -46,7 +46,7 @@ async fn create(shared: &Shared, call: Call) -> Reply {
     {
         return refusal;
     }
-    let body = Value::Object(call.body.clone());
+    let body = Value::Object(std::mem::take(&mut call.body));
     let ticket = PendingTicket {
         request_id: call.request_id.clone(),
         received_at: (shared.clock)(),

@@ -28,12 +28,7 @@ pub(crate) fn handle(shared: &Shared, call: &Call) -> Reply {
         "list_messages" | "show_case_detail" | "show_case_status" | "update_case"
         | "create_message" => {
             let id = call.text("case_id").unwrap_or_default();
-            let Some(ticket) = shared
-                .store
-                .tickets()
-                .into_iter()
-                .find(|t| t.incident_id == id)
-            else {
+            let Some(ticket) = shared.store.find(&id) else {
                 return not_found(&id, rid);
             };
             let state = shared.cases.get(&id);
@@ -65,10 +60,12 @@ fn not_found(id: &str, rid: &str) -> Reply {
 }
 
 fn text(v: &Value, key: &str) -> String {
-    v.get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
+    str_of(v, key).to_owned()
+}
+
+/// The string member `key` of `v`, or "".
+fn str_of<'v>(v: &'v Value, key: &str) -> &'v str {
+    v.get(key).and_then(Value::as_str).unwrap_or_default()
 }
 
 /// The account a ticket belongs to, as the emulator sees it: the domain id the request
@@ -224,25 +221,27 @@ fn list_cases(shared: &Shared, call: &Call) -> Result<Value, String> {
     let app_key = call.text("app_key").filter(|k| !k.is_empty());
     let incident_id = call.text("incident_id").filter(|k| !k.is_empty());
     let status = call.int("status");
+    // What the ticket alone decides is checked under the store's lock, so that only
+    // the tickets that match are copied; then their states.
     let mut rows: Vec<(RecordedTicket, CaseState)> = shared
         .store
-        .tickets()
-        .into_iter()
-        .map(|t| {
-            let s = shared.cases.get(&t.incident_id);
-            (t, s)
-        })
-        .filter(|(t, s)| {
-            let description = text(&t.body, "simple_description");
-            s.status != cases::STATUS_DELETED
-                && incident_id.as_deref().is_none_or(|id| t.incident_id == id)
-                && status.is_none_or(|st| s.status == st)
+        .select(|t| {
+            let description = str_of(&t.body, "simple_description");
+            incident_id.as_deref().is_none_or(|id| t.incident_id == id)
                 && start.is_none_or(|st| t.received_at >= st)
                 && end.is_none_or(|e| t.received_at <= e)
                 && keys.iter().all(|k| description.contains(k.as_str()))
                 && app_key
                     .as_deref()
                     .is_none_or(|k| t.incident_id.contains(k) || description.contains(k))
+        })
+        .into_iter()
+        .map(|t| {
+            let s = shared.cases.get(&t.incident_id);
+            (t, s)
+        })
+        .filter(|(_, s)| {
+            s.status != cases::STATUS_DELETED && status.is_none_or(|st| s.status == st)
         })
         .collect();
     rows.sort_by(|a, b| {
