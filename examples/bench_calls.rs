@@ -6,9 +6,14 @@
 //!
 //! prepare    [--rounds R] [--iters N]   validate+serialise+sign vs the baseline
 //! create     [--rounds R] [--calls N]   our client vs raw reqwest, in-process minimal server
+//! lookup     [--rounds R] [--calls N]   list_problem_types: our client vs raw reqwest, same bytes
 //! emulator   [--rounds R] [--calls N]   pre-signed request: in-process emulator vs minimal server
 //! sequential --endpoint URL [--calls N]   our client (and raw reqwest), one call at a time
 //! concurrent --endpoint URL [--total N] [--in-flight K]  our client, K calls in flight
+//! minimal-server                       serve the minimal server until killed; print its URL
+//! load       --endpoint URL [--total N] [--in-flight K]  pre-signed creates, K in flight
+//! cpu        --endpoint URL --side client|raw [--calls N] [--warmup W]
+//!                                      CPU time (user+sys, getrusage) per sequential create
 //! ```
 //!
 //! A/B comparisons alternate rounds (A then B, then B then A, …) so that noise on the
@@ -212,6 +217,71 @@ fn create(args: &Args) -> Value {
     })
 }
 
+/// A GET look-up (list_problem_types) through our client vs raw reqwest sending the
+/// very request the client sent (its headers captured by the server, signature
+/// included), both against a server answering the emulator's own problem-type list.
+fn lookup(args: &Args) -> Value {
+    let rounds = args.get("--rounds", 20);
+    let calls = args.get("--calls", 250);
+    let servers = common::server_runtime();
+    let rt = common::client_runtime();
+    // The answer: what the emulator says, in the client's language.
+    let emulator = servers
+        .block_on(
+            osm_emulator::Emulator::builder()
+                .ak_sk(common::AK, common::SK)
+                .start(),
+        )
+        .expect("the emulator starts");
+    let answer = rt
+        .block_on(
+            ak_sk_client(&emulator.base_url())
+                .list_problem_types()
+                .send(),
+        )
+        .expect("the emulator lists problem types");
+    let body = answer.raw_json().to_vec();
+    drop(emulator);
+    let seen = Arc::new(std::sync::Mutex::new(None));
+    let url = servers.block_on(common::fixed_server(body.clone(), seen.clone()));
+    let client = ak_sk_client(&url);
+    let first = rt
+        .block_on(client.list_problem_types().send())
+        .expect("listed");
+    assert_eq!(
+        first.raw_json(),
+        &body[..],
+        "the server answers the emulator's list"
+    );
+    let headers = seen
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+        .expect("the server saw the client's request");
+    let path = huaweicloud_osm::rules::operation("list_problem_types")
+        .expect("in the spec")
+        .path;
+    let endpoint = format!("{url}{path}");
+    let raw = reqwest::Client::new();
+    let (client, raw, endpoint, headers) = (&client, &raw, &endpoint, &headers);
+    let (ta, tb) = rt.block_on(interleave(
+        rounds,
+        calls,
+        move || async move {
+            client.list_problem_types().send().await.expect("listed");
+        },
+        move || common::get(raw, endpoint, headers),
+    ));
+    json!({
+        "mode": "lookup",
+        "operation": "list_problem_types",
+        "answer_bytes": body.len(),
+        "client": side(&ta),
+        "raw_reqwest": side(&tb),
+        "ratio": median(&ta) / median(&tb),
+    })
+}
+
 /// The emulator's handler: the same pre-signed request to the emulator and to the
 /// minimal server, one at a time, then 64 at a time.
 fn emulator(args: &Args) -> Value {
@@ -383,6 +453,118 @@ fn concurrent(args: &Args) -> Value {
     })
 }
 
+/// The minimal server of the create comparisons, in a process of its own (on the
+/// runtime `osm-emulator` uses, `#[tokio::main]`'s), until killed: prints its base URL.
+fn minimal_server_process() -> ! {
+    let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    let url = rt.block_on(common::minimal_server());
+    println!("{url}");
+    rt.block_on(std::future::pending::<()>());
+    unreachable!("the server runs until the process is killed")
+}
+
+/// The load generator that compares two servers: `total` pre-signed creates (raw
+/// reqwest, the bytes our client sends) with `in_flight` in flight, on the calling
+/// thread, against whatever server is at `--endpoint`.
+fn load(args: &Args) -> Value {
+    let endpoint = args.endpoint();
+    let total: usize = args.get("--total", 20_000);
+    let in_flight: usize = args.get("--in-flight", 64);
+    let rt = common::client_runtime();
+    let raw = reqwest::Client::new();
+    let (body, headers) = common::prebuilt_request(&endpoint);
+    let url = format!("{endpoint}{}", common::PATH);
+    rt.block_on(async {
+        common::post(&raw, &url, &body, &headers).await;
+        let next = std::rc::Rc::new(std::cell::Cell::new(0usize));
+        let t0 = Instant::now();
+        let workers = (0..in_flight).map(|_| {
+            let (raw, url, body, headers, next) = (&raw, &url, &body, &headers, next.clone());
+            async move {
+                while next.get() < total {
+                    next.set(next.get() + 1);
+                    common::post(raw, url, body, headers).await;
+                }
+            }
+        });
+        futures_util::future::join_all(workers).await;
+        let elapsed = t0.elapsed().as_secs_f64();
+        json!({
+            "mode": "load",
+            "total": total,
+            "in_flight": in_flight,
+            "elapsed_s": elapsed,
+            "requests_per_s": total as f64 / elapsed,
+        })
+    })
+}
+
+/// User plus system CPU time this process has used so far, from the OS, and its
+/// voluntary and involuntary context switches.
+fn cpu_time() -> (Duration, Duration, u64) {
+    // SAFETY: getrusage writes into the struct it is given and nothing else.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    assert_eq!(rc, 0, "getrusage failed");
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    (
+        tv(usage.ru_utime),
+        tv(usage.ru_stime),
+        (usage.ru_nvcsw + usage.ru_nivcsw) as u64,
+    )
+}
+
+/// CPU time per sequential create of one side in this process: `client` (our client,
+/// signing each call) or `raw` (raw reqwest posting a pre-signed copy), `warmup`
+/// untimed calls first. The emulator runs in another process, so only the caller's
+/// work is counted.
+fn cpu(args: &Args) -> Value {
+    let endpoint = args.endpoint();
+    let side: String = args.get("--side", String::new());
+    let calls: usize = args.get("--calls", 4000);
+    let warmup: usize = args.get("--warmup", 200);
+    let rt = common::client_runtime();
+    let client = ak_sk_client(&endpoint);
+    let case = common::case();
+    let raw = reqwest::Client::new();
+    let (body, headers) = common::prebuilt_request(&endpoint);
+    let url = format!("{endpoint}{}", common::PATH);
+    let one = || async {
+        match side.as_str() {
+            "client" => {
+                client.create_case(&case).await.expect("created");
+            }
+            "raw" => common::post(&raw, &url, &body, &headers).await,
+            other => panic!("--side: {other:?} is not client or raw"),
+        }
+    };
+    rt.block_on(async {
+        for _ in 0..warmup {
+            one().await;
+        }
+        let (u0, s0, c0) = cpu_time();
+        let t0 = Instant::now();
+        for _ in 0..calls {
+            one().await;
+        }
+        let wall = t0.elapsed();
+        let (u1, s1, c1) = cpu_time();
+        let per = |d: Duration| us(d) / calls as f64;
+        json!({
+            "mode": "cpu",
+            "side": side,
+            "calls": calls,
+            "cpu_us_per_call": per((u1 - u0) + (s1 - s0)),
+            "user_us_per_call": per(u1 - u0),
+            "sys_us_per_call": per(s1 - s0),
+            "wall_us_per_call": per(wall),
+            "context_switches_per_call": (c1 - c0) as f64 / calls as f64,
+        })
+    })
+}
+
 fn main() {
     // reqwest is built without a crypto provider; the library installs ring when it
     // builds its own client, and raw reqwest needs one as well.
@@ -395,12 +577,16 @@ fn main() {
     let out = match mode.as_str() {
         "prepare" => prepare(&args),
         "create" => create(&args),
+        "lookup" => lookup(&args),
         "emulator" => emulator(&args),
         "sequential" => sequential(&args),
         "concurrent" => concurrent(&args),
+        "cpu" => cpu(&args),
+        "load" => load(&args),
+        "minimal-server" => minimal_server_process(),
         other => {
             eprintln!(
-                "bench_calls: unknown mode {other:?}; one of prepare, create, emulator, sequential, concurrent"
+                "bench_calls: unknown mode {other:?}; one of prepare, create, lookup, emulator, sequential, concurrent, cpu, load, minimal-server"
             );
             std::process::exit(2);
         }

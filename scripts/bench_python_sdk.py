@@ -13,6 +13,9 @@ Two modes, each printing one JSON object on standard output:
     one client, W untimed calls, then N timed calls one after another:
     ``{"samples_us": [...], "median_us": ...}``. The client keeps its connection
     alive between calls (``requests`` session pool), as ours does.
+``--cpu --calls N [--warmup W]``
+    the same loop, timed by the OS instead: user and system CPU time of this process
+    (``getrusage``) over the N calls, per call: ``{"cpu_us_per_call": ..., ...}``.
 ``--oneshot``
     what a one-off script does: import the SDK, build a client, open one ticket,
     exit: ``{"incident_id": "..."}``. The caller times the whole process.
@@ -28,6 +31,7 @@ creates ``target/venv-bench`` with both).
 import argparse
 import json
 import os
+import resource
 import statistics
 import sys
 import time
@@ -75,6 +79,7 @@ def main():
     p.add_argument("--calls", type=int, default=200)
     p.add_argument("--warmup", type=int, default=20)
     p.add_argument("--oneshot", action="store_true")
+    p.add_argument("--cpu", action="store_true")
     a = p.parse_args()
 
     client = new_client(a.endpoint, a.ak, a.sk)
@@ -87,6 +92,24 @@ def main():
 
     for _ in range(a.warmup):
         client.create_cases(request())
+    if a.cpu:
+        r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter_ns()
+        for _ in range(a.calls):
+            if not client.create_cases(request()).incident_id:
+                sys.exit("no incident_id in the answer")
+        r1, t1 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter_ns()
+        user = (r1.ru_utime - r0.ru_utime) * 1e6 / a.calls
+        system = (r1.ru_stime - r0.ru_stime) * 1e6 / a.calls
+        print(json.dumps({
+            "mode": "cpu",
+            "side": "python_sdk",
+            "calls": a.calls,
+            "cpu_us_per_call": user + system,
+            "user_us_per_call": user,
+            "sys_us_per_call": system,
+            "wall_us_per_call": (t1 - t0) / 1000.0 / a.calls,
+        }))
+        return
     samples = []
     for _ in range(a.calls):
         t0 = time.perf_counter_ns()

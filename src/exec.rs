@@ -813,8 +813,10 @@ fn map_answer<T: DeserializeOwned>(op: &OperationRules, raw: Raw) -> Result<Answ
             }
         }
     }
-    let mut de = serde_json::Deserializer::from_slice(&raw.body);
-    let value: T = match serde_path_to_error::deserialize(&mut de) {
+    // The fast reader first; the one that tracks the path only to explain a failure.
+    let value: T = match serde_json::from_slice(&raw.body).or_else(|_| {
+        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&raw.body))
+    }) {
         Ok(v) => v,
         Err(e) => {
             return Err(wire(

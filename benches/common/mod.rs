@@ -185,6 +185,50 @@ pub async fn minimal_server() -> String {
     url
 }
 
+/// A server that answers every request with `body` (a JSON answer, HTTP 200) and keeps
+/// the headers of the first request it sees in `seen`, so that raw reqwest can send
+/// the very request a client sent. Returns its base URL.
+pub async fn fixed_server(
+    body: Vec<u8>,
+    seen: std::sync::Arc<std::sync::Mutex<Option<HeaderMap>>>,
+) -> String {
+    let body = axum::body::Bytes::from(body);
+    let app = axum::Router::new().fallback(move |headers: HeaderMap| {
+        let (body, seen) = (body.clone(), seen.clone());
+        async move {
+            seen.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get_or_insert(headers);
+            (
+                [
+                    ("content-type", "application/json"),
+                    ("x-request-id", "0123456789abcdef0123456789abcdef"),
+                ],
+                body,
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let url = format!("http://{}", listener.local_addr().expect("has an address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+/// The raw side of a look-up comparison: sends a GET with the given headers and reads
+/// the answer.
+pub async fn get(raw: &reqwest::Client, endpoint: &str, headers: &HeaderMap) {
+    let r = raw
+        .get(endpoint)
+        .headers(headers.clone())
+        .send()
+        .await
+        .expect("sent");
+    assert!(r.status().is_success(), "HTTP {}", r.status());
+    r.bytes().await.expect("read");
+}
+
 /// The servers' runtime: one worker thread of its own.
 pub fn server_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()

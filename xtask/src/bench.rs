@@ -8,8 +8,11 @@
 //! |---|---|---|
 //! | `prepare_us` | validate + serialise + sign one request | serde_json + the same canonical request and HMAC, by hand |
 //! | `client_vs_raw_reqwest` | one create, AK/SK signed and validated, keep-alive loopback | raw reqwest posting the same pre-built bytes to the same minimal server |
+//! | `client_cpu_vs_raw_reqwest` | CPU (user+sys, `getrusage`) per create of a process using the client | the same of a process using raw reqwest with pre-built bytes; emulator in another process |
+//! | `lookup_vs_raw_reqwest` | one `list_problem_types`, signed, answer read into its type | raw reqwest sending the very request the client sent (captured by the server) |
+//! | `python_sdk_cpu_vs_client` | CPU per create of a process using the vendor's Python SDK | CPU per create of a process using our client (the ratio is theirs over ours) |
+//! | `emulator_vs_minimal_server` | `osm-emulator` (in memory) creates/s, 64 in flight | a bare axum server answering the same bytes, same runtime, same load generator |
 //! | emulator handler | a pre-signed create against the emulator | the same request against the minimal server |
-//! | `python_sdk_vs_client` | our client, sequential creates | the vendor's Python SDK, sequential creates, same running emulator |
 //! | `cli_oneshot_vs_python` | one `osm case create` process | one Python process opening the same ticket through the SDK |
 //! | `concurrent_creates_per_s` | 10,000 creates, 64 in flight, against the emulator | (error count must be 0) |
 //! | `build_s` | clean dev build of the library; rebuild after a spec edit | |
@@ -146,41 +149,70 @@ fn samples(v: &Value) -> anyhow::Result<Vec<f64>> {
         .collect()
 }
 
-/// The `osm-emulator` binary, killed on drop.
-struct EmulatorProcess {
+/// A server process (`osm-emulator`, or the timing binary's minimal server) that prints
+/// its base URL on its first line; killed on drop.
+struct ServerProcess {
     child: Child,
     base_url: String,
 }
 
-impl EmulatorProcess {
-    fn start(bin: &Path, log: &Path) -> anyhow::Result<Self> {
-        let log = std::fs::File::create(log).context("cannot create the emulator's log")?;
-        let mut child = command(bin)
-            .args(["--listen", "127.0.0.1:0", "--ak", AK, "--sk", SK])
+impl ServerProcess {
+    /// `osm-emulator` in memory, with the bench's key pair.
+    fn emulator(bin: &Path, log: &Path) -> anyhow::Result<Self> {
+        let mut cmd = command(bin);
+        cmd.args(["--listen", "127.0.0.1:0", "--ak", AK, "--sk", SK])
             // The benchmark's case names attachments and a contact the emulator has not
             // seen: measure the create path, not the reference checks.
             .arg("--no-check-references")
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "warn");
+        Self::start(cmd, log)
+    }
+
+    fn start(mut cmd: Command, log: &Path) -> anyhow::Result<Self> {
+        let what = format!("{:?}", cmd.get_program());
+        let log = std::fs::File::create(log).context("cannot create a server's log")?;
+        let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()
-            .with_context(|| format!("cannot start {}", bin.display()))?;
+            .with_context(|| format!("cannot start {what}"))?;
         let mut line = String::new();
         let stdout = child.stdout.take().context("no stdout")?;
         BufReader::new(stdout)
             .read_line(&mut line)
-            .context("cannot read the emulator's base URL")?;
+            .with_context(|| format!("cannot read the base URL of {what}"))?;
         let base_url = line.trim().trim_end_matches('/').to_owned();
         if !base_url.starts_with("http://") {
             let _ = child.kill();
-            bail!("the emulator printed {line:?} instead of its base URL");
+            bail!("{what} printed {line:?} instead of its base URL");
         }
         Ok(Self { child, base_url })
     }
+
+    /// CPU time (user + system) the process has used so far, from `/proc` (Linux only).
+    fn cpu_time_s(&self) -> Option<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
+        // Fields after the command name, which is in parentheses and may hold spaces.
+        let rest = stat.rsplit_once(')')?.1;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+        Some(ticks / clock_ticks_per_s())
+    }
 }
 
-impl Drop for EmulatorProcess {
+/// The kernel's clock tick (`getconf CLK_TCK`), 100 where it cannot be asked.
+fn clock_ticks_per_s() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -503,6 +535,23 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     let create = creates[creates.len() / 2].clone();
     let client_vs_raw = num(&create, &["ratio"])?;
 
+    // 2b. One GET look-up vs raw reqwest sending the same signed request.
+    eprintln!("bench: look-up (list_problem_types) vs raw reqwest");
+    let mut lookups = Vec::new();
+    for _ in 0..repeats {
+        lookups.push(run_json(
+            command(&bench_calls).args(["lookup", "--rounds", &rounds.to_string()]),
+            "bench_calls lookup",
+        )?);
+    }
+    lookups.sort_by(|a, b| {
+        num(a, &["ratio"])
+            .unwrap_or(f64::NAN)
+            .total_cmp(&num(b, &["ratio"]).unwrap_or(f64::NAN))
+    });
+    let lookup = lookups[lookups.len() / 2].clone();
+    let lookup_vs_raw = num(&lookup, &["ratio"])?;
+
     // 3. The emulator's handler vs the minimal server.
     eprintln!("bench: emulator handler vs minimal server");
     let handler = run_json(
@@ -511,7 +560,7 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     )?;
 
     // 4–6. Against one running emulator process.
-    let emulator = EmulatorProcess::start(&emulator_bin, &out_dir.join("emulator.log"))?;
+    let emulator = ServerProcess::emulator(&emulator_bin, &out_dir.join("emulator.log"))?;
     let url = emulator.base_url.clone();
     let python = if opts.python {
         python_with_sdk(&target)
@@ -522,13 +571,14 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     let script = root.join("scripts").join("bench_python_sdk.py");
     let py_home = out_dir.join("python-home");
     std::fs::create_dir_all(&py_home)?;
-    let py_cmd = |python: &Path| {
+    let py_at = |python: &Path, url: &str| {
         let mut c = command(python);
         c.arg(&script)
-            .args(["--endpoint", &url, "--ak", AK, "--sk", SK])
+            .args(["--endpoint", url, "--ak", AK, "--sk", SK])
             .env("HOME", &py_home);
         c
     };
+    let py_cmd = |python: &Path| py_at(python, &url);
 
     let mut python_vs_client = None;
     let mut sequential = Value::Null;
@@ -586,11 +636,69 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         });
     }
 
+    // CPU time per create, from the OS: a process using our client, one using raw
+    // reqwest (pre-signed bytes), one using the vendor's Python SDK, in alternation,
+    // all against this emulator process.
+    eprintln!("bench: CPU time per create (client, raw reqwest, Python SDK)");
+    let (cpu_rounds, cpu_calls, py_calls) = if opts.quick {
+        (2, "1500", "300")
+    } else {
+        (5, "4000", "800")
+    };
+    let (mut cpu_client, mut cpu_raw, mut cpu_py) = (Vec::new(), Vec::new(), Vec::new());
+    let mut cpu_runs = Vec::new();
+    for round in 0..cpu_rounds {
+        let mut sides: Vec<&str> = vec!["client", "raw"];
+        if python.is_some() {
+            sides.push("python_sdk");
+        }
+        if round % 2 == 1 {
+            sides.reverse();
+        }
+        for side in sides {
+            let v = match (side, &python) {
+                ("python_sdk", Some(python)) => run_json(
+                    py_cmd(python).args(["--cpu", "--calls", py_calls]),
+                    "bench_python_sdk.py --cpu",
+                )?,
+                _ => run_json(
+                    command(&bench_calls).args([
+                        "cpu",
+                        "--endpoint",
+                        &url,
+                        "--side",
+                        side,
+                        "--calls",
+                        cpu_calls,
+                    ]),
+                    "bench_calls cpu",
+                )?,
+            };
+            let per_call = num(&v, &["cpu_us_per_call"])?;
+            match side {
+                "client" => cpu_client.push(per_call),
+                "raw" => cpu_raw.push(per_call),
+                _ => cpu_py.push(per_call),
+            }
+            cpu_runs.push(v);
+        }
+    }
+    let (cpu_c, cpu_r) = (median(&cpu_client), median(&cpu_raw));
+    let client_cpu_vs_raw = cpu_c / cpu_r;
+    let python_cpu_vs_client = (!cpu_py.is_empty()).then(|| median(&cpu_py) / cpu_c);
+
+    // A fresh emulator: `osm case create` lists the last 15 minutes' tickets with the
+    // same description before it sends (exactly-once), and the runs above opened
+    // thousands with this one's.
     eprintln!("bench: one-shot processes");
+    let oneshot_emulator =
+        ServerProcess::emulator(&emulator_bin, &out_dir.join("emulator-oneshot.log"))?;
+    let oneshot_url = oneshot_emulator.base_url.clone();
+    let py_cmd = |python: &Path| py_at(python, &oneshot_url);
     let runs = if opts.quick { 3 } else { 9 };
     let cli = |osm: &Path| {
         let mut c = command(osm);
-        c.args(["--endpoint", &url, "--output", "json"])
+        c.args(["--endpoint", &oneshot_url, "--output", "json"])
             .args(CLI_CASE)
             .env("HUAWEICLOUD_SDK_AK", AK)
             .env("HUAWEICLOUD_SDK_SK", SK)
@@ -631,6 +739,7 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         }
     }
     let cli_oneshot_vs_python = python.as_ref().map(|_| median(&py_ms) / median(&cli_ms));
+    drop(oneshot_emulator);
 
     eprintln!("bench: 10,000 creates, 64 in flight");
     let concurrent = run_json(
@@ -647,6 +756,68 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     )?;
     drop(emulator);
     let concurrent_errors = num(&concurrent, &["errors"])? as u64;
+
+    // The emulator's throughput vs a bare server's: both in processes of their own on
+    // the same runtime, both driven by the same load generator (raw reqwest posting
+    // pre-signed creates, 64 in flight), in alternation; a fresh in-memory emulator.
+    eprintln!("bench: emulator vs minimal server, 64 in flight");
+    let emulator = ServerProcess::emulator(&emulator_bin, &out_dir.join("emulator-load.log"))?;
+    let mut minimal_cmd = command(&bench_calls);
+    minimal_cmd.arg("minimal-server");
+    let minimal = ServerProcess::start(minimal_cmd, &out_dir.join("minimal-server.log"))?;
+    let (load_rounds, load_total) = if opts.quick {
+        (2, "5000")
+    } else {
+        (4, "20000")
+    };
+    let (mut rps_e, mut rps_m, mut cpu_e, mut cpu_m) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for round in 0..load_rounds {
+        let mut servers = [(&emulator, true), (&minimal, false)];
+        if round % 2 == 1 {
+            servers.reverse();
+        }
+        for (server, is_emulator) in servers {
+            let before = server.cpu_time_s();
+            let v = run_json(
+                command(&bench_calls).args([
+                    "load",
+                    "--endpoint",
+                    &server.base_url,
+                    "--total",
+                    load_total,
+                    "--in-flight",
+                    "64",
+                ]),
+                "bench_calls load",
+            )?;
+            let rps = num(&v, &["requests_per_s"])?;
+            let total = num(&v, &["total"])?;
+            let cpu = match (before, server.cpu_time_s()) {
+                (Some(a), Some(b)) => Some((b - a) * 1e6 / total),
+                _ => None,
+            };
+            if is_emulator {
+                rps_e.push(rps);
+                cpu_e.extend(cpu);
+            } else {
+                rps_m.push(rps);
+                cpu_m.extend(cpu);
+            }
+        }
+    }
+    drop((emulator, minimal));
+    let emulator_vs_minimal = median(&rps_e) / median(&rps_m);
+    let server_cpu = |v: &[f64]| (!v.is_empty()).then(|| median(v));
+    let emulator_load = json!({
+        "emulator_requests_per_s": median(&rps_e),
+        "minimal_server_requests_per_s": median(&rps_m),
+        "emulator_cpu_us_per_request": server_cpu(&cpu_e),
+        "minimal_server_cpu_us_per_request": server_cpu(&cpu_m),
+        "rounds": load_rounds,
+        "requests_per_round": load_total,
+        "in_flight": 64,
+    });
     let creates_per_s = num(&concurrent, &["creates_per_s"])?;
 
     // 7. Build times.
@@ -660,8 +831,11 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
     let summary = json!({
         "client_vs_raw_reqwest": client_vs_raw,
+        "client_cpu_vs_raw_reqwest": client_cpu_vs_raw,
+        "lookup_vs_raw_reqwest": lookup_vs_raw,
+        "python_sdk_cpu_vs_client": python_cpu_vs_client,
+        "emulator_vs_minimal_server": emulator_vs_minimal,
         "prepare_us": prepare_us,
-        "python_sdk_vs_client": python_vs_client,
         "cli_oneshot_vs_python": cli_oneshot_vs_python,
         "concurrent_creates_per_s": creates_per_s,
         "concurrent_errors": concurrent_errors,
@@ -670,8 +844,23 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
             "prepare": prepare,
             "create_call": create,
             "create_call_ratios_all_runs": creates.iter().map(|c| c["ratio"].clone()).collect::<Vec<_>>(),
+            "lookup_call": lookup,
+            "lookup_call_ratios_all_runs": lookups.iter().map(|c| c["ratio"].clone()).collect::<Vec<_>>(),
+            "cpu_per_create": {
+                "client_us": cpu_c,
+                "raw_reqwest_us": cpu_r,
+                "python_sdk_us": if cpu_py.is_empty() { Value::Null } else { json!(median(&cpu_py)) },
+                // What is left of the client's CPU once validating, serialising and
+                // signing (prepare_us) is set aside, against raw reqwest's.
+                "client_minus_prepare_vs_raw_reqwest": (cpu_c - prepare_us) / cpu_r,
+                "runs": cpu_runs,
+            },
+            "emulator_load": emulator_load,
             "emulator_handler": handler,
+            // Wall time per sequential create: bounded by loopback and the emulator, so
+            // not a measure of the client (python_sdk_cpu_vs_client is).
             "sequential_vs_python_sdk": sequential,
+            "python_sdk_wall_vs_client": python_vs_client,
             "oneshot": {
                 "cli_median_ms": median(&cli_ms),
                 "python_sdk_median_ms": if py_ms.is_empty() { Value::Null } else { json!(median(&py_ms)) },
@@ -713,35 +902,44 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
             format!("{client_vs_raw:.2}×"),
         ],
         [
-            "emulator create handler, one request".into(),
-            format!(
-                "{:.1} µs ({:.0}/s at 64 in flight)",
-                num(e, &["emulator", "median_us"])?,
-                num(e, &["concurrent64_rps", "emulator"])?
-            ),
-            format!(
-                "{:.1} µs minimal server ({:.0}/s)",
-                num(e, &["minimal_server", "median_us"])?,
-                num(e, &["concurrent64_rps", "minimal_server"])?
-            ),
-            format!("+{:.1} µs", num(e, &["handler_overhead_us"])?),
+            "CPU per create, user+sys (client_cpu_vs_raw_reqwest)".into(),
+            format!("{cpu_c:.1} µs"),
+            format!("{cpu_r:.1} µs raw reqwest, pre-signed bytes"),
+            format!("{client_cpu_vs_raw:.2}×"),
         ],
         [
-            "sequential create vs vendor Python SDK (python_sdk_vs_client)".into(),
-            match (
-                sequential.get("client_median_us").and_then(Value::as_f64),
-                sequential
-                    .get("raw_reqwest_median_us")
-                    .and_then(Value::as_f64),
-            ) {
-                (Some(o), Some(f)) => format!("{o:.1} µs (raw reqwest floor {f:.1} µs)"),
-                _ => "skipped".into(),
+            "one look-up, list_problem_types (lookup_vs_raw_reqwest)".into(),
+            format!("{:.1} µs", num(&lookup, &["client", "median_us"])?),
+            format!(
+                "{:.1} µs raw reqwest, same request",
+                num(&lookup, &["raw_reqwest", "median_us"])?
+            ),
+            format!("{lookup_vs_raw:.2}×"),
+        ],
+        [
+            "CPU per create, vendor Python SDK (python_sdk_cpu_vs_client)".into(),
+            format!("{cpu_c:.1} µs"),
+            if cpu_py.is_empty() {
+                "skipped".into()
+            } else {
+                format!("{:.1} µs Python SDK", median(&cpu_py))
             },
-            sequential
-                .get("python_sdk_median_us")
-                .and_then(Value::as_f64)
-                .map_or("skipped".into(), |v| format!("{v:.1} µs Python SDK")),
-            fmt_ratio(python_vs_client),
+            fmt_ratio(python_cpu_vs_client),
+        ],
+        [
+            "creates/s at 64 in flight (emulator_vs_minimal_server)".into(),
+            format!("{:.0}/s emulator", median(&rps_e)),
+            format!("{:.0}/s minimal server", median(&rps_m)),
+            format!("{emulator_vs_minimal:.2}×"),
+        ],
+        [
+            "emulator create handler, one request".into(),
+            format!("{:.1} µs", num(e, &["emulator", "median_us"])?),
+            format!(
+                "{:.1} µs minimal server",
+                num(e, &["minimal_server", "median_us"])?
+            ),
+            format!("+{:.1} µs", num(e, &["handler_overhead_us"])?),
         ],
         [
             "one-shot process: osm case create (cli_oneshot_vs_python)".into(),
