@@ -453,16 +453,14 @@ impl Client {
         let mut headers = HeaderMap::new();
         // The client's own settings, where the operation takes them; a value set on the
         // request wins.
+        let text = |v: &Option<String>| v.as_deref().and_then(|v| HeaderValue::from_str(v).ok());
         for (name, value) in [
-            ("X-Language", shared.language.clone()),
-            ("X-Time-Zone", shared.time_zone.clone()),
-            ("X-Site", shared.x_site.map(|v| v.to_string())),
+            ("X-Language", text(&shared.language)),
+            ("X-Time-Zone", text(&shared.time_zone)),
+            ("X-Site", shared.x_site.map(HeaderValue::from)),
         ] {
-            if let (Some(value), Some(_)) = (value, op.param(Location::Header, name))
-                && let (Ok(n), Ok(v)) = (
-                    HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes()),
-                    HeaderValue::from_str(&value),
-                )
+            if let (Some(v), Some(_)) = (value, op.param(Location::Header, name))
+                && let Ok(n) = HeaderName::from_bytes(name.as_bytes())
             {
                 headers.insert(n, v);
             }

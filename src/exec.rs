@@ -289,13 +289,12 @@ pub(crate) fn put_headers(
             continue;
         }
         let Some(v) = v else { continue };
-        let name =
-            HeaderName::from_bytes(rule.name.to_ascii_lowercase().as_bytes()).map_err(|_| {
-                Error::new(
-                    ErrorKind::Configuration,
-                    "a header name of the spec is not valid",
-                )
-            })?;
+        let name = HeaderName::from_bytes(rule.name.as_bytes()).map_err(|_| {
+            Error::new(
+                ErrorKind::Configuration,
+                "a header name of the spec is not valid",
+            )
+        })?;
         let value = HeaderValue::from_str(&value_text(v)).map_err(|_| {
             Error::from(ValidationError::new(
                 rule.name,

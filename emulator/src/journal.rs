@@ -12,8 +12,7 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use bytes::Bytes;
-use http::{HeaderMap, HeaderValue};
+use http::HeaderMap;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -166,78 +165,138 @@ pub(crate) fn recorded_headers(headers: &HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The headers of a request as the record holds them: the request's own map (its
-/// values are shared, not copied) with every credential replaced by [`REDACTED`]; a
-/// request with more than [`MAX_HEADERS`] headers or a value longer than [`MAX_TEXT`]
-/// characters gets a bounded copy instead.
-fn held_headers(headers: &HeaderMap) -> HeaderMap {
-    // Enough bytes for MAX_TEXT + 1 characters, so `shorten` still marks a cut value.
+/// Appends the headers of a request as the record holds them: `name NUL value NUL`
+/// pairs in one buffer (a request's headers cannot hold NUL), at most [`MAX_HEADERS`]
+/// of them, each value cut to enough bytes for [`MAX_TEXT`] + 1 characters (so that
+/// `shorten` still marks a cut value), credentials replaced by [`REDACTED`].
+fn hold_headers(out: &mut Vec<u8>, headers: &HeaderMap) {
     const MAX_BYTES: usize = 4 * MAX_TEXT + 4;
-    let mut held = if headers.len() <= MAX_HEADERS && headers.values().all(|v| v.len() <= MAX_BYTES)
-    {
-        headers.clone()
-    } else {
-        let mut bounded = HeaderMap::with_capacity(MAX_HEADERS);
-        for (name, value) in headers.iter().take(MAX_HEADERS) {
-            let bytes = &value.as_bytes()[..value.len().min(MAX_BYTES)];
-            if let Ok(v) = HeaderValue::from_bytes(bytes) {
-                bounded.append(name.clone(), v);
-            }
+    for (name, value) in headers.iter().take(MAX_HEADERS) {
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.push(0);
+        if SECRET_HEADERS.contains(&name.as_str()) {
+            out.extend_from_slice(REDACTED.as_bytes());
+        } else {
+            out.extend_from_slice(&value.as_bytes()[..value.len().min(MAX_BYTES)]);
         }
-        bounded
-    };
-    for name in SECRET_HEADERS {
-        let n = held.get_all(name).iter().count();
-        if n > 0 {
-            held.insert(name, HeaderValue::from_static(REDACTED));
-            for _ in 1..n {
-                held.append(name, HeaderValue::from_static(REDACTED));
-            }
-        }
+        out.push(0);
     }
-    held
+}
+
+/// The pairs of [`hold_headers`], as [`RecordedRequest::headers`] shows them.
+fn headers_of(held: &[u8]) -> Vec<(String, String)> {
+    let mut parts = held.split(|b| *b == 0);
+    let mut out = Vec::new();
+    while let (Some(name), Some(value)) = (parts.next(), parts.next()) {
+        out.push((
+            String::from_utf8_lossy(name).into_owned(),
+            shorten(&String::from_utf8_lossy(value), MAX_TEXT),
+        ));
+    }
+    out
+}
+
+/// Replaces the text in `out` by `s` cut to `max` characters (with `…` when cut),
+/// keeping `out`'s buffer.
+fn put_short(out: &mut String, s: &str, max: usize) {
+    out.clear();
+    match s.char_indices().nth(max) {
+        Some((i, _)) => {
+            out.push_str(&s[..i]);
+            out.push('…');
+        }
+        None => out.push_str(s),
+    }
+}
+
+/// Replaces the text of an optional member, keeping its buffer.
+fn put_opt(out: &mut Option<String>, s: Option<&str>) {
+    match (out.as_mut(), s) {
+        (Some(o), Some(s)) => {
+            o.clear();
+            o.push_str(s);
+        }
+        (None, Some(s)) => *out = Some(s.to_owned()),
+        // The buffer stays for the next entry; the caller's flag says it holds
+        // nothing.
+        (_, None) => {}
+    }
 }
 
 /// Which entry of the record a request is; travels in the request's extensions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct RecordId(pub(crate) u64);
 
-/// One entry as the record holds it: cheap to take while the request is served (the
-/// headers shared with the request, the body's first bytes copied once), turned into a
-/// [`RecordedRequest`] only when someone looks.
+/// One entry as the record holds it: a few buffers, filled while the request is
+/// served and turned into a [`RecordedRequest`] only when someone looks. Once the
+/// record is full, the oldest entry's buffers are refilled for the newest request, so
+/// that a busy emulator neither allocates nor frees for its record.
+#[derive(Default)]
 struct Entry {
     seq: u64,
-    received_at: SystemTime,
+    received_at: Option<SystemTime>,
     operation: Option<&'static str>,
     method: http::Method,
     path: String,
-    query: Option<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    query: String,
+    has_query: bool,
+    headers: Vec<u8>,
+    body: Vec<u8>,
     body_len: Option<usize>,
     status: Option<u16>,
     error_code: Option<String>,
+    has_error_code: bool,
     request_id: Option<String>,
+    has_request_id: bool,
     fault: Option<String>,
     finished: bool,
 }
 
 impl Entry {
+    /// Refills the entry for a request that just arrived.
+    fn reset(
+        &mut self,
+        seq: u64,
+        at: SystemTime,
+        method: &http::Method,
+        path: &str,
+        query: Option<&str>,
+        headers: &HeaderMap,
+    ) {
+        self.seq = seq;
+        self.received_at = Some(crate::store::rfc3339::truncate(at));
+        self.operation = None;
+        self.method = method.clone();
+        put_short(&mut self.path, path, MAX_TEXT);
+        put_short(&mut self.query, query.unwrap_or_default(), MAX_TEXT);
+        self.has_query = query.is_some();
+        self.headers.clear();
+        hold_headers(&mut self.headers, headers);
+        self.body.clear();
+        self.body_len = None;
+        self.status = None;
+        self.has_error_code = false;
+        self.has_request_id = false;
+        self.fault = None;
+        self.finished = false;
+    }
+
     fn view(&self) -> RecordedRequest {
+        let given = |v: &Option<String>, set: bool| v.as_ref().filter(|_| set).cloned();
         RecordedRequest {
             seq: self.seq,
-            received_at: self.received_at,
+            received_at: self.received_at.unwrap_or(std::time::UNIX_EPOCH),
             operation: self.operation.map(str::to_owned),
             method: self.method.as_str().to_owned(),
             path: self.path.clone(),
-            query: self.query.clone(),
-            headers: recorded_headers(&self.headers),
+            query: self.has_query.then(|| self.query.clone()),
+            headers: headers_of(&self.headers),
             body: String::from_utf8_lossy(&self.body).into_owned(),
             body_len: self.body_len,
             body_truncated: self.body_len.is_some_and(|n| n > self.body.len()),
             status: self.status,
-            error_code: self.error_code.clone(),
-            request_id: self.request_id.clone(),
+            error_code: given(&self.error_code, self.has_error_code),
+            request_id: given(&self.request_id, self.has_request_id),
             fault: self.fault.clone(),
             finished: self.finished,
         }
@@ -285,35 +344,16 @@ impl Journal {
         query: Option<&str>,
         headers: &HeaderMap,
     ) -> RecordId {
-        let entry = Entry {
-            seq: 0,
-            received_at: crate::store::rfc3339::truncate(at),
-            operation: None,
-            method: method.clone(),
-            path: shorten(path, MAX_TEXT),
-            query: query.map(|q| shorten(q, MAX_TEXT)),
-            headers: held_headers(headers),
-            body: Bytes::new(),
-            body_len: None,
-            status: None,
-            error_code: None,
-            request_id: None,
-            fault: None,
-            finished: false,
+        let mut inner = self.lock();
+        let seq = inner.next_seq;
+        inner.next_seq += 1;
+        let mut entry = if inner.entries.len() >= self.limit {
+            inner.entries.pop_front().unwrap_or_default()
+        } else {
+            Entry::default()
         };
-        let mut forgotten = None;
-        let seq = {
-            let mut inner = self.lock();
-            let seq = inner.next_seq;
-            inner.next_seq += 1;
-            while inner.entries.len() >= self.limit {
-                forgotten = inner.entries.pop_front();
-            }
-            inner.entries.push_back(Entry { seq, ..entry });
-            seq
-        };
-        // The oldest entry is freed after the lock is let go.
-        drop(forgotten);
+        entry.reset(seq, at, method, path, query, headers);
+        inner.entries.push_back(entry);
         RecordId(seq)
     }
 
@@ -335,10 +375,11 @@ impl Journal {
 
     /// Notes the body of a request (its first bytes, copied: the record keeps nothing
     /// of the buffer the request was read into).
-    pub(crate) fn note_body(&self, id: RecordId, body: &Bytes) {
-        let kept = Bytes::copy_from_slice(&body[..body.len().min(self.body_bytes)]);
+    pub(crate) fn note_body(&self, id: RecordId, body: &[u8]) {
+        let kept = &body[..body.len().min(self.body_bytes)];
         self.update(id, |e| {
-            e.body = kept;
+            e.body.clear();
+            e.body.extend_from_slice(kept);
             e.body_len = Some(body.len());
         });
     }
@@ -363,14 +404,16 @@ impl Journal {
         &self,
         id: RecordId,
         status: Option<u16>,
-        error_code: Option<String>,
-        request_id: Option<String>,
+        error_code: Option<&str>,
+        request_id: Option<&str>,
     ) {
         let counted = !self.expectations.is_empty();
         let finished = self.update(id, |e| {
             e.status = status;
-            e.error_code = error_code;
-            e.request_id = request_id;
+            put_opt(&mut e.error_code, error_code);
+            e.has_error_code = error_code.is_some();
+            put_opt(&mut e.request_id, request_id);
+            e.has_request_id = request_id.is_some();
             e.finished = true;
             counted.then(|| e.view())
         });
@@ -407,6 +450,8 @@ pub(crate) fn error_code_of(body: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
+    use http::HeaderValue;
 
     #[test]
     fn secrets_are_redacted_and_the_record_is_bounded() {
@@ -497,5 +542,44 @@ mod tests {
         );
         assert_eq!(error_code_of(br#"{"incident_id":"CS1"}"#), None);
         assert_eq!(error_code_of(br#"{"note":"error_code"}"#), None);
+    }
+
+    #[test]
+    fn a_reused_entry_keeps_nothing_of_the_request_it_held() {
+        let journal = Journal::new(1, 64);
+        let mut headers = HeaderMap::new();
+        headers.insert("x-first", HeaderValue::from_static("one"));
+        let now = SystemTime::now();
+        let a = journal.open(now, &http::Method::POST, "/first", Some("q=1"), &headers);
+        journal.note_operation(a, "create_case");
+        journal.note_body(a, b"{\"a\":1}");
+        journal.note_fault(a, "respond");
+        journal.finish(a, Some(400), Some("OSM.0001"), Some("rid-1"));
+        let b = journal.open(now, &http::Method::GET, "/second", None, &HeaderMap::new());
+        let all = journal.requests();
+        assert_eq!(all.len(), 1);
+        let r = &all[0];
+        assert_eq!(
+            (r.seq, r.method.as_str(), r.path.as_str()),
+            (b.0, "GET", "/second")
+        );
+        assert_eq!(r.query, None);
+        assert!(r.headers.is_empty());
+        assert_eq!(
+            (r.body.as_str(), r.body_len, r.body_truncated),
+            ("", None, false)
+        );
+        assert_eq!((r.operation.as_deref(), r.fault.as_deref()), (None, None));
+        assert_eq!(
+            (r.status, r.error_code.as_deref(), r.request_id.as_deref()),
+            (None, None, None)
+        );
+        assert!(!r.finished);
+        journal.finish(b, Some(200), None, Some("rid-2"));
+        let r = &journal.requests()[0];
+        assert_eq!(
+            (r.error_code.as_deref(), r.request_id.as_deref()),
+            (None, Some("rid-2"))
+        );
     }
 }

@@ -164,14 +164,11 @@ async fn respond(
             Some(r) => (
                 Some(r.status().as_u16()),
                 r.body().peek().and_then(|b| journal::error_code_of(b)),
-                r.headers()
-                    .get(REQUEST_ID)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned),
+                r.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()),
             ),
             None => (None, None, None),
         };
-        journal.journal.finish(record, status, code, rid);
+        journal.journal.finish(record, status, code.as_deref(), rid);
     };
     let response = handled(shared, req, &method, &path, started).await;
     finish(response.as_ref());

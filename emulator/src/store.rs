@@ -174,7 +174,24 @@ impl Memory {
     }
 }
 
-type Ack = oneshot::Sender<Result<RecordedTicket, String>>;
+type Ack = oneshot::Sender<Result<Recorded, String>>;
+
+/// What recording a ticket tells its handler: its number and id (the ticket itself
+/// stays in the store, uncopied).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Recorded {
+    pub(crate) seq: u64,
+    pub(crate) incident_id: String,
+}
+
+impl From<&RecordedTicket> for Recorded {
+    fn from(t: &RecordedTicket) -> Self {
+        Self {
+            seq: t.seq,
+            incident_id: t.incident_id.clone(),
+        }
+    }
+}
 
 struct Job {
     ticket: PendingTicket,
@@ -532,14 +549,15 @@ impl Store {
     }
 
     /// Records a ticket; with a state file, returns once it is on disk.
-    pub(crate) async fn record(&self, ticket: PendingTicket) -> Result<RecordedTicket, String> {
+    pub(crate) async fn record(&self, ticket: PendingTicket) -> Result<Recorded, String> {
         if !self.durable {
             let mut m = lock(&self.memory);
             let seq = m.next_seq.ok_or_else(exhausted)?;
             let t = ticket.finish(seq);
+            let recorded = Recorded::from(&t);
             m.next_seq = seq.checked_add(1);
-            m.extend([t.clone()]);
-            return Ok(t);
+            m.extend([t]);
+            return Ok(recorded);
         }
         let (ack, done) = oneshot::channel();
         lock(&self.writer)
@@ -680,13 +698,14 @@ fn writer(
         match file.write_all(&buf).and_then(|()| file.sync_data()) {
             Ok(()) => {
                 good_len += buf.len() as u64;
+                let recorded: Vec<Recorded> = done.iter().map(Recorded::from).collect();
                 {
                     let mut m = lock(&memory);
-                    m.extend(done.iter().cloned());
+                    m.extend(done);
                     m.next_seq = next_seq;
                 }
-                for (ack, ticket) in acks.into_iter().zip(done) {
-                    let _ = ack.send(Ok(ticket));
+                for (ack, recorded) in acks.into_iter().zip(recorded) {
+                    let _ = ack.send(Ok(recorded));
                 }
             }
             Err(e) => {
@@ -770,7 +789,7 @@ mod tests {
         let store = Store::open(&path).unwrap();
         let seqs: Vec<u64> = store.tickets().iter().map(|t| t.seq).collect();
         assert_eq!(seqs, [1, 2, 3, 4]);
-        assert_eq!(store.tickets()[3], t);
+        assert_eq!(Recorded::from(&store.tickets()[3]), t);
         store.close().await;
     }
 
