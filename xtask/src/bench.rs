@@ -190,15 +190,22 @@ impl ServerProcess {
         Ok(Self { child, base_url })
     }
 
-    /// CPU time (user + system) the process has used so far, from `/proc` (Linux only).
+    /// CPU time (user + system) the process has used so far (Linux only).
     fn cpu_time_s(&self) -> Option<f64> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
-        // Fields after the command name, which is in parentheses and may hold spaces.
-        let rest = stat.rsplit_once(')')?.1;
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-        Some(ticks / clock_ticks_per_s())
+        cpu_time_of(self.child.id())
     }
+}
+
+/// CPU time (user + system) process `pid` has used so far, in seconds, from
+/// `/proc/PID/stat`; `None` where there is no such file.
+fn cpu_time_of(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces:
+    // utime and stime are the 14th and 15th fields of the line.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / clock_ticks_per_s())
 }
 
 /// The kernel's clock tick (`getconf CLK_TCK`), 100 where it cannot be asked.
@@ -243,7 +250,7 @@ fn python_with_sdk(target: &Path) -> Option<PathBuf> {
         .is_ok_and(|s| s.success())
     {
         eprintln!(
-            "bench: {system} not found: skipping python_sdk_vs_client and cli_oneshot_vs_python"
+            "bench: {system} not found: skipping python_sdk_cpu_vs_client and cli_oneshot_vs_python"
         );
         return None;
     }
@@ -1042,6 +1049,28 @@ mod tests {
         let spec = std::fs::read_to_string(crate::default_spec_path()).unwrap();
         let edited = edit_a_description(&spec).unwrap();
         assert_eq!(edited.len(), spec.len() + " (edited)".len());
+    }
+
+    #[test]
+    fn the_cpu_time_of_a_process_grows_as_it_works() {
+        let linux = std::path::Path::new("/proc/self/stat").exists();
+        let Some(before) = cpu_time_of(std::process::id()) else {
+            assert!(!linux, "a system with /proc/PID/stat reads it");
+            return;
+        };
+        // Work until the clock tick (10 ms) moves, at most a few seconds.
+        let t0 = Instant::now();
+        let mut x = 0u64;
+        let mut after = before;
+        while after <= before && t0.elapsed().as_secs() < 5 {
+            for i in 0..1_000_000u64 {
+                x = x.wrapping_mul(31).wrapping_add(i);
+            }
+            std::hint::black_box(x);
+            after = cpu_time_of(std::process::id()).expect("still readable");
+        }
+        assert!(after > before, "{before} s then {after} s");
+        assert_eq!(cpu_time_of(u32::MAX), None, "no such process");
     }
 
     #[test]
