@@ -36,6 +36,7 @@ pub const GLOBAL_FLAGS: &[&str] = &[
     "emulator-state",
     "no-reconcile",
     "body",
+    "skeleton",
     "help",
     "version",
 ];

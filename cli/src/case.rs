@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal;
 
-use clap::{Arg, ArgMatches, Command};
+use clap::{Arg, ArgAction, ArgMatches, Command};
 use huaweicloud_osm::exec::Input;
 use huaweicloud_osm::rules::{self, Location, OperationRules};
 use huaweicloud_osm::{Credentials, Error, NewCase, Site};
@@ -27,6 +27,10 @@ Examples:
   Take the body from a file, override one field, and see what would be sent:
     osm --dry-run case create --body ticket.json --severity-id 2
 
+  Start from a body with every member, fill it in, send it:
+    osm case create --skeleton > ticket.json
+    osm case create --body ticket.json
+
   Read the body from standard input, print JSON:
     echo '{\"business_type_id\":\"1\",\"simple_description\":\"disk full\"}' | osm --output json case create --body -";
 
@@ -45,6 +49,16 @@ pub fn command() -> Command {
                 .long("body")
                 .value_name("FILE")
                 .help("Read the whole JSON body from FILE, or from standard input with - (at most 1 MiB)")
+                .help_heading("Body"),
+        )
+        .arg(
+            Arg::new("skeleton")
+                .long("skeleton")
+                .action(ArgAction::SetTrue)
+                .help(
+                    "Print a body with every member, ready to fill in and pass to --body; \
+                     send nothing",
+                )
                 .help_heading("Body"),
         );
     let mut cmd = Command::new("case")
@@ -400,6 +414,9 @@ async fn create_case(
     m: &ArgMatches,
     json_output: bool,
 ) -> Result<(), Failure> {
+    if m.get_flag("skeleton") {
+        return crate::schema::print_skeleton(rules::CREATE_CASE.id);
+    }
     let case = build_case(m)?;
     let credentials = session::credentials(global).await?;
     session::logging(global, credentials.as_ref());

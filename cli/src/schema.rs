@@ -58,13 +58,24 @@ pub fn run(m: &ArgMatches) -> Result<(), Failure> {
     let id = schema::operations_with_body()
         .find(|id| name(id) == sub)
         .ok_or_else(|| Failure::usage(format!("unknown body {sub}")))?;
-    let value = if sm.get_flag("skeleton") {
-        schema::skeleton(id)
-    } else {
-        schema::request_body(id)
+    if sm.get_flag("skeleton") {
+        return print_skeleton(id);
     }
-    .ok_or_else(|| Failure::usage(format!("{id} takes no JSON body")))?;
-    let text = serde_json::to_string_pretty(&value)
+    let value = schema::request_body(id)
+        .ok_or_else(|| Failure::usage(format!("{id} takes no JSON body")))?;
+    print(&value)
+}
+
+/// Prints the body of `operation_id` with every member, ready to fill in: what
+/// `osm schema NAME --skeleton` and `osm case create --skeleton` print.
+pub fn print_skeleton(operation_id: &str) -> Result<(), Failure> {
+    let value = schema::skeleton(operation_id)
+        .ok_or_else(|| Failure::usage(format!("{operation_id} takes no JSON body")))?;
+    print(&value)
+}
+
+fn print(value: &serde_json::Value) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value)
         .map_err(|e| Failure::setup(format!("cannot print the schema: {e}")))?;
     output::out(&text);
     Ok(())

@@ -77,6 +77,34 @@ fn the_skeleton_has_every_member_of_the_schema_and_fits_it() {
 }
 
 #[test]
+fn case_create_prints_the_skeleton_and_opens_the_ticket_it_becomes() {
+    let skeleton = osm_json(&["case", "create", "--skeleton"]);
+    assert_eq!(skeleton, osm_json(&["schema", "case-create", "--skeleton"]));
+    // Filled in with the two members a ticket needs, it goes back in through --body.
+    let mut body = skeleton;
+    body["business_type_id"] = Value::from("1");
+    body["simple_description"] = Value::from("disk full on ecs-01");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ticket.json");
+    std::fs::write(&file, serde_json::to_vec(&body).unwrap()).unwrap();
+    let answer = osm_json(&[
+        "--emulator",
+        "--output",
+        "json",
+        "case",
+        "create",
+        "--body",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        answer["incident_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("CS")),
+        "{answer}"
+    );
+}
+
+#[test]
 fn there_is_a_schema_per_operation_with_a_body() {
     for id in huaweicloud_osm::schema::operations_with_body() {
         let name = match id.split('_').collect::<Vec<_>>().as_slice() {
