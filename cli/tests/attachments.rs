@@ -392,3 +392,85 @@ async fn a_phone_and_bad_contacts() {
     assert_eq!(emu.requests_seen(), seen);
     emu.shutdown().await;
 }
+
+/// A pseudo-terminal: its controller end, and the end a program reads as its terminal.
+#[cfg(unix)]
+fn pty() -> (std::fs::File, std::fs::File) {
+    use std::os::fd::FromRawFd;
+    let (mut controller, mut terminal) = (-1, -1);
+    // SAFETY: openpty writes two new descriptors, which the files below then own.
+    let rc = unsafe {
+        libc::openpty(
+            &mut controller,
+            &mut terminal,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors are open and owned by nothing else.
+    unsafe {
+        (
+            std::fs::File::from_raw_fd(controller),
+            std::fs::File::from_raw_fd(terminal),
+        )
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_asks_for_the_code_on_a_terminal() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let emu = emulator().await;
+    let (mut controller, terminal) = pty();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("osm"));
+    for var in CRED_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.env_remove("RUST_LOG")
+        .env("HUAWEICLOUD_AUTH_TOKEN", TOKEN)
+        .args(["--endpoint", &emu.base_url(), "--output", "json"])
+        .args(["contact", "verify", "--email", MAIL])
+        .stdin(Stdio::from(terminal))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    // The CLI sends a code, then asks for it: type the one the emulator sent.
+    let mut code = None;
+    for _ in 0..400 {
+        if let Some(c) = codes(&emu)
+            .await
+            .iter()
+            .find(|c| c["contact_value"] == MAIL)
+        {
+            code = c["verify_code"].as_str().map(str::to_owned);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let code = code.expect("the CLI sent a code before asking for it");
+    writeln!(controller, "{code}").unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    drop(controller);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(&format!("enter the code sent to {MAIL}")),
+        "{}",
+        text(&out.stderr)
+    );
+    let verified = json(&out);
+    assert_eq!(verified["contact_value"], MAIL);
+    assert_eq!(
+        verified["verified_id"].as_str(),
+        Some(emu.verified_contacts()[0].verified_id.as_str())
+    );
+    for stream in [&out.stdout, &out.stderr] {
+        assert!(!text(stream).contains(&code), "the code is not printed");
+        assert!(!text(stream).contains(TOKEN), "the token is not printed");
+    }
+    emu.shutdown().await;
+}
