@@ -2,10 +2,13 @@
 //! them, against the emulator on loopback; verification codes read from
 //! `GET /__emulator/verification-codes`, as a test reads the SMS.
 
+mod common;
+
 use std::path::Path;
 use std::process::Output;
 
 use assert_cmd::Command;
+use common::{json, text};
 use osm_emulator::{Emulator, RunningEmulator};
 use serde_json::Value;
 
@@ -36,28 +39,15 @@ async fn emulator() -> RunningEmulator {
     Emulator::builder().token(TOKEN).start().await.unwrap()
 }
 
-/// Runs a command off the async runtime, so the in-process emulator keeps serving.
-async fn run(mut cmd: Command) -> Output {
-    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap();
-    for stream in [&out.stdout, &out.stderr] {
-        assert!(
-            !String::from_utf8_lossy(stream).contains(TOKEN),
-            "the token leaked: {}",
-            String::from_utf8_lossy(stream)
-        );
-    }
+/// Runs a command (see [`common::run`]) and checks the token appears in none of its
+/// output.
+async fn run(cmd: Command) -> Output {
+    let out = common::run(cmd).await;
+    common::assert_no_secret(
+        &format!("{}{}", text(&out.stdout), text(&out.stderr)),
+        &[TOKEN],
+    );
     out
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", text(&out.stdout)))
 }
 
 fn sha256_of(path: &Path) -> String {

@@ -2,8 +2,7 @@
 
 mod common;
 
-use common::assert_no_secret;
-use std::process::Output;
+use common::{assert_no_secret, json, run, text};
 use std::time::Duration;
 
 use assert_cmd::Command;
@@ -54,22 +53,6 @@ async fn emulator() -> RunningEmulator {
         .start()
         .await
         .unwrap()
-}
-
-/// Runs a command off the async runtime, so the in-process emulator keeps serving.
-async fn run(mut cmd: Command) -> Output {
-    tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", text(&out.stdout)))
 }
 
 #[test]

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::assert_no_secret;
+use common::{assert_no_secret, run, text};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
@@ -73,17 +73,6 @@ async fn emulator() -> RunningEmulator {
         .start()
         .await
         .unwrap()
-}
-
-/// Runs a command off the async runtime, so the in-process emulator keeps serving.
-async fn run(mut cmd: Command) -> Output {
-    tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// Standard output as exactly one JSON value (a second one, or trailing text, fails).

@@ -1,5 +1,28 @@
 //! Helpers shared by the CLI's test binaries.
 
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::process::Output;
+
+/// Runs a command off the async runtime, so that an emulator running in the test's
+/// process keeps serving while the command waits for it.
+pub async fn run(mut cmd: assert_cmd::Command) -> Output {
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+/// Bytes as text (invalid UTF-8 replaced).
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Standard output as JSON; the test fails, showing it, if it is not.
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", text(&out.stdout)))
+}
+
 /// No secret, in any common encoding, and not the marker every secret holds.
 pub fn assert_no_secret(all: &str, secrets: &[&str]) {
     assert!(!all.contains("LEAKMARK"), "a secret leaked:\n{all}");
