@@ -96,6 +96,7 @@ pub use fault::{AimError, Fault, Faults};
 pub use files::{MAX_STORED_ATTACHMENTS, MAX_STORED_BYTES, RecordedAttachment};
 pub use journal::{DEFAULT_RECORD_BODY_BYTES, DEFAULT_RECORD_LIMIT, REDACTED, RecordedRequest};
 pub use matcher::Matcher;
+pub use store::DEFAULT_MAX_TICKETS;
 pub use store::{AuthScheme, RecordedTicket};
 pub use verification::{
     DEFAULT_CODE_TTL, MAX_FAILED_CHECKS, SentCode, VerifiedRecord, parse_contact,
@@ -158,6 +159,7 @@ impl Emulator {
             check_references: true,
             record_limit: DEFAULT_RECORD_LIMIT,
             record_body_bytes: DEFAULT_RECORD_BODY_BYTES,
+            max_tickets: DEFAULT_MAX_TICKETS,
         }
     }
 }
@@ -182,6 +184,7 @@ pub struct EmulatorBuilder {
     check_references: bool,
     record_limit: usize,
     record_body_bytes: usize,
+    max_tickets: usize,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -334,6 +337,15 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The most tickets the emulator holds (default [`DEFAULT_MAX_TICKETS`], 200,000;
+    /// 0 is taken as 1): a create beyond is answered `500 OSM.0004` saying so, and
+    /// records nothing. A memory-only emulator forgets its tickets with
+    /// [`RunningEmulator::reset`] or `DELETE /__emulator/tickets`.
+    pub fn max_tickets(mut self, tickets: usize) -> Self {
+        self.max_tickets = tickets;
+        self
+    }
+
     /// How many bytes of each request body the request record keeps (default
     /// [`DEFAULT_RECORD_BODY_BYTES`], 16 KiB); the rest is counted, not kept.
     pub fn record_body_bytes(mut self, bytes: usize) -> Self {
@@ -393,6 +405,7 @@ impl EmulatorBuilder {
             }
             None => store::Store::memory(),
         };
+        store.set_max_tickets(self.max_tickets);
         // Opened after the store, whose lock on the state file covers the journal.
         let cases = match &self.state_file {
             Some(path) => {

@@ -148,6 +148,8 @@ pub(crate) mod rfc3339 {
 }
 
 struct Memory {
+    /// The most tickets recorded; a create beyond is refused ([`full`]).
+    max: usize,
     tickets: Vec<RecordedTicket>,
     /// The position in `tickets` of each ticket id.
     index: HashMap<String, usize>,
@@ -158,6 +160,7 @@ struct Memory {
 impl Memory {
     fn new(tickets: Vec<RecordedTicket>, next_seq: Option<u64>) -> Self {
         let mut m = Self {
+            max: DEFAULT_MAX_TICKETS,
             tickets: Vec::with_capacity(tickets.len()),
             index: HashMap::with_capacity(tickets.len()),
             next_seq,
@@ -548,10 +551,18 @@ impl Store {
         })
     }
 
+    /// Sets the most tickets the store holds (at least 1).
+    pub(crate) fn set_max_tickets(&self, max: usize) {
+        lock(&self.memory).max = max.max(1);
+    }
+
     /// Records a ticket; with a state file, returns once it is on disk.
     pub(crate) async fn record(&self, ticket: PendingTicket) -> Result<Recorded, String> {
         if !self.durable {
             let mut m = lock(&self.memory);
+            if m.tickets.len() >= m.max {
+                return Err(full(m.max));
+            }
             let seq = m.next_seq.ok_or_else(exhausted)?;
             let t = ticket.finish(seq);
             let recorded = Recorded::from(&t);
@@ -654,6 +665,20 @@ fn sync_parent_dir(path: &Path) {
     let _ = path;
 }
 
+/// The most tickets an emulator holds unless told otherwise
+/// ([`EmulatorBuilder::max_tickets`](crate::EmulatorBuilder::max_tickets)): a bound on
+/// its memory (a ticket takes one to two KiB), far above what a test opens.
+pub const DEFAULT_MAX_TICKETS: usize = 200_000;
+
+/// Why a create is refused once the store holds `max` tickets.
+fn full(max: usize) -> String {
+    format!(
+        "the ticket could not be stored: the emulator has reached its limit of {max} \
+         tickets (osm-emulator --max-tickets, EmulatorBuilder::max_tickets); a memory-only \
+         emulator forgets its tickets with DELETE /__emulator/tickets"
+    )
+}
+
 /// Most tickets written with one `fsync`.
 const MAX_BATCH: usize = 4096;
 
@@ -679,7 +704,15 @@ fn writer(
         buf.clear();
         let mut done = Vec::with_capacity(batch.len());
         let mut acks = Vec::with_capacity(batch.len());
+        let (held, max) = {
+            let m = lock(&memory);
+            (m.tickets.len(), m.max)
+        };
         for job in batch.drain(..) {
+            if held + done.len() >= max {
+                let _ = job.ack.send(Err(full(max)));
+                continue;
+            }
             let Some(seq) = next_seq else {
                 let _ = job.ack.send(Err(exhausted()));
                 continue;
@@ -849,6 +882,36 @@ mod tests {
             let e = parse_line(text.as_bytes()).err().unwrap();
             assert!(!e.torn, "{text}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_full_store_refuses_the_next_ticket_and_says_how_to_go_on() {
+        let now = SystemTime::now();
+        let store = Store::memory();
+        store.set_max_tickets(2);
+        store.record(pending(now)).await.unwrap();
+        store.record(pending(now)).await.unwrap();
+        let err = store.record(pending(now)).await.unwrap_err();
+        assert!(err.contains("reached its limit of 2 tickets"), "{err}");
+        assert!(err.contains("--max-tickets"), "{err}");
+        assert_eq!(store.count(), 2);
+        assert_eq!(store.clear().unwrap(), 2);
+        assert_eq!(store.record(pending(now)).await.unwrap().seq, 3);
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.jsonl");
+        let store = Store::open(&path).unwrap();
+        store.set_max_tickets(1);
+        store.record(pending(now)).await.unwrap();
+        let err = store.record(pending(now)).await.unwrap_err();
+        assert!(err.contains("reached its limit of 1 tickets"), "{err}");
+        store.close().await;
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text.lines().count(),
+            1,
+            "the refused ticket is not in the file"
+        );
     }
 
     #[tokio::test]

@@ -659,3 +659,29 @@ async fn dropping_the_handle_stops_the_server() {
     assert_eq!(peer, client.local_addr().unwrap());
     drop(accepted);
 }
+
+#[tokio::test]
+async fn a_full_emulator_refuses_the_next_ticket_and_says_why() {
+    let emu = Emulator::builder()
+        .token(TOKEN)
+        .max_tickets(1)
+        .start()
+        .await
+        .unwrap();
+    let client = token_client(&emu);
+    client.create_case(&case()).await.unwrap();
+    let err = client.create_case(&case()).await.unwrap_err();
+    assert_eq!(err.http_status(), Some(500), "{err:?}");
+    assert_eq!(err.error_code(), Some("OSM.0004"));
+    assert!(
+        err.error_msg()
+            .is_some_and(|m| m.contains("reached its limit of 1 tickets")),
+        "{err:?}"
+    );
+    assert_eq!(emu.ticket_count(), 1);
+    // Forgotten, the tickets make room again.
+    emu.reset().unwrap();
+    client.create_case(&case()).await.unwrap();
+    assert_eq!(emu.ticket_count(), 1);
+    emu.shutdown().await;
+}
