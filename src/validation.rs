@@ -306,6 +306,25 @@ fn not_allowed(rule: &FieldRule, text: &str) -> Result<(), Problem> {
     Ok(())
 }
 
+/// Whether `text` matches the spec's `pattern` (a pattern that does not compile refuses
+/// nothing, as before). Each pattern is compiled once per process: the spec's patterns
+/// are a handful of `'static` strings.
+fn matches_pattern(pattern: &'static str, text: &str) -> bool {
+    type Compiled = std::collections::HashMap<&'static str, Option<std::sync::Arc<regress::Regex>>>;
+    static COMPILED: std::sync::OnceLock<std::sync::Mutex<Compiled>> = std::sync::OnceLock::new();
+    let re = {
+        let mut compiled = COMPILED
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        compiled
+            .entry(pattern)
+            .or_insert_with(|| regress::Regex::new(pattern).ok().map(std::sync::Arc::new))
+            .clone()
+    };
+    re.is_none_or(|re| re.find(text).is_some())
+}
+
 /// Checks one value against a rule.
 pub(crate) fn check_value(rule: &FieldRule, value: &Value) -> Result<(), Problem> {
     match (rule.kind, value) {
@@ -314,7 +333,7 @@ pub(crate) fn check_value(rule: &FieldRule, value: &Value) -> Result<(), Problem
                 return Err(p);
             }
             if let Some(pattern) = rule.pattern
-                && regress::Regex::new(pattern).is_ok_and(|re| re.find(s).is_none())
+                && !matches_pattern(pattern, s)
             {
                 return Err(Problem::NoMatch { pattern });
             }

@@ -259,8 +259,47 @@ async fn header_x_language() {
 }
 
 #[tokio::test]
-async fn header_x_time_zone() {
-    check_header_limit("X-Time-Zone", |c, v| c.time_zone(v)).await;
+async fn header_x_time_zone_is_an_offset_from_utc() {
+    let rule = header_rule("X-Time-Zone");
+    let pattern = rule.pattern.expect("the spec gives X-Time-Zone a pattern");
+    for zone in [
+        "GMT+8",
+        "GMT-3:30",
+        "UTC+0",
+        "GMT",
+        "+14",
+        "UTC-14:59",
+        "GMT+08",
+    ] {
+        accepted(NewCase::new("1", "x").time_zone(zone)).await;
+    }
+    for zone in [
+        "Asia/Shanghai",
+        "GMT+15",
+        "GMT+8:60",
+        "CST",
+        "gmt+8",
+        "GMT +8",
+        "GMT+8 ",
+    ] {
+        refused(
+            NewCase::new("1", "x").time_zone(zone),
+            "X-Time-Zone",
+            Problem::NoMatch { pattern },
+        )
+        .await;
+    }
+    // The lengths still come first.
+    let max = rule.max_length.unwrap();
+    refused(
+        NewCase::new("1", "x").time_zone("+".repeat(max + 1)),
+        "X-Time-Zone",
+        Problem::TooLong {
+            max,
+            actual: max + 1,
+        },
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -250,7 +250,31 @@ async fn query_parameters_are_checked_before_sending() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Validation);
     assert_eq!(err.validation().unwrap().field(), "X-Language");
-    assert_eq!(emu.requests_seen(), 0, "nothing reached the emulator");
+    // X-Time-Zone is an offset from UTC; a zone name is refused before it is sent.
+    let err = client
+        .list_regions()
+        .time_zone("Asia/Shanghai")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation);
+    assert_eq!(err.validation().unwrap().field(), "X-Time-Zone");
+    assert!(err.to_string().contains("pattern"), "{err}");
+    for zone in ["GMT+8", "GMT-3:30", "UTC+0", "GMT", "+14"] {
+        let regions = client.list_regions().time_zone(zone).send().await;
+        assert!(regions.is_ok(), "{zone}: {regions:?}");
+    }
+    assert_eq!(
+        emu.requests_seen(),
+        5,
+        "only the five offsets reached the emulator"
+    );
+    let err = Client::builder()
+        .endpoint(emu.base_url())
+        .time_zone("CST")
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("X-Time-Zone"), "{err}");
     emu.shutdown().await;
 }
 
