@@ -165,17 +165,9 @@ async fn generic(
     let flag = |field: &str| args::flag_of(op, field);
     let mut input = Input::new(op);
     args::fill_input(op, m, &mut input, false)?;
-    input.check().map_err(|e| from_error(e.into(), flag))?;
-    let credentials = session::credentials(global).await?;
-    session::logging(global, credentials.as_ref());
-    if global.get_flag("dry_run") {
-        output::out(&format!(
-            "{} {} (dry run: nothing was sent)",
-            op.method, op.path
-        ));
+    let Some(session) = session::for_operation(global, op, &input).await? else {
         return Ok(());
-    }
-    let session = Session::start(global, credentials).await?;
+    };
     let result = session.client.send_json(input).await;
     session.finish().await;
     let answer = result.map_err(|e| from_error(e, flag))?;

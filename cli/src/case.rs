@@ -239,17 +239,9 @@ async fn follow_up(
             .set("action_id", Value::String(action.into()))
             .map_err(|e| Failure::usage(e.to_string()))?;
     }
-    let credentials = session::credentials(global).await?;
-    session::logging(global, credentials.as_ref());
-    input.check().map_err(|e| from_error(e.into(), flag))?;
-    if global.get_flag("dry_run") {
-        output::out(&format!(
-            "{} {} (dry run: nothing was sent)",
-            op.method, op.path
-        ));
+    let Some(session) = session::for_operation(global, op, &input).await? else {
         return Ok(());
-    }
-    let session = Session::start(global, credentials).await?;
+    };
     let result = if name == "watch" {
         watch(&session, m, input, json_output).await
     } else {

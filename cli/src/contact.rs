@@ -399,17 +399,9 @@ async fn list(global: &ArgMatches, m: &ArgMatches, json_output: bool) -> Result<
                 .map_err(|e| Failure::usage(e.to_string()))?;
         }
     }
-    input.check().map_err(|e| from_error(e.into(), flag))?;
-    let credentials = session::credentials(global).await?;
-    session::logging(global, credentials.as_ref());
-    if global.get_flag("dry_run") {
-        output::out(&format!(
-            "{} {} (dry run: nothing was sent)",
-            op.method, op.path
-        ));
+    let Some(session) = session::for_operation(global, op, &input).await? else {
         return Ok(());
-    }
-    let session = Session::start(global, credentials).await?;
+    };
     let result = session.client.send_json(input).await;
     session.finish().await;
     let answer = result.map_err(|e| from_error(e, flag))?;

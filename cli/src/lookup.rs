@@ -7,7 +7,7 @@ use huaweicloud_osm::rules::{self, OperationRules};
 
 use crate::args;
 use crate::output::{self, Failure, from_error};
-use crate::session::{self, Session};
+use crate::session;
 
 /// The subcommand name of a look-up: its id without `list_`/`show_` and `case_`, in
 /// kebab case (`list_problem_types` → `problem-types`, `list_case_limits` → `limits`).
@@ -58,19 +58,9 @@ pub async fn run(global: &ArgMatches, m: &ArgMatches, json_output: bool) -> Resu
     let flag = |field: &str| args::flag_of(op, field);
     let mut input = Input::new(op);
     args::fill_input(op, sm, &mut input, false)?;
-    let credentials = session::credentials(global).await?;
-    session::logging(global, credentials.as_ref());
-    if global.get_flag("dry_run") {
-        // Validate as the client would, without sending.
-        input.check().map_err(|e| from_error(e.into(), flag))?;
-        output::out(&format!(
-            "{} {} (dry run: nothing was sent)",
-            op.method, op.path
-        ));
+    let Some(session) = session::for_operation(global, op, &input).await? else {
         return Ok(());
-    }
-    input.check().map_err(|e| from_error(e.into(), flag))?;
-    let session = Session::start(global, credentials).await?;
+    };
     let result = session.client.send_json(input).await;
     session.finish().await;
     let answer = result.map_err(|e| from_error(e, flag))?;

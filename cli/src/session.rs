@@ -11,6 +11,8 @@ use huaweicloud_osm::credentials::{
     ENV_SECURITY_TOKEN, ENV_SK, ENV_TOKEN, EcsMetadataProvider, EnvironmentProvider,
     IamPasswordProvider, ProfileProvider,
 };
+use huaweicloud_osm::exec::Input;
+use huaweicloud_osm::rules::OperationRules;
 use huaweicloud_osm::{
     Client, Credentials, CredentialsError, CredentialsProvider, RetryPolicy, Site,
 };
@@ -175,6 +177,30 @@ pub fn timeout(_global: &ArgMatches) -> Result<Duration, Failure> {
     let secs = config::settings().timeout_secs();
     Duration::try_from_secs_f64(secs)
         .map_err(|_| Failure::usage("--timeout must be a positive number of seconds"))
+}
+
+/// What every command built from an operation's rules does before its call: checks
+/// `input` against the spec (exit 2 before anything starts), gets the credentials and
+/// turns on logging, then either prints the dry run (`METHOD PATH (dry run: nothing
+/// was sent)`) and gives `None`, or starts the session to send it in.
+pub async fn for_operation(
+    global: &ArgMatches,
+    op: &'static OperationRules,
+    input: &Input,
+) -> Result<Option<Session>, Failure> {
+    input
+        .check()
+        .map_err(|e| from_error(e.into(), |field| crate::args::flag_of(op, field)))?;
+    let credentials = credentials(global).await?;
+    logging(global, credentials.as_ref());
+    if global.get_flag("dry_run") {
+        crate::output::out(&format!(
+            "{} {} (dry run: nothing was sent)",
+            op.method, op.path
+        ));
+        return Ok(None);
+    }
+    Session::start(global, credentials).await.map(Some)
 }
 
 /// A client, and the emulator it talks to when `--emulator` is given.

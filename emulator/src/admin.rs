@@ -21,6 +21,27 @@ fn admin_error(status: StatusCode, msg: &str, request_id: &str) -> Response<ResB
 }
 
 /// Handles a request to the admin route `route` (the path after the prefix).
+/// The body of an admin request, within the emulator's body bounds; else the answer
+/// that refuses it (413 over the size, 400 when it cannot be read).
+async fn admin_body(
+    shared: &Shared,
+    req: Request<Incoming>,
+    rid: &str,
+) -> Result<bytes::Bytes, Response<ResBody>> {
+    read_body(
+        req.into_body(),
+        shared.max_body_bytes,
+        shared.body_read_timeout,
+    )
+    .await
+    .map_err(|e| match e {
+        BodyError::TooLarge { seen, complete } => {
+            too_large(seen, complete, shared.max_body_bytes, rid)
+        }
+        BodyError::Read(e) => admin_error(StatusCode::BAD_REQUEST, &e, rid),
+    })
+}
+
 pub(crate) async fn handle(
     shared: &Shared,
     route: &str,
@@ -30,18 +51,9 @@ pub(crate) async fn handle(
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     if crate::double::owns(route, &method) {
-        let body = match read_body(
-            req.into_body(),
-            shared.max_body_bytes,
-            shared.body_read_timeout,
-        )
-        .await
-        {
+        let body = match admin_body(shared, req, rid).await {
             Ok(body) => body,
-            Err(BodyError::TooLarge { seen, complete }) => {
-                return too_large(seen, complete, shared.max_body_bytes, rid);
-            }
-            Err(BodyError::Read(e)) => return admin_error(StatusCode::BAD_REQUEST, &e, rid),
+            Err(refusal) => return refusal,
         };
         return crate::double::handle(shared, route, &method, &path, &body, rid);
     }
@@ -69,20 +81,9 @@ pub(crate) async fn handle(
             json_response(StatusCode::OK, &json!({ "cleared": cleared }), rid)
         }
         ("faults", &Method::POST) => {
-            let body = match read_body(
-                req.into_body(),
-                shared.max_body_bytes,
-                shared.body_read_timeout,
-            )
-            .await
-            {
+            let body = match admin_body(shared, req, rid).await {
                 Ok(body) => body,
-                Err(BodyError::TooLarge { seen, complete }) => {
-                    return too_large(seen, complete, shared.max_body_bytes, rid);
-                }
-                Err(BodyError::Read(e)) => {
-                    return admin_error(StatusCode::BAD_REQUEST, &e.to_string(), rid);
-                }
+                Err(refusal) => return refusal,
             };
             match parse_faults(&body) {
                 Ok(faults) => {
@@ -95,18 +96,9 @@ pub(crate) async fn handle(
             }
         }
         (r, &Method::POST) if r.starts_with("tickets/") => {
-            let body = match read_body(
-                req.into_body(),
-                shared.max_body_bytes,
-                shared.body_read_timeout,
-            )
-            .await
-            {
+            let body = match admin_body(shared, req, rid).await {
                 Ok(body) => body,
-                Err(BodyError::TooLarge { seen, complete }) => {
-                    return too_large(seen, complete, shared.max_body_bytes, rid);
-                }
-                Err(BodyError::Read(e)) => return admin_error(StatusCode::BAD_REQUEST, &e, rid),
+                Err(refusal) => return refusal,
             };
             engineer(shared, r, &body, rid)
         }
