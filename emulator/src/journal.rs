@@ -148,21 +148,12 @@ impl RecordedRequest {
     }
 }
 
-/// The headers of a request, as recorded.
+/// The headers of a request as an entry of the record shows them (for a fault's matcher,
+/// before the request is answered): the one conversion, through [`hold_headers`].
 pub(crate) fn recorded_headers(headers: &HeaderMap) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .take(MAX_HEADERS)
-        .map(|(name, value)| {
-            let name = name.as_str().to_owned();
-            let value = if SECRET_HEADERS.contains(&name.as_str()) {
-                REDACTED.to_owned()
-            } else {
-                shorten(&String::from_utf8_lossy(value.as_bytes()), MAX_TEXT)
-            };
-            (name, value)
-        })
-        .collect()
+    let mut held = Vec::new();
+    hold_headers(&mut held, headers);
+    headers_of(&held)
 }
 
 /// Appends the headers of a request as the record holds them: `name NUL value NUL`
