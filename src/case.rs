@@ -276,4 +276,9 @@ pub struct CreatedCase {
     /// 5xx…) and the ticket was then found by listing the tickets.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub found_after: Option<String>,
+    /// `true` when no ticket was opened because one with the same description and problem
+    /// type was open already ([`crate::Client::create_case_unless_open`]): this is that
+    /// ticket.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub already_open: bool,
 }

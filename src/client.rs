@@ -80,6 +80,8 @@ pub struct ClientBuilder {
     clock: Option<Clock>,
     http: Option<reqwest::Client>,
     exactly_once: bool,
+    reconcile_window: Duration,
+    reconcile_first_look: Duration,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -93,6 +95,8 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
+            .field("exactly_once", &self.exactly_once)
+            .field("reconcile_window", &self.reconcile_window)
             .finish_non_exhaustive()
     }
 }
@@ -172,27 +176,53 @@ impl ClientBuilder {
         self
     }
 
-    /// Exactly-once creates (off by default): [`Client::create_case`] first lists the
-    /// tickets with the same description opened in the last 15 minutes (one
-    /// ListCases call before sending), and when an attempt ends with the outcome
-    /// unknown (a timeout, a lost connection, a 5xx, an unreadable answer) it lists them
-    /// again, a second later and, if needed, twice:
+    /// Exactly-once creates (off by default; the `osm` CLI turns it on). A create then
+    /// never opens a second ticket, never returns another call's ticket, and says "not
+    /// created" only when that is proven:
     ///
-    /// - exactly one ticket with the same description that was not there before, and
-    ///   that this client has not returned already, is this request's: it is returned,
-    ///   with [`crate::CreatedCase::found_after`] saying what failed;
-    /// - none means the ticket was not created: the create is sent again, within the
-    ///   retry policy's attempts and deadline;
-    /// - more than one (another client opened an identical ticket meanwhile), or a list
-    ///   that cannot be read, leaves the outcome unknown, and the error says why
-    ///   ([`Error::reconciliation`]).
+    /// - before sending, [`Client::create_case`] lists the tickets with the same
+    ///   description opened in the last 15 minutes (one ListCases call);
+    /// - the create is sent again only after a failure that certainly did not reach the
+    ///   service (a refused connection, a connect timeout, the gateway's throttling 429);
+    /// - after any other failure (a timeout, a lost connection, a 5xx, an unreadable
+    ///   answer) it is never sent again; the ticket list is looked at with growing waits
+    ///   ([`ClientBuilder::reconcile_first_look`], then doubling up to
+    ///   [`crate::ops::exactly_once::MAX_LOOK_INTERVAL`]) for up to the reconcile window
+    ///   ([`ClientBuilder::reconcile_window`]);
+    /// - a listed ticket is this call's only when it has the same description and problem
+    ///   type, was opened no earlier than the first send (less
+    ///   [`crate::ops::exactly_once::CLOCK_SKEW_ALLOWANCE`]), was not listed before
+    ///   sending, was not returned by this client already, and no other create of this
+    ///   client with the same description and problem type ran at the same time. It is
+    ///   returned with [`crate::CreatedCase::found_after`] saying what failed;
+    /// - anything less certain (two such tickets, a ticket whose id, problem type or time
+    ///   cannot be read) ends at once with the outcome unknown, naming the candidates
+    ///   ([`Error::candidates`], [`Error::reconciliation`]);
+    /// - no such ticket by the end of the window, or a list that cannot be read (an
+    ///   answer without a list, an error body, a 5xx, a timeout), is also an unknown
+    ///   outcome, never "not created": a slow service may still record the ticket.
     ///
-    /// Matching is on the exact description within the window, so two identical tickets
-    /// opened one after the other stay two tickets: the first exists before the second is
-    /// sent. The price is one look-up per create, and a wait of one to two seconds
-    /// after an ambiguous failure. The `osm` CLI turns this on.
+    /// Two identical tickets opened one after the other stay two tickets: the first exists
+    /// before the second is sent. For a handler that may run twice for one event, see
+    /// [`Client::create_case_unless_open`]. The price is one look-up per create.
     pub fn exactly_once(mut self, yes: bool) -> Self {
         self.exactly_once = yes;
+        self
+    }
+
+    /// How long an exactly-once create keeps looking for its ticket after an ambiguous
+    /// failure (default [`crate::ops::exactly_once::DEFAULT_RECONCILE_WINDOW`], 120 s,
+    /// where the reason for that value is given).
+    pub fn reconcile_window(mut self, window: Duration) -> Self {
+        self.reconcile_window = window;
+        self
+    }
+
+    /// How long an exactly-once create waits after an ambiguous failure before its first
+    /// look at the ticket list (default
+    /// [`crate::ops::exactly_once::DEFAULT_FIRST_LOOK`], 1 s); later waits double.
+    pub fn reconcile_first_look(mut self, wait: Duration) -> Self {
+        self.reconcile_first_look = wait;
         self
     }
 
@@ -292,7 +322,10 @@ impl ClientBuilder {
                 x_site,
                 retry: self.retry,
                 exactly_once: self.exactly_once,
+                reconcile_window: self.reconcile_window,
+                reconcile_first_look: self.reconcile_first_look,
                 returned: std::sync::Mutex::new(std::collections::VecDeque::new()),
+                in_flight: crate::ops::exactly_once::InFlight::default(),
             }),
         })
     }
@@ -333,8 +366,12 @@ struct Shared {
     x_site: Option<i32>,
     retry: RetryPolicy,
     exactly_once: bool,
+    reconcile_window: Duration,
+    reconcile_first_look: Duration,
     /// The last ticket ids this client returned from creates, newest last.
     returned: std::sync::Mutex<std::collections::VecDeque<String>>,
+    /// The exactly-once creates in flight.
+    in_flight: crate::ops::exactly_once::InFlight,
 }
 
 /// A client of the OSM service. Cheap to clone; clones share one connection pool.
@@ -376,6 +413,8 @@ impl Client {
             clock: None,
             http: None,
             exactly_once: false,
+            reconcile_window: crate::ops::exactly_once::DEFAULT_RECONCILE_WINDOW,
+            reconcile_first_look: crate::ops::exactly_once::DEFAULT_FIRST_LOOK,
         }
     }
 
@@ -396,6 +435,18 @@ impl Client {
 
     pub(crate) fn exactly_once_enabled(&self) -> bool {
         self.shared.exactly_once
+    }
+
+    pub(crate) fn reconcile_window(&self) -> Duration {
+        self.shared.reconcile_window
+    }
+
+    pub(crate) fn reconcile_first_look(&self) -> Duration {
+        self.shared.reconcile_first_look
+    }
+
+    pub(crate) fn in_flight(&self) -> &crate::ops::exactly_once::InFlight {
+        &self.shared.in_flight
     }
 
     /// Notes a ticket id this client returned (the last [`RETURNED_KEPT`]).

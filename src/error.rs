@@ -63,8 +63,8 @@ pub(crate) struct Inner {
     pub(crate) idempotent: bool,
     /// What an exactly-once create found out after this failure.
     pub(crate) reconciliation: Option<String>,
-    /// An exactly-once create proved that the ticket was not created.
-    pub(crate) not_created: bool,
+    /// The tickets an exactly-once create found that may be its own.
+    pub(crate) candidates: Vec<String>,
     /// The answer's headers named in [`KEPT_HEADERS`], values bounded.
     pub(crate) headers: Vec<(&'static str, String)>,
     /// The start of the answer's body ([`MAX_SNIPPET_CHARS`] at most).
@@ -107,7 +107,7 @@ impl Error {
                 operation: None,
                 idempotent: false,
                 reconciliation: None,
-                not_created: false,
+                candidates: Vec::new(),
                 headers: Vec::new(),
                 body: None,
             }),
@@ -256,7 +256,7 @@ impl Error {
     /// request may have reached the service and no definite refusal came back.
     /// Retrying such a call can open a second ticket.
     pub fn outcome_unknown(&self) -> bool {
-        if self.inner.idempotent || self.inner.not_created {
+        if self.inner.idempotent {
             // Sending it again is harmless: there is nothing to be unsure about.
             return false;
         }
@@ -341,9 +341,17 @@ impl Error {
     }
 
     /// What an exactly-once create found when it looked the ticket up after this
-    /// failure, when it could not settle the outcome (or proved that nothing was created).
+    /// failure and could not settle the outcome. The outcome stays unknown
+    /// ([`Error::outcome_unknown`]): after a failure that may have reached the service, no
+    /// look-up proves that the ticket was not created, since a service may record it late.
     pub fn reconciliation(&self) -> Option<&str> {
         self.inner.reconciliation.as_deref()
+    }
+
+    /// The tickets an exactly-once create found that may be its own but could not be told
+    /// to be (empty when it found none): look at them before opening another.
+    pub fn candidates(&self) -> &[String] {
+        &self.inner.candidates
     }
 
     /// `true` when the gateway or the service refused the credentials: HTTP 401 or 403,

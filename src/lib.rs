@@ -90,9 +90,14 @@
 //! # Open a ticket exactly once
 //!
 //! With [`ClientBuilder::exactly_once`], a failure after which the ticket may exist (a
-//! timeout, a lost connection, a 5xx) is settled by looking the ticket up: the create
-//! either returns the ticket ([`CreatedCase::found_after`] says it was found that way)
-//! or an error that proves nothing was opened, or says it could not tell.
+//! timeout, a lost connection, a 5xx) is never answered by sending the create again: the
+//! ticket list is read until the reconcile window ends, and the create returns the
+//! ticket when one is certainly this call's ([`CreatedCase::found_after`] says it was
+//! found that way), or an error whose outcome stays unknown, naming the candidates
+//! ([`Error::candidates`]). "Not created" comes only from a definite refusal. For a
+//! handler that may run twice for one event, [`Client::create_case_unless_open`] returns
+//! the open ticket instead of opening another. The guarantees and their limits are in
+//! [`ops::exactly_once`].
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]

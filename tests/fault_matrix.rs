@@ -191,6 +191,7 @@ async fn row_connection_refused() {
         .credentials(Credentials::token(TOKEN))
         .retry(
             RetryPolicy::default()
+                .with_max_attempts(4)
                 .with_backoff(Duration::from_millis(1), Duration::from_millis(20)),
         )
         .build()
@@ -201,8 +202,8 @@ async fn row_connection_refused() {
     assert!(!err.outcome_unknown());
     assert_eq!(
         err.attempts(),
-        RetryPolicy::default().max_attempts(),
-        "nothing was sent, so it is retried"
+        4,
+        "nothing was sent, so it is retried up to the policy's attempts"
     );
 }
 

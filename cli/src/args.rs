@@ -35,6 +35,8 @@ pub const GLOBAL_FLAGS: &[&str] = &[
     "emulator",
     "emulator-state",
     "no-reconcile",
+    "reconcile-window",
+    "unless-open",
     "body",
     "skeleton",
     "help",
@@ -405,6 +407,35 @@ pub fn seconds_arg(id: &'static str) -> Arg {
         .value_parser(seconds)
 }
 
+/// A duration: a number of seconds (`120`, `0.5`) or a number with a unit (`90s`,
+/// `5m`, `24h`, `7d`), greater than 0 and at most `max` seconds.
+pub fn duration(text: &str, max: f64) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let d = match t.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs > 0.0 && secs <= max => {
+            std::time::Duration::from_secs_f64(secs)
+        }
+        Ok(_) => return Err(format!("must be greater than 0 and at most {max} seconds")),
+        Err(_) => humantime::parse_duration(t).map_err(|_| {
+            format!(
+                "{text:?} is not a duration (SECONDS, or a number with a unit: 90s, 5m, 24h, 7d)"
+            )
+        })?,
+    };
+    if d.is_zero() || d.as_secs_f64() > max {
+        return Err(format!("must be greater than 0 and at most {max} seconds"));
+    }
+    Ok(d)
+}
+
+/// A duration flag checked by [`duration`] against `max` seconds.
+pub fn duration_arg(id: &'static str, max: f64) -> Arg {
+    Arg::new(id)
+        .value_name("DURATION")
+        .allow_negative_numbers(true)
+        .value_parser(move |t: &str| duration(t, max))
+}
+
 /// The whole `osm` command.
 pub fn command() -> Command {
     Command::new("osm")
@@ -512,6 +543,17 @@ pub fn command() -> Command {
                 .env("OSM_NO_RECONCILE")
                 .action(ArgAction::SetTrue)
                 .help("After an ambiguous failure of case create, do not look the ticket up (exit 3 instead)"),
+        )
+        .arg(
+            duration_arg("reconcile_window", MAX_SECONDS)
+                .long("reconcile-window")
+                .global(true)
+                .env("OSM_RECONCILE_WINDOW")
+                .help(
+                    "After an ambiguous failure of case create, look for the ticket this long \
+                     (SECONDS, or 90s, 5m…) before saying the outcome is unknown (exit 3) \
+                     [default: 120]",
+                ),
         )
         .arg(
             Arg::new("emulator_state")

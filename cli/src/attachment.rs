@@ -286,6 +286,16 @@ pub async fn create_with(
     }
     let session = Session::start(global, credentials).await?;
     let result = async {
+        // An open ticket for the same thing: nothing is uploaded, nothing opened.
+        if let Some(within) = m.get_one::<std::time::Duration>("unless_open")
+            && let Some(open) = session
+                .client
+                .find_open_case(&case, *within)
+                .await
+                .map_err(|e| crate::case::unsettled(e, &case, |_| None))?
+        {
+            return Ok(Err(open));
+        }
         let limits = limits(m, Some(&session)).await?;
         check_paths(&paths, &limits, "--attach")?;
         let files = read(&paths, &limits)?;
@@ -300,7 +310,7 @@ pub async fn create_with(
             .map_err(|e| {
                 let deleted = e.deleted().to_vec();
                 let kept: Vec<String> = e.kept().into_iter().map(str::to_owned).collect();
-                let mut f = from_error(e.into_error(), |field| {
+                let mut f = crate::case::unsettled(e.into_error(), &case, |field| {
                     args::flag_of(rules::CREATE_CASE, field)
                         .or_else(|| field.starts_with("attachment").then(|| "--attach".into()))
                 });
@@ -320,10 +330,17 @@ pub async fn create_with(
                 f.json["error"]["attachments_kept"] = json!(kept);
                 f
             })
+            .map(Ok)
     }
     .await;
     session.finish().await;
-    let done = result?;
+    let done = match result? {
+        Ok(done) => done,
+        Err(open) => {
+            crate::case::print_created(&open, json_output);
+            return Ok(());
+        }
+    };
     if json_output {
         output::json(&serde_json::to_string(&done).unwrap_or_default());
     } else {

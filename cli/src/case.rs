@@ -34,6 +34,9 @@ Examples:
   Read the body from standard input, print JSON:
     echo '{\"business_type_id\":\"1\",\"simple_description\":\"disk full\"}' | osm --output json case create --body -";
 
+/// The longest `--unless-open` window: a year.
+const UNLESS_OPEN_MAX: f64 = 366.0 * 86_400.0;
+
 /// `osm case`.
 pub fn command() -> Command {
     let create = Command::new("create")
@@ -60,6 +63,16 @@ pub fn command() -> Command {
                      send nothing",
                 )
                 .help_heading("Body"),
+        )
+        .arg(
+            args::duration_arg("unless_open", UNLESS_OPEN_MAX)
+                .long("unless-open")
+                .help(
+                    "If a ticket with the same description and problem type was opened within \
+                     DURATION (24h, 90m, 7d, or SECONDS) and is still open, print it \
+                     (already_open) instead of opening another. For handlers that may run \
+                     twice for one event: put the event's fingerprint in the description",
+                ),
         );
     let mut cmd = Command::new("case")
         .about("Service tickets: open, list, read, follow and act on them")
@@ -426,19 +439,71 @@ async fn create_case(
         return Ok(());
     }
     let session = Session::start(global, credentials).await?;
-    let result = session.client.create_case(&case).await;
+    let result = match m.get_one::<std::time::Duration>("unless_open") {
+        Some(within) => session.client.create_case_unless_open(&case, *within).await,
+        None => session.client.create_case(&case).await,
+    };
     session.finish().await;
-    let created = result.map_err(|e| from_error(e, flag))?;
+    let created = result.map_err(|e| unsettled(e, &case, flag))?;
+    print_created(&created, json_output);
+    Ok(())
+}
+
+/// What a create printed: the ticket, and whether it was open already.
+pub fn print_created(created: &huaweicloud_osm::CreatedCase, json_output: bool) {
     if json_output {
-        output::json(&serde_json::to_string(&created).unwrap_or_default());
+        output::json(&serde_json::to_string(created).unwrap_or_default());
+        return;
+    }
+    if created.already_open {
+        output::out(&format!(
+            "Ticket {} is already open (same description and problem type); none was opened",
+            output::clean(&created.incident_id)
+        ));
     } else {
         output::out(&format!(
             "Created ticket {}",
             output::clean(&created.incident_id)
         ));
-        if let Some(id) = &created.request_id {
-            output::out(&format!("  request id: {}", output::clean(id)));
-        }
     }
-    Ok(())
+    if let Some(id) = &created.request_id {
+        output::out(&format!("  request id: {}", output::clean(id)));
+    }
+    if let Some(f) = &created.found_after {
+        output::out(&format!(
+            "  the answer was lost ({}); the ticket was found in the ticket list",
+            output::clean(f)
+        ));
+    }
+}
+
+/// A failed create as a failure; when the ticket may exist, with the candidates the
+/// look-ups found and how to find the ticket later.
+pub fn unsettled(err: Error, case: &NewCase, flag: impl Fn(&str) -> Option<String>) -> Failure {
+    let candidates: Vec<String> = err.candidates().iter().map(|c| output::clean(c)).collect();
+    let unknown = err.outcome_unknown();
+    let mut f = from_error(err, flag);
+    if !unknown {
+        return f;
+    }
+    if !candidates.is_empty() {
+        f.message.push_str(&format!(
+            "\n  tickets that may be this one: {}",
+            candidates.join(", ")
+        ));
+    }
+    let key: String = case
+        .get_simple_description()
+        .unwrap_or_default()
+        .chars()
+        .take(64)
+        .collect();
+    let search = args::flag_of(rules::LIST_CASES, "search_key").unwrap_or_default();
+    f.message.push_str(&format!(
+        "\n  to find it later: osm case list {search} '{}'\n  \
+         to open it only if it did not appear: run the same command again with --unless-open 1h",
+        output::clean(&key.replace('\'', "'\\''"))
+    ));
+    f.json["error"]["candidates"] = json!(candidates);
+    f
 }

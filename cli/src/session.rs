@@ -246,6 +246,9 @@ impl Session {
             .retry(RetryPolicy::default().with_max_attempts(settings.max_attempts()))
             // A create whose answer is lost is looked up rather than left to the operator.
             .exactly_once(!global.get_flag("no_reconcile"));
+        if let Some(w) = global.get_one::<std::time::Duration>("reconcile_window") {
+            builder = builder.reconcile_window(*w);
+        }
         if let Some(l) = settings.get("language") {
             builder = builder.language(l);
         }

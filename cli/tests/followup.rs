@@ -137,54 +137,235 @@ fn create(emu: &EmulatorProcess, description: &str, extra: &[&str]) -> Output {
         .unwrap()
 }
 
+/// A consultation problem type (no region needed), as `osm lookup problem-types` lists
+/// it: the look-ups after a lost answer compare problem types by their listed names.
+fn consultation(emu: &EmulatorProcess, nth: usize) -> String {
+    let out = osm(emu).args(["lookup", "problem-types"]).output().unwrap();
+    out_json(&out)["incident_business_type_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["case_type"] == "0")
+        .nth(nth)
+        .and_then(|p| p["business_type_id"].as_str())
+        .unwrap()
+        .to_owned()
+}
+
+fn create_as(emu: &EmulatorProcess, problem: &str, description: &str, extra: &[&str]) -> Output {
+    osm(emu)
+        .args([
+            "case",
+            "create",
+            "--business-type-id",
+            problem,
+            "--simple-description",
+            description,
+        ])
+        .args(extra)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap()
+}
+
+impl EmulatorProcess {
+    /// The create requests the emulator received.
+    fn creates(&self) -> usize {
+        self.emulator
+            .as_ref()
+            .unwrap()
+            .requests()
+            .iter()
+            .filter(|r| r.operation.as_deref() == Some("create_case"))
+            .count()
+    }
+}
+
+/// The exactly-once matrix through the CLI: each row's exit code, the id printed, the
+/// creates sent and the tickets held once late tickets had time to land.
 #[test]
-fn every_ambiguous_fault_ends_with_the_one_ticket_the_emulator_recorded() {
-    let faults = [
-        (json!({"fault": "drop_after_record"}), vec![]),
+fn exactly_once_matrix_through_the_cli() {
+    // (fault, extra flags, seconds to let late tickets land, exit, found_after, creates, tickets)
+    type Row<'a> = (Value, Vec<&'a str>, u64, i32, bool, usize, usize);
+    let rows: Vec<Row> = vec![
+        (
+            json!({"fault": "drop_after_record"}),
+            vec![],
+            0,
+            0,
+            true,
+            1,
+            1,
+        ),
         (
             json!({"fault": "delay_after_record", "delay_ms": 8000}),
             vec!["--timeout", "1.5"],
+            0,
+            0,
+            true,
+            1,
+            1,
         ),
-        (json!({"fault": "drop_before_record"}), vec![]),
+        (json!({"fault": "truncated_body"}), vec![], 0, 0, true, 1, 1),
+        (
+            json!({"fault": "drop_before_record"}),
+            vec!["--reconcile-window", "2"],
+            0,
+            3,
+            false,
+            1,
+            0,
+        ),
         (
             json!({"fault": "respond", "status": 500, "body": {"error_code": "OSM.0004", "error_msg": "internal error"}}),
-            vec![],
-        ),
-        (json!({"fault": "truncated_body"}), vec![]),
-    ];
-    for (fault, extra) in faults {
-        let emu = EmulatorProcess::start();
-        emu.admin().post("/__emulator/faults", &fault);
-        let out = create(&emu, "disk full on ecs-01", &extra);
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(out.status.code(), Some(0), "{fault}: {stderr}");
-        let answer = out_json(&out);
-        let tickets = emu.tickets();
-        assert_eq!(tickets.len(), 1, "{fault}: exactly one ticket: {tickets:?}");
-        assert_eq!(answer["incident_id"], tickets[0]["incident_id"], "{fault}");
-        // How it was found is said: the service answered (after a provably absent
-        // first attempt, resent), or the answer was lost and the ticket listed.
-        let recorded_first = fault["fault"] != "drop_before_record" && fault["fault"] != "respond";
-        if recorded_first {
-            assert!(answer["found_after"].is_string(), "{fault}: {answer}");
-        } else {
-            assert!(answer.get("found_after").is_none(), "{fault}: {answer}");
-            assert_eq!(
-                answer["attempts"], 2,
-                "one lost attempt, then the one answered"
-            );
-        }
-        assert_eq!(
-            emu.admin().get("/__emulator/status")["pending_faults"],
+            vec!["--reconcile-window", "2"],
             0,
-            "{fault}"
-        );
-    }
+            3,
+            false,
+            1,
+            0,
+        ),
+        (
+            json!({"fault": "delay_before_record", "delay_ms": 4000}),
+            vec!["--timeout", "1"],
+            5,
+            0,
+            true,
+            1,
+            1,
+        ),
+        (
+            json!({"fault": "delay_before_record", "delay_ms": 8000, "times": 3}),
+            vec!["--timeout", "1"],
+            9,
+            0,
+            true,
+            1,
+            1,
+        ),
+        (
+            json!({"fault": "delay_before_record", "delay_ms": 15000, "times": 3}),
+            vec!["--timeout", "1", "--reconcile-window", "5"],
+            16,
+            3,
+            false,
+            1,
+            1,
+        ),
+    ];
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = rows
+            .into_iter()
+            .map(|(fault, extra, settle, exit, found, creates, tickets)| {
+                scope.spawn(move || {
+                    let emu = EmulatorProcess::start();
+                    let problem = consultation(&emu, 0);
+                    emu.admin().post("/__emulator/faults", &fault);
+                    let started = std::time::Instant::now();
+                    let out = create_as(&emu, &problem, "disk full on ecs-01", &extra);
+                    if let Some(left) = Duration::from_secs(settle).checked_sub(started.elapsed()) {
+                        std::thread::sleep(left);
+                    }
+                    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+                    let row = format!("{fault} {extra:?}: {stderr}");
+                    assert_eq!(out.status.code(), Some(exit), "{row}");
+                    let held = emu.tickets();
+                    assert_eq!(
+                        (emu.creates(), held.len()),
+                        (creates, tickets),
+                        "{row}: creates sent, tickets held: {held:?}"
+                    );
+                    let answer = out_json(&out);
+                    if exit == 0 {
+                        assert_eq!(answer["incident_id"], held[0]["incident_id"], "{row}");
+                        assert_eq!(answer["found_after"].is_string(), found, "{row}: {answer}");
+                    } else {
+                        assert_eq!(answer["error"]["outcome_unknown"], true, "{row}");
+                        assert!(answer.get("incident_id").is_none(), "{row}");
+                        assert!(!stderr.contains("not created"), "{row}");
+                        assert!(stderr.contains("--unless-open"), "{row}: says how to go on");
+                    }
+                })
+            })
+            .collect();
+        for r in runs {
+            r.join().unwrap();
+        }
+    });
+}
+
+/// Run A opens "database down" with one problem type; run B sends the same words with
+/// another, and its create fails before anything is recorded: B must not print A's
+/// ticket as its own.
+#[test]
+fn another_runs_ticket_is_never_printed_as_this_one() {
+    let emu = EmulatorProcess::start();
+    let (a, b) = (consultation(&emu, 0), consultation(&emu, 1));
+    let first = out_json(&create_as(&emu, &a, "database down", &[]));
+    emu.admin().post(
+        "/__emulator/faults",
+        &json!({"fault": "respond", "status": 500, "body": {"error_code": "OSM.0004", "error_msg": "internal error"}}),
+    );
+    let out = create_as(&emu, &b, "database down", &["--reconcile-window", "2"]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer = out_json(&out);
+    assert_eq!(answer["error"]["candidates"], json!([]));
+    let first_id = first["incident_id"].as_str().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(first_id));
+    assert_eq!(emu.tickets().len(), 1);
+}
+
+/// `--unless-open`: a second run finds the first run's open ticket and opens none.
+#[test]
+fn unless_open_reuses_the_open_ticket() {
+    let emu = EmulatorProcess::start();
+    let problem = consultation(&emu, 0);
+    let args = ["--unless-open", "24h"];
+    let first = out_json(&create_as(&emu, &problem, "[alert 7f3a] disk full", &args));
+    assert!(first.get("already_open").is_none(), "{first}");
+    let out = create_as(&emu, &problem, "[alert 7f3a] disk full", &args);
+    assert_eq!(out.status.code(), Some(0));
+    let second = out_json(&out);
+    assert_eq!(second["already_open"], true, "{second}");
+    assert_eq!(second["incident_id"], first["incident_id"]);
+    assert_eq!(emu.tickets().len(), 1);
+    // In text, it says so.
+    let out = Command::cargo_bin("osm")
+        .unwrap()
+        .env_clear()
+        .env("HOME", std::env::temp_dir().join("osm-cli-tests-no-home"))
+        .env("HUAWEICLOUD_AUTH_TOKEN", TOKEN)
+        .args(["--endpoint", &emu.base, "-o", "text"])
+        .args(["case", "create", "--business-type-id", &problem])
+        .args([
+            "--simple-description",
+            "[alert 7f3a] disk full",
+            "--unless-open",
+            "1d",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("already open"), "{text}{err}");
+    assert_eq!(emu.tickets().len(), 1);
+    // A window that is not a duration is refused before anything is sent.
+    let out = create_as(&emu, &problem, "x", &["--unless-open", "soon"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(emu.tickets().len(), 1);
 }
 
 #[test]
 fn two_identical_creates_in_a_row_leave_two_tickets() {
     let emu = EmulatorProcess::start();
+    let problem = consultation(&emu, 0);
+    let create =
+        |emu: &EmulatorProcess, words: &str, extra: &[&str]| create_as(emu, &problem, words, extra);
     let a = out_json(&create(&emu, "same words", &[]));
     let b = out_json(&create(&emu, "same words", &[]));
     assert_ne!(a["incident_id"], b["incident_id"]);
@@ -372,4 +553,68 @@ fn follow_up_flags_are_checked_before_sending() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(emu.admin().get("/__emulator/status")["requests_seen"], 0);
+}
+
+/// `--attach` with a ticket recorded late: the uploads it names are never deleted while
+/// the outcome is unknown, and with a window long enough the late ticket is found.
+#[test]
+fn attachments_of_a_late_ticket_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("dmesg.log");
+    std::fs::write(&log, "disk full").unwrap();
+    let log = log.to_str().unwrap();
+    for (window, exit) in [("1", 3), ("20", 0)] {
+        let emu = EmulatorProcess::start();
+        let problem = consultation(&emu, 0);
+        emu.admin().post(
+            "/__emulator/faults",
+            &json!({"fault": "delay_before_record", "delay_ms": 4000}),
+        );
+        let started = std::time::Instant::now();
+        let out = create_as(
+            &emu,
+            &problem,
+            "late, with a log",
+            &[
+                "--attach",
+                log,
+                "--timeout",
+                "1",
+                "--reconcile-window",
+                window,
+            ],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(exit), "window {window}: {stderr}");
+        if let Some(left) = Duration::from_secs(5).checked_sub(started.elapsed()) {
+            std::thread::sleep(left);
+        }
+        let tickets = emu.tickets();
+        assert_eq!(
+            tickets.len(),
+            1,
+            "window {window}: the late ticket landed once"
+        );
+        let held = emu.admin().get("/__emulator/attachments");
+        let held = held.as_array().cloned().unwrap_or_default();
+        assert_eq!(
+            held.len(),
+            1,
+            "window {window}: the upload is kept: {held:?}"
+        );
+        let answer = out_json(&out);
+        if exit == 0 {
+            assert_eq!(answer["incident_id"], tickets[0]["incident_id"]);
+        } else {
+            assert_eq!(
+                answer["error"]["attachments_deleted"],
+                json!([]),
+                "{answer}"
+            );
+            assert_eq!(
+                answer["error"]["attachments_kept"].as_array().map(Vec::len),
+                Some(1)
+            );
+        }
+    }
 }

@@ -1,48 +1,19 @@
 //! Tickets: open one ([`crate::Client::create_case`], with [`NewCase`]) and follow it.
 
 use std::collections::HashSet;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::case::{CreatedCase, NewCase};
 use crate::error::{Error, ErrorKind};
 use crate::exec::Input;
 use crate::generated::types::CreateCaseResponse;
+use crate::ops::exactly_once::{
+    self as once, CLOCK_SKEW_ALLOWANCE, Known, LIST_TIME_ZONE, LOOKBACK, Listed, MAX_TICKETS, PAGE,
+    Verdict,
+};
 use crate::rules;
 
 include!(concat!(env!("OUT_DIR"), "/ops_cases.rs"));
-
-/// The most tickets a reconciliation reads in its look-ups (pages of 100).
-const RECONCILE_MAX_TICKETS: usize = 1000;
-
-/// How far back the look-ups around a create reach: tickets opened earlier are never
-/// taken for this one.
-const RECONCILE_WINDOW: Duration = Duration::from_secs(15 * 60);
-
-/// How long a reconciliation waits before it looks, and between its two looks when the
-/// first finds nothing: time for a create the service was still handling to land.
-const RECONCILE_SETTLE: Duration = Duration::from_millis(1000);
-
-/// `yyyy-MM-dd HH:mm:ss` in UTC, as ListCases takes its time window (with
-/// `X-Time-Zone: GMT+0`).
-fn list_time(t: SystemTime) -> String {
-    let d = huaweicloud_signing::format_sdk_date(t); // YYYYMMDDTHHMMSSZ
-    format!(
-        "{}-{}-{} {}:{}:{}",
-        &d[0..4],
-        &d[4..6],
-        &d[6..8],
-        &d[9..11],
-        &d[11..13],
-        &d[13..15]
-    )
-}
-
-/// The search key ListCases matches against descriptions: the description's first 64
-/// characters (the spec's limit for one key), or none for an empty description.
-fn search_key(description: &str) -> Option<String> {
-    let key: String = description.chars().take(64).collect();
-    (!key.trim().is_empty() && !key.chars().any(char::is_control)).then_some(key)
-}
 
 impl crate::Client {
     /// Opens a service ticket.
@@ -80,22 +51,17 @@ impl crate::Client {
                 })
         };
         let id = match answer.into_inner().incident_id {
-            Some(id) => id.to_string(),
+            Some(id) => id,
             None => {
                 return Err(invalid(
                     "the service answered success without a ticket id".into(),
                 ));
             }
         };
-        if id.is_empty() {
-            return Err(invalid(
-                "the service answered success with an empty ticket id".into(),
-            ));
-        }
-        if id.chars().any(|c| c.is_control()) {
+        if let Err(why) = once::check_id(&id) {
             return Err(invalid(format!(
-                "the service answered success with a ticket id that holds control characters: {:?}",
-                id.escape_debug().to_string()
+                "the service answered success with {why}: \"{}\"",
+                once::shown(&id)
             )));
         }
         self.remember_ticket(&id);
@@ -104,153 +70,286 @@ impl crate::Client {
             request_id,
             attempts,
             found_after: None,
+            already_open: false,
         })
     }
 
-    /// The ids of the tickets with `description` that ListCases shows from `since` on;
-    /// `None` if the look-up could not answer (with why).
+    /// The tickets ListCases shows from `since` on whose description is exactly
+    /// `description` (at most [`MAX_TICKETS`] read). An answer that cannot be read, or
+    /// that holds no ticket list, is an error: never an empty list.
     async fn tickets_like(
         &self,
         description: &str,
         since: SystemTime,
-    ) -> Result<HashSet<String>, String> {
-        let mut found = HashSet::new();
+    ) -> Result<Vec<Listed>, Error> {
+        let key = once::search_key(description);
+        let unreadable = |why: String| {
+            Error::new(ErrorKind::InvalidResponse, why).for_operation(rules::LIST_CASES)
+        };
+        let mut found = Vec::new();
         let mut offset = 0usize;
-        while offset < RECONCILE_MAX_TICKETS {
+        while offset < MAX_TICKETS {
             let mut call = self
                 .list_cases()
-                .time_zone("GMT+0")
-                .query_start_time(list_time(since))
+                .time_zone(LIST_TIME_ZONE)
+                .query_start_time(once::list_time(since))
                 .offset(offset as i64)
-                .limit(100);
-            if let Some(key) = search_key(description) {
+                .limit(PAGE as i64);
+            if let Some(key) = &key {
                 call = call.search_key([key]);
             }
-            let page = call
-                .send()
-                .await
-                .map_err(|e| format!("the ticket list could not be read ({e})"))?
-                .into_inner();
+            let answer = call.send().await?;
+            once::check_page(answer.raw_json()).map_err(unreadable)?;
+            let page = answer.into_inner();
             let n = page.incident_info_list.len();
             for t in page.incident_info_list {
-                if t.simple_description.as_deref() == Some(description)
-                    && let Some(id) = t.incident_id.filter(|id| !id.is_empty())
-                {
-                    found.insert(id);
+                if t.simple_description.as_deref() == Some(description) {
+                    found.push(Listed {
+                        id: t.incident_id.unwrap_or_default(),
+                        problem: t.business_type_name,
+                        created: t.create_time,
+                        status: t.status,
+                    });
                 }
             }
-            let total = page.total_count.unwrap_or(0).max(0) as usize;
             offset += n;
-            if n == 0 || offset >= total {
+            let total = page.total_count.map(|t| t.max(0) as usize);
+            if n == 0 || n < PAGE || total.is_some_and(|t| offset >= t) {
                 return Ok(found);
             }
         }
-        Err(format!(
-            "more than {RECONCILE_MAX_TICKETS} tickets have this description in the window"
-        ))
+        Err(unreadable(match &key {
+            Some(key) => format!(
+                "more than {MAX_TICKETS} tickets match the search key {:?} (the description's \
+                 first 64 characters) in the time window; they were not all read",
+                once::shown(key)
+            ),
+            None => format!(
+                "more than {MAX_TICKETS} tickets were opened in the time window (the description \
+                 cannot be a search key); they were not all read"
+            ),
+        }))
     }
 
-    /// Creates a ticket exactly once: see [`crate::ClientBuilder::exactly_once`].
+    /// The name of problem type `id` in the client's language (the language the ticket
+    /// list names problem types in); `None` when the service does not list it.
+    async fn problem_type_name(&self, id: &str) -> Result<Option<String>, Error> {
+        let types = self.list_problem_types().send().await?;
+        Ok(types
+            .incident_business_type_list
+            .iter()
+            .find(|p| p.business_type_id.as_deref() == Some(id))
+            .and_then(|p| p.business_type_name.clone()))
+    }
+
+    /// The open ticket (not completed, withdrawn, invalid or deleted) with the same
+    /// description and problem type as `case`, opened within `within` of now; the newest
+    /// if there are several. Returned with [`CreatedCase::already_open`] set.
+    ///
+    /// Problem types are compared by the name the service lists them under, so a
+    /// problem type that [`crate::Client::list_problem_types`] does not list is an error
+    /// (nothing can be compared), as is a ticket list that cannot be read.
+    pub async fn find_open_case(
+        &self,
+        case: &NewCase,
+        within: Duration,
+    ) -> Result<Option<CreatedCase>, Error> {
+        case.validate()
+            .map_err(|e| Error::from(e).for_operation(rules::CREATE_CASE))?;
+        let (description, problem_id) = key_of(case);
+        let problem = self.problem_type_name(&problem_id).await?.ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidResponse,
+                format!(
+                    "problem type {} is not among the problem types the service lists, so \
+                     whether a ticket of that type is open cannot be told",
+                    once::shown(&problem_id)
+                ),
+            )
+            .for_operation(rules::LIST_PROBLEM_TYPES)
+        })?;
+        let now = self.now();
+        let since = now.checked_sub(within).unwrap_or(SystemTime::UNIX_EPOCH);
+        let listed = self.tickets_like(&description, since).await?;
+        let mut open: Vec<(Option<SystemTime>, Listed)> = listed
+            .into_iter()
+            .filter(|t| t.problem.as_deref() == Some(problem.as_str()))
+            .filter(|t| t.status.is_none_or(|s| !once::CLOSED_STATES.contains(&s)))
+            .filter(|t| once::check_id(&t.id).is_ok())
+            .map(|t| (t.created.as_deref().and_then(once::parse_time), t))
+            .filter(|(at, _)| at.is_none_or(|at| at + CLOCK_SKEW_ALLOWANCE >= since))
+            .collect();
+        // Newest first; a ticket without a readable time counts as the oldest.
+        open.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+        Ok(open.into_iter().next().map(|(_, t)| {
+            self.remember_ticket(&t.id);
+            CreatedCase {
+                incident_id: t.id,
+                request_id: None,
+                attempts: 0,
+                found_after: None,
+                already_open: true,
+            }
+        }))
+    }
+
+    /// Opens a ticket unless one is open already: returns the open ticket with the same
+    /// description and problem type opened within `within` ([`Self::find_open_case`],
+    /// with [`CreatedCase::already_open`] set), or else opens one exactly once (whether or
+    /// not the client has [`crate::ClientBuilder::exactly_once`] on).
+    ///
+    /// This is the call for handlers that may run again for the same event (an alert
+    /// handler restarted after a crash, or after an outcome it could not settle): put the
+    /// alert's fingerprint in the description, and a second run finds the first run's
+    /// ticket instead of opening another.
+    ///
+    /// ```no_run
+    /// # async fn f(client: huaweicloud_osm::Client) -> Result<(), huaweicloud_osm::Error> {
+    /// use std::time::Duration;
+    /// use huaweicloud_osm::NewCase;
+    ///
+    /// let case = NewCase::new("506dae22153248e5d3f21cd5c9a05b43", "[alert 7f3a9c] disk full on ecs-01");
+    /// let ticket = client.create_case_unless_open(&case, Duration::from_secs(24 * 3600)).await?;
+    /// if ticket.already_open {
+    ///     println!("ticket {} was already open", ticket.incident_id);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn create_case_unless_open(
+        &self,
+        case: &NewCase,
+        within: Duration,
+    ) -> Result<CreatedCase, Error> {
+        if let Some(open) = self.find_open_case(case, within).await? {
+            tracing::info!(incident_id = %open.incident_id, "an open ticket with this description and problem type exists");
+            return Ok(open);
+        }
+        self.create_case_exactly_once(case).await
+    }
+
+    /// Creates a ticket exactly once: see [`crate::ClientBuilder::exactly_once`] and
+    /// [`crate::ops::exactly_once`](self::once).
     async fn create_case_exactly_once(&self, case: &NewCase) -> Result<CreatedCase, Error> {
         case.validate()
             .map_err(|e| Error::from(e).for_operation(rules::CREATE_CASE))?;
-        let description = case
-            .body()
-            .get("simple_description")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        let since = self.now() - RECONCILE_WINDOW;
+        let (description, problem_id) = key_of(case);
+        let flight = self.in_flight().enter(&description, &problem_id);
+        let since = self
+            .now()
+            .checked_sub(LOOKBACK)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
         // What exists before anything is sent is never taken for this ticket.
         let before = self.tickets_like(&description, since).await;
-        let retry = self.retry_policy().clone();
-        let started = std::time::Instant::now();
-        let mut sends = 0;
-        let mut spent = 0;
+        let first_send = self.now();
+        // Failures that certainly did not reach the service are retried by the policy
+        // inside; after any other failure the create is never sent again.
+        let err = match self.create_case_once(case).await {
+            Ok(created) => return Ok(created),
+            Err(e) if !e.outcome_unknown() => return Err(e),
+            Err(e) => e,
+        };
+        let unsure = |err: Error, why: String, candidates: Vec<String>| {
+            err.with(|i| {
+                i.reconciliation = Some(why);
+                i.candidates = candidates;
+            })
+        };
+        let before: HashSet<String> = match before {
+            Ok(b) => b.into_iter().map(|t| t.id).collect(),
+            Err(e) => {
+                return Err(unsure(
+                    err,
+                    format!("it could not be checked: before sending, {e}"),
+                    Vec::new(),
+                ));
+            }
+        };
+        let window = self.reconcile_window();
+        let started = Instant::now();
+        let mut problem: Option<Result<String, String>> = None;
+        let mut wait = None;
+        let mut failure: Option<String>;
         loop {
-            sends += 1;
-            let err = match self.create_case_once(case).await {
-                Ok(mut created) => {
-                    created.attempts += spent;
-                    return Ok(created);
-                }
-                Err(e) if !e.outcome_unknown() => return Err(e.with(|i| i.attempts += spent)),
-                Err(e) => e,
-            };
-            spent += err.attempts();
-            let before = match &before {
-                Ok(b) => b,
-                Err(why) => {
-                    return Err(err.with(|i| {
-                        i.reconciliation =
-                            Some(format!("it could not be checked: before sending, {why}"))
-                    }));
-                }
-            };
-            let mut looks = 0;
-            let verdict = loop {
-                looks += 1;
-                tokio::time::sleep(RECONCILE_SETTLE).await;
-                let now = match self.tickets_like(&description, since).await {
-                    Ok(now) => now,
-                    Err(why) => break Err(format!("it could not be checked: {why}")),
+            let next = once::next_wait(wait, self.reconcile_first_look());
+            wait = Some(next);
+            tokio::time::sleep(next.min(window.saturating_sub(started.elapsed()))).await;
+            failure = None;
+            if problem.is_none() {
+                problem = match self.problem_type_name(&problem_id).await {
+                    Ok(Some(name)) => Some(Ok(name)),
+                    Ok(None) => Some(Err(format!(
+                        "problem type {} is not among the problem types the service lists, so \
+                         the problem types of listed tickets cannot be compared",
+                        once::shown(&problem_id)
+                    ))),
+                    Err(e) => {
+                        failure = Some(format!("the problem types could not be read ({e})"));
+                        None
+                    }
                 };
-                let mut new: Vec<String> = now
-                    .difference(before)
-                    .filter(|id| !self.returned_ticket(id))
-                    .cloned()
-                    .collect();
-                new.sort();
-                match new.len() {
-                    1 => break Ok(new.pop()),
-                    0 if looks < 2 => continue,
-                    0 => break Ok(None),
-                    _ => {
-                        break Err(format!(
-                            "{} tickets with this description appeared meanwhile ({}); which one is this \
-                             request's cannot be told",
-                            new.len(),
-                            new.join(", ")
-                        ));
+            }
+            if let Some(problem) = &problem {
+                match self.tickets_like(&description, since).await {
+                    Err(e) => failure = Some(format!("the ticket list could not be read ({e})")),
+                    Ok(listed) => {
+                        let known = Known {
+                            before: &before,
+                            problem: problem.as_deref().map_err(String::as_str),
+                            first_send,
+                            concurrent: flight.concurrent(),
+                        };
+                        match once::classify(&listed, &known, |id| self.returned_ticket(id)) {
+                            Verdict::Found(id) => {
+                                self.remember_ticket(&id);
+                                tracing::info!(incident_id = %id, error = %err, "the answer was lost; the ticket was found by listing");
+                                return Ok(CreatedCase {
+                                    incident_id: id,
+                                    request_id: err.request_id().map(str::to_owned),
+                                    attempts: err.attempts(),
+                                    found_after: Some(err.to_string().replace(
+                                        "; the ticket may or may not have been created",
+                                        "",
+                                    )),
+                                    already_open: false,
+                                });
+                            }
+                            Verdict::Nothing => {}
+                            Verdict::Unsure { why, candidates } => {
+                                return Err(unsure(err, why, candidates));
+                            }
+                        }
                     }
-                }
-            };
-            match verdict {
-                Ok(Some(id)) => {
-                    self.remember_ticket(&id);
-                    tracing::info!(incident_id = %id, error = %err, "the answer was lost; the ticket was found by listing");
-                    return Ok(CreatedCase {
-                        incident_id: id,
-                        request_id: err.request_id().map(str::to_owned),
-                        attempts: spent,
-                        found_after: Some(
-                            err.to_string()
-                                .replace("; the ticket may or may not have been created", ""),
-                        ),
-                    });
-                }
-                Ok(None) => {
-                    let in_time = retry.deadline().is_none_or(|d| started.elapsed() < d);
-                    if sends >= retry.max_attempts() || !in_time {
-                        return Err(err.with(|i| {
-                            i.reconciliation = Some(
-                                "the ticket list shows no such ticket, so it was not created; \
-                                 the attempts are used up"
-                                    .into(),
-                            );
-                            i.not_created = true;
-                            i.attempts = spent;
-                        }));
-                    }
-                    tracing::info!(error = %err, "the ticket was provably not created; sending again");
-                }
-                Err(why) => {
-                    return Err(err.with(|i| {
-                        i.reconciliation = Some(why);
-                        i.attempts = spent;
-                    }));
                 }
             }
+            if started.elapsed() >= window {
+                break;
+            }
         }
+        let secs = window.as_secs_f64();
+        let later = format!(
+            "to find out later, list the tickets whose description starts with its first 64 \
+             characters, opened since {} UTC",
+            once::list_time(first_send - CLOCK_SKEW_ALLOWANCE)
+        );
+        let why = match failure {
+            Some(f) => format!("{f} until the end of the {secs} s reconcile window; {later}"),
+            None => format!(
+                "no ticket with this description and problem type appeared in the ticket list \
+                 within the {secs} s reconcile window, but it may still appear; {later}"
+            ),
+        };
+        Err(unsure(err, why, Vec::new()))
     }
+}
+
+/// The description and the problem type id of a case: what tells its tickets apart.
+fn key_of(case: &NewCase) -> (String, String) {
+    let text = |field: &str| {
+        case.body()
+            .get(field)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    (text("simple_description"), text("business_type_id"))
 }

@@ -7,10 +7,12 @@
 //! - [`lookups`]: the lists a ticket is filled in from (problem types, categories,
 //!   severities, regions, area codes, extension parameters, templates, limits, quotas).
 //! - [`attachments`]: files attached to a ticket or a message.
+//! - [`exactly_once`]: the look-ups that make a create exactly-once, and their settings.
 //! - [`verification`]: verifying a contact that is not registered with the account.
 
 pub mod attachments;
 pub mod cases;
+pub mod exactly_once;
 pub mod lookups;
 mod multipart;
 pub mod verification;
