@@ -25,8 +25,12 @@ commands:
                                        bounds: --timeout SECS (30 a page), --deadline
                                        SECS (1200 in all), --retries N (2), --pause
                                        SECS (1 between requests)
-  ci                                   fmt, clippy, test, docs --check (stops at the
-                                       first failure)
+  ci [STAGE...] [--plan]               what CI runs (.ci/run, ci.yml): fmt, clippy,
+                                       docs, package, licences (cargo deny, offline),
+                                       test (the README's test command); stops at the
+                                       first failure; --plan prints the commands
+  msrv [--plan]                        cargo check with the declared rust-version
+                                       (installed with rustup)
   test                                 the whole test suite: cargo test --workspace
                                        --locked, then the contract test, the interop
                                        stage and the soak
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         "docs" => docs_command(rest),
         "drift" => drift_command(rest),
         "ci" => ci_command(rest),
+        "msrv" => msrv_command(rest),
         "test" => report(xtask::test::run(&project_root(), rest)),
         "contract" => report(xtask::contract::run(&project_root(), rest)),
         "interop" => report(xtask::interop::run(&project_root(), rest)),
@@ -135,15 +140,35 @@ fn drift_command(args: &[String]) -> u8 {
 }
 
 fn ci_command(args: &[String]) -> u8 {
-    if let Some(a) = args.first() {
-        return usage_error(&format!("ci: unexpected argument `{a}`"));
+    let plan = args.iter().any(|a| a == "--plan");
+    let names: Vec<String> = args.iter().filter(|a| *a != "--plan").cloned().collect();
+    let stages = match ci::select(&names) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&format!("ci: {e}")),
+    };
+    if plan {
+        print!("{}", ci::plan(&stages));
+        return 0;
     }
-    match ci::run(&project_root(), &default_spec_path()) {
+    match ci::run_stages(&stages, &project_root(), &default_spec_path()) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("error: {e:#}");
             1
         }
+    }
+}
+
+fn msrv_command(args: &[String]) -> u8 {
+    match args {
+        [] => report(ci::msrv(&project_root())),
+        [p] if p == "--plan" => {
+            for c in ci::msrv_commands() {
+                println!("msrv: {}", c.join(" "));
+            }
+            0
+        }
+        [a, ..] => usage_error(&format!("msrv: unexpected argument `{a}`")),
     }
 }
 
