@@ -13,6 +13,10 @@
 //! Tables have captions ("Table 2 Request body parameters") where the vendor's copies in
 //! that layout have them (HTML and one cell per paragraph), so the reader's two ways of
 //! telling tables apart, by caption and by content, are both exercised.
+//!
+//! [`render_in`] writes the page in the China site's language ([`Language::Chinese`]):
+//! its column names, headings, `表N…` captions, `状态码： N` lines and limits
+//! (`最小长度：0`, bold in Markdown); the descriptions stay the spec's own.
 
 use std::fmt::Write as _;
 

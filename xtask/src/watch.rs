@@ -292,8 +292,8 @@ pub fn run_from_spec(args: &Args) -> Outcome {
                 PageResult::Unreadable(why) => {
                     bad.push(format!("{} {}", t.site, t.url));
                     out.stderr.push_str(&format!(
-                        "error: {} ({}, {}): {} could not be read: {why}\n",
-                        op.id, t.site, op.method, t.url
+                        "error: {} ({}): {} could not be read: {why}\n",
+                        op.id, t.site, t.url
                     ));
                     details.push_str(&format!(
                         "page {} {}: could not be read: {why}\n",

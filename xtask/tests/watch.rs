@@ -450,3 +450,29 @@ fn plan_lists_every_recorded_url_with_the_base_url_in_place_of_the_host() {
     let bad = xtask(&["drift", "--from-spec", "--base-url", "http://h/x", "--plan"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn chinese_pages_are_read_in_every_layout() {
+    let spec = real_spec();
+    for id in ["create_case", "list_cases", "check_need_verify"] {
+        let op = common::operation(&spec, id);
+        for layout in Layout::ALL {
+            let page = render::render_in(&op, layout, Language::Chinese);
+            assert!(page.contains("参数类型"), "{id} {layout}");
+            let out = drift::run_text("zh", &page, &spec, false);
+            assert!(
+                out.stdout
+                    .lines()
+                    .any(|l| l == format!("page zh: {} ({id}), read as {layout}", op.uri())),
+                "{id} {layout}:\n{}{}",
+                out.stdout,
+                out.stderr
+            );
+            assert!(
+                !out.stdout.lines().any(|l| l.starts_with("drift:")),
+                "{id} {layout}:\n{}",
+                out.stdout
+            );
+        }
+    }
+}

@@ -75,8 +75,7 @@ fn normalise(description: &str) -> String {
     let mut s = description
         .replace('\u{ff1a}', ": ")
         .replace("**", "")
-        .replace('\u{ff0c}', ", ")
-        .replace('\u{3001}', ", ");
+        .replace(['\u{ff0c}', '\u{3001}'], ", ");
     for (zh, en) in CHINESE_LABELS {
         if s.contains(zh) {
             s = s.replace(zh, &format!(" {en}"));
