@@ -24,6 +24,7 @@
 //! | `x-rust-type` | component schema | replaced by a hand-written Rust type in generated code |
 //! | `x-default-answer` | operation | the answer assumed until the service is asked (documented values) |
 //! | `x-personal-data` | parameter, property | holds personal data (a phone number, an address, a code): never shown by `Debug` |
+//! | `x-vendor-pages` | operation | the vendor's reference page of the operation on each site that has one ([`VendorPage`]) |
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -356,6 +357,109 @@ pub struct ErrorCode {
     pub description: String,
 }
 
+/// A site of the vendor's documentation, as a key of `x-vendor-pages`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DocSite {
+    /// The International site in English (`support.huaweicloud.com/intl/en-us/…`), key
+    /// `intl`.
+    Intl,
+    /// The Europe site (`support.huaweicloud.com/eu/…`), key `eu`.
+    Eu,
+    /// The China site, in Chinese (`support.huaweicloud.com/api-ticket/…`), key `cn`.
+    China,
+}
+
+impl DocSite {
+    /// Every site, in the order `x-vendor-pages` lists them.
+    pub const ALL: [DocSite; 3] = [DocSite::Intl, DocSite::Eu, DocSite::China];
+
+    /// The key in `x-vendor-pages`: `intl`, `eu` or `cn`.
+    pub fn key(self) -> &'static str {
+        match self {
+            DocSite::Intl => "intl",
+            DocSite::Eu => "eu",
+            DocSite::China => "cn",
+        }
+    }
+
+    /// The site for a key of `x-vendor-pages`.
+    pub fn from_key(key: &str) -> Option<DocSite> {
+        DocSite::ALL.into_iter().find(|s| s.key() == key)
+    }
+}
+
+impl fmt::Display for DocSite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// The vendor's reference page of an operation on one site (`x-vendor-pages`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VendorPage {
+    /// The site.
+    pub site: DocSite,
+    /// The page's address: an `https://` URL.
+    pub url: String,
+}
+
+impl VendorPage {
+    /// The URL's path (with any query), without scheme and host: what stays when the
+    /// host is replaced (`/intl/en-us/api-ticket/CreateCases.html`).
+    pub fn path(&self) -> &str {
+        let rest = self
+            .url
+            .split_once("://")
+            .map_or(self.url.as_str(), |(_, r)| r);
+        rest.find('/').map_or("/", |i| &rest[i..])
+    }
+}
+
+/// The longest URL `x-vendor-pages` accepts.
+const MAX_PAGE_URL: usize = 2048;
+
+/// Reads `x-vendor-pages`: a mapping of site key to an `https://` URL.
+fn vendor_pages(ext: &indexmap::IndexMap<String, Value>, id: &str) -> Result<Vec<VendorPage>> {
+    let Some(v) = ext.get("x-vendor-pages") else {
+        return Ok(Vec::new());
+    };
+    let Some(map) = v.as_object() else {
+        return err(format!(
+            "{id}: x-vendor-pages must map a site ({}) to a URL",
+            DocSite::ALL.map(DocSite::key).join(", ")
+        ));
+    };
+    let mut pages = Vec::new();
+    for (key, url) in map {
+        let site = DocSite::from_key(key).ok_or_else(|| {
+            SpecError(format!(
+                "{id}: x-vendor-pages: unknown site `{key}` (known: {})",
+                DocSite::ALL.map(DocSite::key).join(", ")
+            ))
+        })?;
+        let url = url
+            .as_str()
+            .filter(|u| {
+                u.starts_with("https://")
+                    && u.len() <= MAX_PAGE_URL
+                    && u["https://".len()..].contains('/')
+                    && !u.chars().any(|c| c.is_whitespace() || c.is_control())
+            })
+            .ok_or_else(|| {
+                SpecError(format!(
+                    "{id}: x-vendor-pages: the page of `{key}` must be an https:// URL with a \
+                     path, without spaces"
+                ))
+            })?;
+        pages.push(VendorPage {
+            site,
+            url: url.to_string(),
+        });
+    }
+    pages.sort_by_key(|p| p.site);
+    Ok(pages)
+}
+
 /// One operation of the spec.
 #[derive(Debug, Clone)]
 pub struct Operation {
@@ -388,6 +492,9 @@ pub struct Operation {
     /// `x-default-answer`: the success body to assume until the service is asked, as
     /// the vendor documents its values (a JSON object).
     pub default_answer: Option<Value>,
+    /// `x-vendor-pages`: the vendor's reference page of the operation on each site that
+    /// has one, in the order of [`DocSite::ALL`] (empty: no page recorded).
+    pub vendor_pages: Vec<VendorPage>,
 }
 
 impl Operation {
@@ -846,6 +953,7 @@ impl<'a> Reader<'a> {
             responses,
             error_codes: error_codes(&op.extensions, &id)?,
             default_answer,
+            vendor_pages: vendor_pages(&op.extensions, &id)?,
             id,
         })
     }
@@ -1212,4 +1320,57 @@ pub fn pascal(s: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec_with(pages: &str) -> Result<Spec> {
+        let text = format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /v2/things:\n    get:\n      \
+             operationId: list_things\n{pages}      responses:\n        '200':\n          \
+             description: ok\n"
+        );
+        Spec::from_text("test.yaml", text)
+    }
+
+    #[test]
+    fn vendor_pages_are_read_in_site_order() {
+        let spec = spec_with(
+            "      x-vendor-pages:\n        cn: https://docs.example/api/ListThings.html\n        \
+             intl: https://docs.example/intl/en-us/api/ListThings.html\n",
+        )
+        .unwrap();
+        let pages = &spec.operations[0].vendor_pages;
+        assert_eq!(
+            pages.iter().map(|p| p.site).collect::<Vec<_>>(),
+            [DocSite::Intl, DocSite::China]
+        );
+        assert_eq!(pages[0].path(), "/intl/en-us/api/ListThings.html");
+        assert_eq!(pages[1].path(), "/api/ListThings.html");
+        assert!(spec_with("").unwrap().operations[0].vendor_pages.is_empty());
+    }
+
+    #[test]
+    fn bad_vendor_pages_are_refused_with_the_operation_named() {
+        for (bad, says) in [
+            ("      x-vendor-pages: [a]\n", "must map a site"),
+            (
+                "      x-vendor-pages:\n        mars: https://docs.example/a.html\n",
+                "unknown site `mars`",
+            ),
+            (
+                "      x-vendor-pages:\n        eu: http://docs.example/a.html\n",
+                "https:// URL",
+            ),
+            (
+                "      x-vendor-pages:\n        eu: https://docs.example\n",
+                "https:// URL",
+            ),
+        ] {
+            let e = spec_with(bad).unwrap_err().to_string();
+            assert!(e.contains("list_things") && e.contains(says), "{bad}: {e}");
+        }
+    }
 }

@@ -229,6 +229,15 @@ pub fn operations(spec: &Spec) -> Result<Vec<SpecOperation>> {
                     field: r.field.clone(),
                     equals: r.equals.clone(),
                 }),
+                minimum: f.minimum.as_deref().and_then(|n| n.parse().ok()),
+                maximum: f.maximum.as_deref().and_then(|n| n.parse().ok()),
+                // Only an integer's allowed values are compared (the pages list text
+                // values in prose).
+                allowed: if f.kind == spec::Kind::Integer {
+                    f.allowed.iter().filter_map(|v| v.parse().ok()).collect()
+                } else {
+                    Vec::new()
+                },
             },
             deviation: f.deviation.clone(),
             // Inline parameters have no location the line editor can address.
@@ -328,6 +337,12 @@ pub enum What {
     Fixed,
     /// The condition that makes an optional parameter mandatory.
     RequiredWhen,
+    /// The smallest value of an integer.
+    Minimum,
+    /// The largest value of an integer.
+    Maximum,
+    /// The values an integer may take.
+    Allowed,
     /// The page is of an operation the spec does not have.
     Uri,
     /// A response status the page documents and the spec does not.
@@ -350,6 +365,9 @@ impl What {
             What::Default => "default",
             What::Fixed => "fixed value",
             What::RequiredWhen => "mandatory when",
+            What::Minimum => "Minimum",
+            What::Maximum => "Maximum",
+            What::Allowed => "allowed values",
             What::Uri => "URI",
             What::ResponseAdded => "response added",
             What::ResponseRemoved => "response removed",
@@ -802,6 +820,45 @@ fn compare_field(report: &mut Report, place: &Place, p: &PageParam, s: &SpecFiel
             What::RequiredWhen,
             pc.required_when.as_ref().map(ToString::to_string),
             sc.required_when.as_ref().map(ToString::to_string),
+            None,
+        ));
+    }
+
+    if pc.minimum != sc.minimum {
+        diffs.push(diff(
+            What::Minimum,
+            pc.minimum.map(|n| n.to_string()),
+            sc.minimum.map(|n| n.to_string()),
+            None,
+        ));
+    }
+    if pc.maximum != sc.maximum {
+        diffs.push(diff(
+            What::Maximum,
+            pc.maximum.map(|n| n.to_string()),
+            sc.maximum.map(|n| n.to_string()),
+            None,
+        ));
+    }
+    // Allowed values are an integer's: the reader finds none in a text field's prose.
+    let list = |v: &[i64]| {
+        (!v.is_empty()).then(|| {
+            v.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+    };
+    let sorted = |v: &[i64]| {
+        let mut v = v.to_vec();
+        v.sort_unstable();
+        v
+    };
+    if s.kind == ValueKind::Integer && sorted(&pc.allowed) != sorted(&sc.allowed) {
+        diffs.push(diff(
+            What::Allowed,
+            list(&pc.allowed),
+            list(&sc.allowed),
             None,
         ));
     }

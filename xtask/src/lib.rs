@@ -12,6 +12,8 @@
 //!   (every layout the vendor's sites serve), [`render`] writes pages in those layouts from
 //!   the spec (the tests' fixtures), the facts read from the spec are [`spec`], and the
 //!   line-level YAML editing is [`yaml_edit`].
+//! - [`watch`]: `drift --from-spec`, the vendor's page of every operation fetched from the
+//!   sites the spec records (`x-vendor-pages`) and compared.
 //! - [`ci`]: runs what CI runs, in order, stopping at the first failure.
 //! - [`test`]: the whole test suite (`cargo test`, then [`contract`], [`interop`] and
 //!   [`soak`]).
@@ -34,6 +36,7 @@ pub mod render;
 pub mod soak;
 pub mod spec;
 pub mod test;
+pub mod watch;
 pub mod yaml_edit;
 
 use std::path::{Path, PathBuf};

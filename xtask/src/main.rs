@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use xtask::{ci, default_spec_path, docs, drift, project_root};
+use xtask::{ci, default_spec_path, docs, drift, project_root, watch};
 
 const USAGE: &str = "\
 usage: cargo xtask <command>
@@ -17,8 +17,20 @@ commands:
                                        the spec, each with the operation of its URI;
                                        exit 0 no drift, 1 drift, 2 a page cannot be
                                        read; --apply: write the pure facts into the spec
-  ci                                   fmt, clippy, test, docs --check (stops at the
-                                       first failure)
+  drift --from-spec [--site SITE...] [--base-url URL] [--plan] [--spec PATH]
+                                       fetch every operation's page recorded in the
+                                       spec (x-vendor-pages; SITE: intl, eu, cn) and
+                                       compare it; --base-url replaces scheme and host;
+                                       --plan lists the URLs; exit codes as above;
+                                       bounds: --timeout SECS (30 a page), --deadline
+                                       SECS (1200 in all), --retries N (2), --pause
+                                       SECS (1 between requests)
+  ci [STAGE...] [--plan]               what CI runs (.ci/run, ci.yml): fmt, clippy,
+                                       docs, package, licences (cargo deny, offline),
+                                       test (the README's test command); stops at the
+                                       first failure; --plan prints the commands
+  msrv [--plan]                        cargo check with the declared rust-version
+                                       (installed with rustup)
   test                                 the whole test suite: cargo test --workspace
                                        --locked, then the contract test, the interop
                                        stage and the soak
@@ -48,6 +60,7 @@ fn main() -> ExitCode {
         "docs" => docs_command(rest),
         "drift" => drift_command(rest),
         "ci" => ci_command(rest),
+        "msrv" => msrv_command(rest),
         "test" => report(xtask::test::run(&project_root(), rest)),
         "contract" => report(xtask::contract::run(&project_root(), rest)),
         "interop" => report(xtask::interop::run(&project_root(), rest)),
@@ -91,6 +104,9 @@ fn docs_command(args: &[String]) -> u8 {
 }
 
 fn drift_command(args: &[String]) -> u8 {
+    if args.iter().any(|a| a == "--from-spec") {
+        return from_spec_command(args);
+    }
     let mut parsed = drift::Args::default();
     let mut spec: Option<PathBuf> = None;
     let mut it = args.iter();
@@ -124,14 +140,96 @@ fn drift_command(args: &[String]) -> u8 {
 }
 
 fn ci_command(args: &[String]) -> u8 {
-    if let Some(a) = args.first() {
-        return usage_error(&format!("ci: unexpected argument `{a}`"));
+    let plan = args.iter().any(|a| a == "--plan");
+    let names: Vec<String> = args.iter().filter(|a| *a != "--plan").cloned().collect();
+    let stages = match ci::select(&names) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&format!("ci: {e}")),
+    };
+    if plan {
+        print!("{}", ci::plan(&stages));
+        return 0;
     }
-    match ci::run(&project_root(), &default_spec_path()) {
+    match ci::run_stages(&stages, &project_root(), &default_spec_path()) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("error: {e:#}");
             1
         }
     }
+}
+
+fn msrv_command(args: &[String]) -> u8 {
+    match args {
+        [] => report(ci::msrv(&project_root())),
+        [p] if p == "--plan" => {
+            for c in ci::msrv_commands() {
+                println!("msrv: {}", c.join(" "));
+            }
+            0
+        }
+        [a, ..] => usage_error(&format!("msrv: unexpected argument `{a}`")),
+    }
+}
+
+fn from_spec_command(args: &[String]) -> u8 {
+    let mut parsed = watch::Args {
+        spec: default_spec_path(),
+        ..watch::Args::default()
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let (flag, inline) = match a.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (a.as_str(), None),
+        };
+        let mut value = |name: &str| {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or(name.to_string())
+        };
+        match flag {
+            "--from-spec" => {}
+            "--plan" => parsed.plan = true,
+            "--spec" => match value("--spec") {
+                Ok(p) => parsed.spec = PathBuf::from(p),
+                Err(_) => return usage_error("drift: --spec needs a path"),
+            },
+            "--base-url" => match value("--base-url") {
+                Ok(u) => parsed.base_url = Some(u),
+                Err(_) => return usage_error("drift: --base-url needs a URL"),
+            },
+            "--pause" | "--timeout" | "--deadline" | "--retries" => {
+                let Ok(Ok(n)) = value(flag).map(|v| v.parse::<u32>()) else {
+                    return usage_error(&format!("drift: {flag} needs a whole number"));
+                };
+                let secs = std::time::Duration::from_secs(u64::from(n));
+                match flag {
+                    "--pause" => parsed.limits.pause = secs,
+                    "--timeout" => parsed.limits.timeout = secs,
+                    "--deadline" => parsed.limits.deadline = secs,
+                    _ => parsed.limits.retries = n.min(10),
+                }
+            }
+            "--site" => match value("--site") {
+                Ok(s) => match osm_spec::DocSite::from_key(&s) {
+                    Some(site) => parsed.sites.push(site),
+                    None => {
+                        return usage_error(&format!(
+                            "drift: unknown site `{s}` (known: {})",
+                            osm_spec::DocSite::ALL.map(|s| s.key()).join(", ")
+                        ));
+                    }
+                },
+                Err(_) => return usage_error("drift: --site needs a site"),
+            },
+            other => {
+                return usage_error(&format!(
+                    "drift --from-spec: unexpected argument `{other}` (pages come from the spec)"
+                ));
+            }
+        }
+    }
+    watch::run(&parsed)
 }

@@ -13,6 +13,10 @@
 //! Tables have captions ("Table 2 Request body parameters") where the vendor's copies in
 //! that layout have them (HTML and one cell per paragraph), so the reader's two ways of
 //! telling tables apart, by caption and by content, are both exercised.
+//!
+//! [`render_in`] writes the page in the China site's language ([`Language::Chinese`]):
+//! its column names, headings, `表N…` captions, `状态码： N` lines and limits
+//! (`最小长度：0`, bold in Markdown); the descriptions stay the spec's own.
 
 use std::fmt::Write as _;
 
@@ -36,6 +40,85 @@ enum Block {
     Code(String),
 }
 
+/// The language of a page: the labels, headings, captions and constraint wording the
+/// vendor's sites use in it (the descriptions stay the spec's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Language {
+    /// The International and Europe sites' English pages.
+    #[default]
+    English,
+    /// The China site's pages: 参数 / 是否必选 / 参数类型 / 描述, `最小长度：0`, captions
+    /// such as `表1请求Header参数`, `状态码： 200`.
+    Chinese,
+}
+
+/// The words of a page in one language.
+struct Words {
+    request_columns: [&'static str; 4],
+    response_columns: [&'static str; 3],
+    yes: &'static str,
+    no: &'static str,
+    function: &'static str,
+    request: &'static str,
+    response: &'static str,
+    request_example: &'static str,
+    response_example: &'static str,
+    status_codes: &'static str,
+    error_codes: &'static str,
+    path_caption: &'static str,
+    query_caption: &'static str,
+    header_caption: &'static str,
+    body_caption: &'static str,
+    response_caption: &'static str,
+}
+
+const ENGLISH: Words = Words {
+    request_columns: ["Parameter", "Mandatory", "Type", "Description"],
+    response_columns: ["Parameter", "Type", "Description"],
+    yes: "Yes",
+    no: "No",
+    function: "Function",
+    request: "Request Parameters",
+    response: "Response Parameters",
+    request_example: "Request Example",
+    response_example: "Response Example",
+    status_codes: "Status Codes",
+    error_codes: "Error Codes",
+    path_caption: "Path Parameters",
+    query_caption: "Query Parameters",
+    header_caption: "Request header parameters",
+    body_caption: "Request body parameters",
+    response_caption: "Response body parameters",
+};
+
+const CHINESE: Words = Words {
+    request_columns: ["参数", "是否必选", "参数类型", "描述"],
+    response_columns: ["参数", "参数类型", "描述"],
+    yes: "是",
+    no: "否",
+    function: "功能介绍",
+    request: "请求参数",
+    response: "响应参数",
+    request_example: "请求示例",
+    response_example: "响应示例",
+    status_codes: "状态码",
+    error_codes: "错误码",
+    path_caption: "路径参数",
+    query_caption: "Query参数",
+    header_caption: "请求Header参数",
+    body_caption: "请求Body参数",
+    response_caption: "响应Body参数",
+};
+
+impl Language {
+    fn words(self) -> &'static Words {
+        match self {
+            Language::English => &ENGLISH,
+            Language::Chinese => &CHINESE,
+        }
+    }
+}
+
 /// The date on top of pages in the one-cell-per-paragraph layout.
 const UPDATED: &str = "Updated on 2026-01-05 GMT+08:00";
 
@@ -57,7 +140,22 @@ pub fn render(op: &SpecOperation, layout: Layout) -> String {
 /// The operation's page in `layout`, with `example` as its request example (`None`: no
 /// JSON under "Request Example").
 pub fn render_with_example(op: &SpecOperation, layout: Layout, example: Option<&Json>) -> String {
-    let blocks = blocks(op, layout, example);
+    render_page(op, layout, Language::English, example)
+}
+
+/// The operation's page in `layout` and `language`, with a request example built from
+/// the spec.
+pub fn render_in(op: &SpecOperation, layout: Layout, language: Language) -> String {
+    render_page(op, layout, language, request_example(op).as_ref())
+}
+
+fn render_page(
+    op: &SpecOperation,
+    layout: Layout,
+    language: Language,
+    example: Option<&Json>,
+) -> String {
+    let blocks = blocks(op, layout, language, example);
     match layout {
         Layout::Html => html(&blocks),
         _ => text(&blocks, layout),
@@ -120,30 +218,72 @@ pub fn request_example(op: &SpecOperation) -> Option<Json> {
     (!body.is_empty()).then(|| object_of(body))
 }
 
-/// The description cell: the spec's description, then each constraint its own paragraph.
-fn description(f: &SpecField) -> Vec<String> {
+/// The description cell: the spec's description, then each constraint its own paragraph
+/// (in Chinese with full-width colons and, in Markdown, bold numbers, as the zh pages).
+fn description(f: &SpecField, language: Language, layout: Layout) -> Vec<String> {
     let c = &f.constraints;
     let mut out = Vec::new();
     if !f.description.trim().is_empty() {
         out.push(f.description.trim().to_string());
     }
+    let zh = language == Language::Chinese;
+    let bold = |n: String| {
+        if zh && layout == Layout::Markdown {
+            format!("**{n}**")
+        } else {
+            n
+        }
+    };
+    let label = |en: &str, cn: &str, value: String| {
+        if zh {
+            format!("{cn}\u{ff1a}{}", bold(value))
+        } else {
+            format!("{en}: {value}")
+        }
+    };
     if let Some(w) = &c.required_when {
-        out.push(format!("Mandatory when {} is {}.", w.field, w.equals));
+        out.push(if zh {
+            format!("必选条件\u{ff1a}{} 为 {}", w.field, w.equals)
+        } else {
+            format!("Mandatory when {} is {}.", w.field, w.equals)
+        });
     }
     if let Some(v) = &c.fixed {
-        out.push(format!("Fixed value: {v}."));
+        out.push(if zh {
+            format!("固定值\u{ff1a}{v}")
+        } else {
+            format!("Fixed value: {v}.")
+        });
     }
     if let Some(v) = &c.default {
-        out.push(format!("Default: {v}."));
+        out.push(if zh {
+            format!("缺省值\u{ff1a}{v}")
+        } else {
+            format!("Default: {v}.")
+        });
     }
     if let Some(n) = c.min_length {
-        out.push(format!("Minimum length: {n}"));
+        out.push(label("Minimum length", "最小长度", n.to_string()));
     }
     if let Some(n) = c.max_length {
-        out.push(format!("Maximum length: {n}"));
+        out.push(label("Maximum length", "最大长度", n.to_string()));
     }
     if let (Some(a), Some(b)) = (c.min_items, c.max_items) {
-        out.push(format!("Array length: {a} - {b}"));
+        out.push(label("Array length", "数组长度", format!("{a} - {b}")));
+    }
+    if let Some(n) = c.minimum {
+        out.push(label("Minimum", "最小值", n.to_string()));
+    }
+    if let Some(n) = c.maximum {
+        out.push(label("Maximum", "最大值", n.to_string()));
+    }
+    if !c.allowed.is_empty() {
+        let values: Vec<String> = c.allowed.iter().map(ToString::to_string).collect();
+        out.push(if zh {
+            format!("枚举值\u{ff1a}{}", values.join("\u{3001}"))
+        } else {
+            format!("Allowed values: {}.", values.join(", "))
+        });
     }
     if out.is_empty() {
         out.push("-".into());
@@ -151,33 +291,36 @@ fn description(f: &SpecField) -> Vec<String> {
     out
 }
 
-fn yes_no(b: bool) -> String {
-    if b { "Yes" } else { "No" }.to_string()
-}
-
-fn request_table(fields: &[SpecField]) -> Block {
+fn request_table(fields: &[SpecField], language: Language, layout: Layout) -> Block {
+    let w = language.words();
     Block::Table {
-        columns: vec!["Parameter", "Mandatory", "Type", "Description"],
+        columns: w.request_columns.to_vec(),
         rows: fields
             .iter()
             .map(|f| {
                 vec![
                     vec![f.name.clone()],
-                    vec![yes_no(f.required)],
+                    vec![if f.required { w.yes } else { w.no }.to_string()],
                     vec![f.ty.clone()],
-                    description(f),
+                    description(f, language, layout),
                 ]
             })
             .collect(),
     }
 }
 
-fn response_table(fields: &[SpecField]) -> Block {
+fn response_table(fields: &[SpecField], language: Language, layout: Layout) -> Block {
     Block::Table {
-        columns: vec!["Parameter", "Type", "Description"],
+        columns: language.words().response_columns.to_vec(),
         rows: fields
             .iter()
-            .map(|f| vec![vec![f.name.clone()], vec![f.ty.clone()], description(f)])
+            .map(|f| {
+                vec![
+                    vec![f.name.clone()],
+                    vec![f.ty.clone()],
+                    description(f, language, layout),
+                ]
+            })
             .collect(),
     }
 }
@@ -186,55 +329,78 @@ fn numeric(status: &str) -> bool {
     !status.is_empty() && status.chars().all(|c| c.is_ascii_digit())
 }
 
-fn blocks(op: &SpecOperation, layout: Layout, example: Option<&Json>) -> Vec<Block> {
-    let captions = matches!(layout, Layout::Html | Layout::Paragraphs);
+fn blocks(
+    op: &SpecOperation,
+    layout: Layout,
+    language: Language,
+    example: Option<&Json>,
+) -> Vec<Block> {
+    let w = language.words();
+    let zh = language == Language::Chinese;
+    // The zh site's Markdown copies have captions too.
+    let captions = matches!(layout, Layout::Html | Layout::Paragraphs) || zh;
     let mut out = Vec::new();
     let mut table_no = 0;
     let mut table = |out: &mut Vec<Block>, caption: &str, block: Block| {
         table_no += 1;
         if captions {
-            out.push(Block::Caption(format!("Table {table_no} {caption}")));
+            out.push(Block::Caption(if zh {
+                format!("表{table_no}{caption}")
+            } else {
+                format!("Table {table_no} {caption}")
+            }));
         }
         out.push(block);
+    };
+    let status_line = |status: &str| {
+        if zh {
+            format!("状态码\u{ff1a} {status}")
+        } else {
+            format!("Status code: {status}")
+        }
     };
     if layout == Layout::Paragraphs {
         out.push(Block::Para(UPDATED.into()));
     }
     out.push(Block::Title(op.title.clone()));
-    out.push(Block::Heading("Function".into()));
+    out.push(Block::Heading(w.function.into()));
     out.push(Block::Para(
         op.description.clone().unwrap_or_else(|| op.title.clone()),
     ));
     out.push(Block::Heading("URI".into()));
     out.push(Block::Para(op.uri()));
     for (place, caption) in [
-        (Place::Path, "Path Parameters"),
-        (Place::Query, "Query Parameters"),
+        (Place::Path, w.path_caption),
+        (Place::Query, w.query_caption),
     ] {
         let fields = op.table(&place);
         if !fields.is_empty() {
-            table(&mut out, caption, request_table(fields));
+            table(&mut out, caption, request_table(fields, language, layout));
         }
     }
-    out.push(Block::Heading("Request Parameters".into()));
+    out.push(Block::Heading(w.request.into()));
     for (place, caption) in [
-        (Place::Header, "Request header parameters"),
-        (Place::Body, "Request body parameters"),
+        (Place::Header, w.header_caption),
+        (Place::Body, w.body_caption),
     ] {
         let fields = op.table(&place);
         if !fields.is_empty() {
-            table(&mut out, caption, request_table(fields));
+            table(&mut out, caption, request_table(fields, language, layout));
         }
     }
-    out.push(Block::Heading("Response Parameters".into()));
+    out.push(Block::Heading(w.response.into()));
     let statuses: Vec<(&str, &[SpecField])> = op.responses().filter(|(s, _)| numeric(s)).collect();
     for (status, fields) in &statuses {
-        out.push(Block::Para(format!("Status code: {status}")));
+        out.push(Block::Para(status_line(status)));
         if !fields.is_empty() {
-            table(&mut out, "Response body parameters", response_table(fields));
+            table(
+                &mut out,
+                w.response_caption,
+                response_table(fields, language, layout),
+            );
         }
     }
-    out.push(Block::Heading("Request Example".into()));
+    out.push(Block::Heading(w.request_example.into()));
     out.push(Block::Para(format!(
         "{} https://{{endpoint}}{}",
         op.method, op.path
@@ -244,16 +410,16 @@ fn blocks(op: &SpecOperation, layout: Layout, example: Option<&Json>) -> Vec<Blo
             serde_json::to_string_pretty(e).unwrap_or_default(),
         ));
     }
-    out.push(Block::Heading("Response Example".into()));
+    out.push(Block::Heading(w.response_example.into()));
     for (status, fields) in &statuses {
-        out.push(Block::Para(format!("Status code: {status}")));
+        out.push(Block::Para(status_line(status)));
         if !fields.is_empty() {
             out.push(Block::Code(
                 serde_json::to_string_pretty(&object_of(fields)).unwrap_or_default(),
             ));
         }
     }
-    out.push(Block::Heading("Status Codes".into()));
+    out.push(Block::Heading(w.status_codes.into()));
     out.push(Block::Table {
         columns: vec!["Status Code", "Description"],
         rows: statuses
@@ -268,7 +434,7 @@ fn blocks(op: &SpecOperation, layout: Layout, example: Option<&Json>) -> Vec<Blo
             })
             .collect(),
     });
-    out.push(Block::Heading("Error Codes".into()));
+    out.push(Block::Heading(w.error_codes.into()));
     out.push(Block::Para("See the service's error codes.".into()));
     out
 }
@@ -393,12 +559,17 @@ fn escape(s: &str) -> String {
 /// A paragraph of a cell: numbers after a label in `<strong>`, as the vendor's pages
 /// write "Maximum length: <strong>32</strong>".
 fn cell_paragraph(p: &str) -> String {
-    match p.split_once(": ") {
-        Some((label, value))
-            if label.ends_with("length") && value.chars().all(|c| c.is_ascii_digit()) =>
+    let split = p
+        .split_once(": ")
+        .filter(|(label, _)| label.ends_with("length"))
+        .map(|(l, v)| (l, ": ", v))
+        .or_else(|| p.split_once('\u{ff1a}').map(|(l, v)| (l, "\u{ff1a}", v)));
+    match split {
+        Some((label, sep, value))
+            if !value.is_empty() && value.chars().all(|c| c.is_ascii_digit()) =>
         {
             format!(
-                "<p>{}: <strong>{}</strong></p>",
+                "<p>{}{sep}<strong>{}</strong></p>",
                 escape(label),
                 escape(value)
             )

@@ -22,8 +22,8 @@
 //! the first line, between rows, that is not a cell, or at the next header.
 
 use super::{
-    Layout, Loc, ParseError, RawCell, RawRow, RawTable, header_columns, heading, is_separator,
-    line_error, split_cells,
+    Layout, Loc, ParseError, RawCell, RawRow, RawTable, column_word, header_columns, heading,
+    is_separator, line_error, split_cells,
 };
 
 /// The most header cells a table may have before the separator.
@@ -51,7 +51,8 @@ fn next_nonblank(lines: &[&str], mut i: usize) -> usize {
 /// Whether a table in this layout starts at line `i` (0-based): `Parameter |`, or a lone
 /// pipe followed by it.
 pub(super) fn starts(lines: &[&str], i: usize) -> bool {
-    let is_first_header_cell = |l: &str| cell_text(l).is_some_and(|t| t == "Parameter");
+    let is_first_header_cell =
+        |l: &str| cell_text(l).is_some_and(|t| column_word(t) == Some("parameter"));
     match lines.get(i) {
         Some(l) if is_lone_pipe(l) => lines
             .get(next_nonblank(lines, i + 1))
@@ -178,7 +179,7 @@ pub(super) fn read(lines: &[&str], start: usize) -> Result<(RawTable, usize), Pa
             }
             match cell_text(t) {
                 None => break opener.unwrap_or(i),
-                Some("Parameter") => break opener.unwrap_or(i),
+                Some(t) if column_word(t) == Some("parameter") => break opener.unwrap_or(i),
                 Some(_) => {
                     opener = None;
                     row_start = Some(i);

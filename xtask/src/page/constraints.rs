@@ -40,6 +40,48 @@ pub struct Constraints {
     pub fixed: Option<String>,
     /// When the parameter becomes mandatory although it is optional in general.
     pub required_when: Option<RequiredWhen>,
+    /// The smallest value of an integer (`Minimum: N`, `最小值：N`).
+    pub minimum: Option<i64>,
+    /// The largest value of an integer (`Maximum: N`, `最大值：N`).
+    pub maximum: Option<i64>,
+    /// The values an integer may take (`Allowed values: 0, 1`, `Enumeration values: …`,
+    /// `枚举值：…`), in the page's order; empty when the page lists none.
+    pub allowed: Vec<i64>,
+}
+
+/// The most values an `Allowed values:` list is read for.
+const MAX_ALLOWED: usize = 1000;
+
+/// The Chinese labels of the vendor's zh pages, and the English label each stands for.
+/// Full-width colons are turned into `: ` before these are looked up, and Markdown's
+/// bold (`最小长度：**1**`) is dropped.
+const CHINESE_LABELS: [(&str, &str); 11] = [
+    ("最小长度:", "Minimum length:"),
+    ("最大长度:", "Maximum length:"),
+    ("数组长度:", "Array length:"),
+    ("最小值:", "Minimum:"),
+    ("最大值:", "Maximum:"),
+    ("枚举值:", "Allowed values:"),
+    ("缺省值:", "Default:"),
+    ("默认值:", "Default:"),
+    ("固定值:", "Fixed value:"),
+    ("固定为", "fixed to "),
+    ("必选条件:", "Mandatory if "),
+];
+
+/// A description in the vendor's Chinese wording, rewritten with the English labels (the
+/// rest of the text is kept as it is).
+fn normalise(description: &str) -> String {
+    let mut s = description
+        .replace('\u{ff1a}', ": ")
+        .replace("**", "")
+        .replace(['\u{ff0c}', '\u{3001}'], ", ");
+    for (zh, en) in CHINESE_LABELS {
+        if s.contains(zh) {
+            s = s.replace(zh, &format!(" {en}"));
+        }
+    }
+    s
 }
 
 /// Reads the constraints out of a description written in the vendor's wording:
@@ -54,12 +96,31 @@ pub struct Constraints {
 /// A length label not followed by a number is an error; free text that merely resembles
 /// a default or a condition is not.
 pub fn parse_constraints(description: &str) -> Result<Constraints, String> {
+    let normalised = normalise(description);
+    let description = normalised.as_str();
     let lower = description.to_ascii_lowercase();
     let mut c = Constraints {
         min_length: number_after(description, &lower, "minimum length:")?,
         max_length: number_after(description, &lower, "maximum length:")?,
+        minimum: signed_after_any(description, &lower, &["minimum:", "minimum value:"])?,
+        maximum: signed_after_any(description, &lower, &["maximum:", "maximum value:"])?,
+        allowed: integers_after_any(
+            description,
+            &lower,
+            &[
+                "allowed values:",
+                "enumeration values:",
+                "enumerated values:",
+                "enumeration value:",
+            ],
+        ),
         ..Constraints::default()
     };
+    if let (Some(a), Some(b)) = (c.minimum, c.maximum)
+        && a > b
+    {
+        return Err(format!("`Minimum: {a}` is above `Maximum: {b}`"));
+    }
     if let Some((a, b)) = range_after(description, &lower, "array length:")? {
         c.min_items = Some(a);
         c.max_items = Some(b);
@@ -116,6 +177,83 @@ fn number_after(text: &str, lower: &str, label: &str) -> Result<Option<u64>, Str
         }
     }
     Ok(found)
+}
+
+/// A signed integer at the start of `s`.
+fn leading_signed(s: &str) -> Option<i64> {
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    if end == 0 {
+        return None;
+    }
+    let n: i64 = digits[..end].parse().ok()?;
+    Some(if negative { -n } else { n })
+}
+
+fn signed_after_any(text: &str, lower: &str, labels: &[&str]) -> Result<Option<i64>, String> {
+    let mut found: Option<i64> = None;
+    for label in labels {
+        for pos in after_all(lower, label) {
+            let rest = text[pos..].trim_start();
+            let Some(n) = leading_signed(rest) else {
+                return Err(format!(
+                    "`{}` is followed by `{}`, not a number",
+                    label_case(text, pos, label),
+                    first_word(rest)
+                ));
+            };
+            match found {
+                Some(m) if m != n => {
+                    return Err(format!(
+                        "two different values for `{}`: {m} and {n}",
+                        label_case(text, pos, label)
+                    ));
+                }
+                _ => found = Some(n),
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The integers listed after the first of `labels` (separated by commas or spaces), up
+/// to the first word that is not one; at most [`MAX_ALLOWED`].
+fn integers_after_any(text: &str, lower: &str, labels: &[&str]) -> Vec<i64> {
+    let Some(pos) = labels
+        .iter()
+        .find_map(|label| after_all(lower, label).next())
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for word in text[pos..].split([',', ' ', ';', '\n', '\t']) {
+        if word.is_empty() {
+            continue;
+        }
+        let ends_sentence = word.ends_with('.');
+        let Some(n) = leading_signed(word.trim_end_matches(['.', ')']))
+            .filter(|_| word.trim_end_matches(['.', ')']).len() == digits_len(word))
+        else {
+            break;
+        };
+        out.push(n);
+        if ends_sentence || out.len() >= MAX_ALLOWED {
+            break;
+        }
+    }
+    out
+}
+
+/// The length of the signed integer `word` starts with, ignoring a trailing `.` or `)`.
+fn digits_len(word: &str) -> usize {
+    let w = word.trim_end_matches(['.', ')']);
+    let sign = usize::from(w.starts_with('-'));
+    sign + w[sign..].chars().take_while(char::is_ascii_digit).count()
 }
 
 fn range_after(text: &str, lower: &str, label: &str) -> Result<Option<(u64, u64)>, String> {
@@ -208,6 +346,7 @@ fn required_when_of(text: &str, lower: &str) -> Option<RequiredWhen> {
                 [field, is, value]
                     if is.eq_ignore_ascii_case("is")
                         || *is == "="
+                        || *is == "\u{4e3a}"
                         || is.eq_ignore_ascii_case("equals") =>
                 {
                     Some(RequiredWhen {
@@ -254,5 +393,44 @@ mod tests {
         // Multi-byte text around the labels does not trip the byte arithmetic.
         let c = parse_constraints("été — Maximum length: 3 é").unwrap();
         assert_eq!(c.max_length, Some(3));
+    }
+
+    #[test]
+    fn integers() {
+        let c = parse_constraints("Kind. Minimum: -1 Maximum: 20 Allowed values: 0, 1, 5. More.")
+            .unwrap();
+        assert_eq!((c.minimum, c.maximum), (Some(-1), Some(20)));
+        assert_eq!(c.allowed, [0, 1, 5]);
+        let c = parse_constraints("Enumeration values: 0 1 Minimum length: 1").unwrap();
+        assert_eq!(c.allowed, [0, 1]);
+        assert_eq!(c.min_length, Some(1));
+        assert!(parse_constraints("Minimum: 5 Maximum: 1").is_err());
+        assert!(parse_constraints("Maximum: lots").is_err());
+        // Text values are not integer values.
+        assert!(
+            parse_constraints("Allowed values: cancel, close")
+                .unwrap()
+                .allowed
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn chinese_wording() {
+        let c = parse_constraints("语言。 最小长度：**1** 最大长度：**32** 缺省值：zh-cn").unwrap();
+        assert_eq!((c.min_length, c.max_length), (Some(1), Some(32)));
+        assert_eq!(c.default.as_deref(), Some("zh-cn"));
+        let c =
+            parse_constraints("列表。 数组长度：0 - 5 最小值：0 最大值：1 枚举值：0、1").unwrap();
+        assert_eq!((c.min_items, c.max_items), (Some(0), Some(5)));
+        assert_eq!((c.minimum, c.maximum), (Some(0), Some(1)));
+        assert_eq!(c.allowed, [0, 1]);
+        let c = parse_constraints("来源。 固定值：abc 必选条件：kind 为 7").unwrap();
+        assert_eq!(c.fixed.as_deref(), Some("abc"));
+        assert_eq!(
+            c.required_when.map(|w| w.to_string()).as_deref(),
+            Some("kind is 7")
+        );
+        assert!(parse_constraints("最大长度：很多").is_err());
     }
 }

@@ -396,13 +396,23 @@ fn is_separator(cells: &[String]) -> bool {
             .all(|c| !c.is_empty() && c.contains('-') && c.chars().all(|ch| ch == '-' || ch == ':'))
 }
 
-/// The header cell names of a parameter table, compared without case.
+/// The header cell names of a parameter table, compared without case; the zh pages'
+/// 参数 / 是否必选 / 参数类型 / 描述 too.
 fn column_word(cell: &str) -> Option<&'static str> {
     match cell.trim().to_ascii_lowercase().as_str() {
-        "parameter" => Some("parameter"),
-        "mandatory" | "required" => Some("mandatory"),
-        "type" => Some("type"),
-        "description" => Some("description"),
+        "parameter" | "参数" | "名称" => Some("parameter"),
+        "mandatory" | "required" | "是否必选" | "必选" => Some("mandatory"),
+        "type" | "参数类型" | "类型" => Some("type"),
+        "description" | "描述" | "说明" => Some("description"),
+        _ => None,
+    }
+}
+
+/// A Mandatory cell: `Yes`/`No`, or the zh pages' `是`/`否`.
+fn yes_no(cell: &str) -> Option<bool> {
+    match cell.trim().to_ascii_lowercase().as_str() {
+        "yes" | "是" => Some(true),
+        "no" | "否" => Some(false),
         _ => None,
     }
 }
@@ -438,22 +448,28 @@ fn heading(line: &str) -> Option<Section> {
     let line = line
         .trim_start_matches(['}', ']', ' ', '\t', '#'])
         .trim()
-        .trim_end_matches(':');
+        .trim_end_matches([':', '\u{ff1a}']);
     match line.to_ascii_lowercase().as_str() {
         "uri" => Some(Section::Uri),
-        "request parameters" => Some(Section::Request),
-        "response parameters" => Some(Section::Response),
-        "request example" | "example request" | "example requests" | "request examples" => {
-            Some(Section::Example)
-        }
+        "request parameters" | "请求参数" => Some(Section::Request),
+        "response parameters" | "响应参数" => Some(Section::Response),
+        "request example" | "example request" | "example requests" | "request examples"
+        | "请求示例" => Some(Section::Example),
         "response example" | "example response" | "example responses" | "response examples"
-        | "status codes" | "status code" | "error codes" | "feedback" => Some(Section::Other),
+        | "status codes" | "status code" | "error codes" | "feedback" | "响应示例" | "状态码"
+        | "错误码" => Some(Section::Other),
         _ => None,
     }
 }
 
-/// A "Table 2 Request body parameters" line: a table's caption.
+/// A "Table 2 Request body parameters" line (or the zh pages' "表2 请求Body参数", also
+/// written "表2请求Body参数"): a table's caption.
 fn is_caption(line: &str) -> bool {
+    if let Some(rest) = line.strip_prefix('表') {
+        let rest = rest.trim_start();
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        return digits > 0;
+    }
     let Some(rest) = line
         .get(..6)
         .filter(|p| p.eq_ignore_ascii_case("table "))
@@ -469,8 +485,15 @@ fn is_caption(line: &str) -> bool {
             .is_none_or(|c| !c.is_alphanumeric())
 }
 
-/// `Status code: 200` lines start a response's table.
+/// `Status code: 200` lines (the zh pages' `状态码： 200`) start a response's table.
 fn status_of(line: &str) -> Option<&str> {
+    if let Some(rest) = line.strip_prefix("状态码") {
+        let rest = rest.trim_start();
+        let rest = rest
+            .strip_prefix('\u{ff1a}')
+            .or_else(|| rest.strip_prefix(':'))?;
+        return Some(rest.trim());
+    }
     let prefix = line.get(..12)?;
     if !prefix.eq_ignore_ascii_case("status code:") {
         return None;
@@ -503,5 +526,20 @@ mod tests {
             Some(3)
         );
         assert_eq!(header_columns(&["Parameter", "Kind", "Description"]), None);
+        assert_eq!(
+            header_columns(&["参数", "是否必选", "参数类型", "描述"]),
+            Some(4)
+        );
+        assert_eq!(header_columns(&["参数", "参数类型", "描述"]), Some(3));
+        assert!(is_caption("表1请求Header参数"));
+        assert!(is_caption("表 3 响应Body参数"));
+        assert!(!is_caption("表格"));
+        assert_eq!(status_of("状态码： 200"), Some("200"));
+        assert_eq!(status_of("状态码: 400"), Some("400"));
+        assert_eq!(heading("请求参数"), Some(Section::Request));
+        assert_eq!(heading("状态码"), Some(Section::Other));
+        assert_eq!(yes_no("是"), Some(true));
+        assert_eq!(yes_no("否"), Some(false));
+        assert_eq!(yes_no("maybe"), None);
     }
 }

@@ -24,7 +24,7 @@
 
 use super::{
     Layout, Loc, ParseError, RawCell, RawRow, RawTable, column_word, header_columns, heading,
-    is_caption, line_error, status_of,
+    is_caption, line_error, status_of, yes_no,
 };
 
 fn next_nonblank(lines: &[&str], mut i: usize) -> usize {
@@ -53,7 +53,7 @@ fn is_name(t: &str) -> bool {
 }
 
 fn is_yes_no(t: &str) -> bool {
-    t.eq_ignore_ascii_case("yes") || t.eq_ignore_ascii_case("no")
+    yes_no(t).is_some()
 }
 
 /// A line that reads as a type in the vendor's wording.

@@ -21,6 +21,7 @@
 use super::{
     Example, Item, Layout, Page, PageParam, PageResponse, ParseError, RawRow, RawTable, Section,
     Source, TextItem, Uri, header_columns, heading, is_caption, parse_constraints, status_of,
+    yes_no,
 };
 
 const METHODS: [&str; 8] = [
@@ -274,18 +275,22 @@ fn read_table(
         .filter_map(|r| r.cells.first().map(|c| c.text.as_str()))
         .collect();
     let kind = match caption.map(str::to_ascii_lowercase) {
-        Some(c) if c.contains("path param") => Some(Kind::Path),
-        Some(c) if c.contains("query param") => Some(Kind::Query),
-        Some(c) if c.contains("response header") => {
+        Some(c) if c.contains("path param") || c.contains("路径参数") => Some(Kind::Path),
+        Some(c) if c.contains("query param") || c.contains("query参数") => Some(Kind::Query),
+        Some(c)
+            if c.contains("response header")
+                || c.contains("响应header")
+                || c.contains("响应消息头") =>
+        {
             page.notes.push(format!(
                 "the response header table at {} is not compared",
                 table.loc
             ));
             return Ok(());
         }
-        Some(c) if c.contains("response") => Some(Kind::Response),
-        Some(c) if c.contains("header") => Some(Kind::Header),
-        Some(c) if c.contains("body") => Some(Kind::Body),
+        Some(c) if c.contains("response") || c.contains("响应") => Some(Kind::Response),
+        Some(c) if c.contains("header") || c.contains("请求头") => Some(Kind::Header),
+        Some(c) if c.contains("body") || c.contains("请求体") => Some(Kind::Body),
         Some(_) => None,
         None => match section {
             Section::UriParams => {
@@ -390,10 +395,9 @@ fn parse_row(table: &RawTable, row: &RawRow, columns: usize) -> Result<PageParam
         ));
     }
     let (mandatory, ty, d) = if columns == 4 {
-        let m = match cells[1].text.to_ascii_lowercase().as_str() {
-            "yes" => true,
-            "no" => false,
-            _ => {
+        let m = match yes_no(&cells[1].text) {
+            Some(m) => m,
+            None => {
                 return Err(at(
                     1,
                     format!(
