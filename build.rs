@@ -18,7 +18,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use osm_spec::{Field, Kind, Location, Operation, Spec, pascal};
+use osm_spec::{AnswerKind, Field, Kind, Location, Operation, Spec, pascal};
 
 const SPEC: &str = "spec/osm.yaml";
 
@@ -57,11 +57,24 @@ fn run() -> Result<(), String> {
     write_if_changed(&out.join("codegen.rs"), &code)?;
 
     write_if_changed(&out.join("spec_rules.rs"), &pretty(&rules(&spec)?)?)?;
+    // One builder file per family (the spec's tags); a family without a hand-written
+    // module under src/ops/ gets a generated one.
+    println!("cargo:rerun-if-changed=src/ops");
     let mut families: Vec<&str> = spec.operations.iter().map(|o| o.family.as_str()).collect();
-    families.dedup();
     families.sort();
     families.dedup();
-    for family in ["cases", "lookups", "attachments", "verification"] {
+    let mut modules = String::new();
+    for family in families {
+        if family.is_empty()
+            || !family.starts_with(|c: char| c.is_ascii_lowercase())
+            || !family
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(format!(
+                "tag `{family}` cannot name a module: use lower case letters, digits and `_`"
+            ));
+        }
         let ops: Vec<&Operation> = spec
             .operations
             .iter()
@@ -71,15 +84,21 @@ fn run() -> Result<(), String> {
             &out.join(format!("ops_{family}.rs")),
             &pretty(&builders(&spec, &ops)?)?,
         )?;
-    }
-    for family in families {
-        if !["cases", "lookups", "attachments", "verification"].contains(&family) {
-            return Err(format!(
-                "tag `{family}` is not one of the families src/ops/ has a module for \
-                 (cases, lookups, attachments, verification)"
-            ));
+        if !Path::new("src/ops").join(format!("{family}.rs")).exists() {
+            let list: Vec<String> = ops
+                .iter()
+                .map(|o| format!("[`crate::Client::{}`]", o.id))
+                .collect();
+            let _ = write!(
+                modules,
+                "/// The operations tagged `{family}` in the spec: {}.\n///\n/// Generated from \
+                 the spec: the family has no hand-written module.\npub mod {family} {{\n    \
+                 include!(concat!(env!(\"OUT_DIR\"), \"/ops_{family}.rs\"));\n}}\n",
+                list.join(", ")
+            );
         }
     }
+    write_if_changed(&out.join("ops_modules.rs"), &pretty(&modules)?)?;
     write_if_changed(
         &out.join("body_schemas.rs"),
         &pretty(&body_schemas(&spec)?)?,
@@ -248,10 +267,25 @@ fn rules(spec: &Spec) -> Result<String, String> {
             .and_then(|r| r.status.parse().ok())
             .unwrap_or(200);
         let default_answer = opt_str(op.default_answer.as_ref().map(|v| v.to_string()).as_deref());
+        let answer = match op.answer() {
+            AnswerKind::Json => "AnswerKind::Json".to_owned(),
+            AnswerKind::Empty => "AnswerKind::Empty".to_owned(),
+            AnswerKind::Bytes { media_type } => {
+                format!("AnswerKind::Bytes {{ media_type: {media_type:?} }}")
+            }
+        };
+        // A body that holds a file: multipart, or a JSON member of format byte (Base64).
+        let carries_file = op.body.as_ref().is_some_and(|b| {
+            b.content_type == "multipart/form-data"
+                || b.fields
+                    .iter()
+                    .any(|f| matches!(f.format.as_deref(), Some("byte" | "binary")))
+        });
         let _ = writeln!(
             out,
             "    OperationRules {{ id: {:?}, method: {:?}, path: {:?}, family: {:?}, summary: {:?}, \
-             idempotent: {}, business_errors: {}, hand_written: {}, success_status: {success_status}, \
+             idempotent: {}, business_errors: {}, hand_written: {}, success_status: {success_status}, answer: {answer}, \
+             carries_file: {carries_file}, \
              content_type: {content_type}, body_required: {}, \
              params: &[{}], body: &[{}], typed_body: {typed_body}, typed_response: {typed_response}, \
              default_answer: {default_answer} }},",
@@ -395,11 +429,22 @@ fn builders(spec: &Spec, ops: &[&Operation]) -> Result<String, String> {
         }
         let name = pascal(&op.id);
         let rules_const = const_name(&op.id);
-        let response = op
-            .success()
-            .and_then(|r| r.body.as_ref())
-            .and_then(|b| b.schema_name.clone())
-            .ok_or_else(|| format!("{}: the success response has no named schema", op.id))?;
+        let answer = op.answer();
+        let response = match &answer {
+            AnswerKind::Json => Some(
+                op.success()
+                    .and_then(|r| r.body.as_ref())
+                    .and_then(|b| b.schema_name.clone())
+                    .ok_or_else(|| {
+                        format!(
+                            "{}: the success response (application/json) has no named schema; \
+                             name it in components.schemas",
+                            op.id
+                        )
+                    })?,
+            ),
+            _ => None,
+        };
         let _ = write!(
             out,
             "/// A request of `{id}`: {summary}\n///\n/// {description}\n///\n/// `{sig}` · {idem}. \
@@ -446,12 +491,42 @@ fn builders(spec: &Spec, ops: &[&Operation]) -> Result<String, String> {
                 f.name
             );
         }
+        match (&answer, &response) {
+            (AnswerKind::Json, Some(response)) => {
+                let _ = write!(
+                    out,
+                    "    /// Validates the request against the spec, sends it and reads the answer.\n    \
+                     pub async fn send(self) -> Result<crate::Answer<crate::generated::types::{response}>, crate::Error> {{\n        \
+                     self.client.execute(self.input).await\n    }}\n\n"
+                );
+            }
+            (AnswerKind::Bytes { media_type }, _) => {
+                let _ = write!(
+                    out,
+                    "    /// Validates the request, sends it and streams the file it answers ({media_type}) \
+                     into `writer`, refusing one longer than `limit` bytes (see [`crate::download`]).\n    \
+                     pub async fn send_to<W>(self, writer: &mut W, limit: u64) -> Result<crate::Download, crate::Error>\n    \
+                     where W: tokio::io::AsyncWrite + Unpin + Send + ?Sized {{\n        \
+                     self.client.download(self.input, writer, limit).await\n    }}\n\n    \
+                     /// Validates the request, sends it and saves the file it answers ({media_type}) \
+                     at `path` (written beside it, then renamed: a failed download leaves nothing), \
+                     refusing one longer than `limit` bytes.\n    \
+                     pub async fn save(self, path: impl AsRef<std::path::Path>, limit: u64) -> Result<crate::Download, crate::Error> {{\n        \
+                     self.client.download_to_file(self.input, path.as_ref(), limit).await\n    }}\n\n"
+                );
+            }
+            _ => {
+                let _ = write!(
+                    out,
+                    "    /// Validates the request against the spec and sends it; the answer has no body.\n    \
+                     pub async fn send(self) -> Result<crate::Answer<()>, crate::Error> {{\n        \
+                     self.client.execute_empty(self.input).await\n    }}\n\n"
+                );
+            }
+        }
         let _ = write!(
             out,
-            "    /// Validates the request against the spec, sends it and reads the answer.\n    \
-             pub async fn send(self) -> Result<crate::Answer<crate::generated::types::{response}>, crate::Error> {{\n        \
-             self.client.execute(self.input).await\n    }}\n\n    \
-             /// The request as it stands, for inspection or a generic send.\n    \
+            "    /// The request as it stands, for inspection or a generic send.\n    \
              pub fn into_input(self) -> crate::exec::Input {{\n        self.input\n    }}\n}}\n\n"
         );
         let _ = write!(

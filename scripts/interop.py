@@ -497,6 +497,7 @@ def follow_ups(run, incident_id):
             form = osm.UploadAccessoryRequestBody(file=FormFile(f), form_data=form_data)
             attempt("upload_accessory", osm.UploadAccessoryRequest(body=form, **hdr))
     accessory_id = getattr(up, "accessory_id", None) or "interop-no-such-attachment"
+    download(run, accessory_id, b"interop: a log line from the vendor's SDK\n", hdr)
     attempt("delete_accessories", osm.DeleteAccessoriesRequest(accessory_id=accessory_id, **hdr), empty=True)
 
     contact = dict(contact_value="oncall@example.com", contact_way=1, area_code="86")
@@ -515,6 +516,28 @@ def follow_ups(run, incident_id):
         body=osm.VerifyVerifyCodeV2Req(verify_code=code, **contact), **hdr), empty=True)
     attempt("list_has_verified_contacts", osm.ListHasVerifiedContactsRequest(contact_way=1, **hdr))
     attempt("update_cases", osm.UpdateCasesRequest(case_id=incident_id, action_id="cancel", **hdr))
+
+
+def download(run, accessory_id, want, hdr):
+    """A file answer (the spec's application/octet-stream): the SDK's stream response must
+    hand back the bytes that were uploaded, whole."""
+    op = "download_accessories"
+    run.called.add(op)
+    try:
+        response = run.client.download_accessories(osm.DownloadAccessoriesRequest(accessory_id=accessory_id, **hdr))
+        chunks = []
+        response.consume_download_stream(lambda stream: chunks.extend(stream.iter_content(8192)))
+        got = b"".join(chunks)
+    except ServiceResponseException as e:
+        run.report("FAIL", op, "en-us", f"HTTP {e.status_code} {e.error_code}: {e.error_msg}")
+        return
+    except Exception as e:  # noqa: BLE001 - any failure of the SDK is a finding
+        run.report("FAIL", op, "en-us", f"{type(e).__name__}: {e}")
+        return
+    if got == want:
+        run.report("ok", op, "en-us", f"{len(got)} bytes, as uploaded")
+    else:
+        run.report("FAIL", op, "en-us", f"{len(got)} bytes differ from the {len(want)} uploaded")
 
 
 def coverage(run, spec_operations):

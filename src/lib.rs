@@ -196,6 +196,7 @@
 pub mod case;
 mod client;
 pub mod credentials;
+pub mod download;
 pub mod error;
 pub mod exec;
 pub mod generated;
@@ -212,6 +213,7 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, Site,
 };
 pub use credentials::{Credentials, CredentialsError, CredentialsProvider, ProvideCredentials};
+pub use download::Download;
 pub use error::{Error, ErrorKind};
 pub use exec::{Answer, REQUEST_ID_HEADER};
 pub use ops::attachments::{Attachment, AttachmentLimits};

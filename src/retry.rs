@@ -108,6 +108,29 @@ impl RetryPolicy {
         }
     }
 
+    /// After attempt `attempt` (1 for the first) of a call that began at `started`
+    /// failed with `err`: how long to wait before the next, or `None` to give up (no
+    /// attempts left, a failure this policy does not retry, a `Retry-After` longer than
+    /// [`crate::exec::MAX_RETRY_AFTER`], or a next attempt that would start after the
+    /// deadline).
+    pub fn next_wait(
+        &self,
+        attempt: u32,
+        started: std::time::Instant,
+        err: &Error,
+    ) -> Option<Duration> {
+        let max_retry_after = crate::exec::MAX_RETRY_AFTER;
+        let wait = self.backoff(
+            attempt + 1,
+            err.retry_after().filter(|ra| *ra <= max_retry_after),
+        );
+        let too_long = err.retry_after().is_some_and(|ra| ra > max_retry_after);
+        let in_time = self
+            .deadline
+            .is_none_or(|d| started.elapsed().saturating_add(wait) < d);
+        (attempt < self.max_attempts && self.allows(err) && in_time && !too_long).then_some(wait)
+    }
+
     /// How long to wait before attempt `next` (2 for the first retry).
     pub fn backoff(&self, next: u32, retry_after: Option<Duration>) -> Duration {
         let exp = self

@@ -112,6 +112,20 @@ pub type TypedBody = fn(&Map<String, Value>) -> Result<Vec<u8>, ValidationError>
 /// Checks that a success body reads as the generated response type.
 pub type TypedResponse = fn(&[u8]) -> Result<(), String>;
 
+/// What an operation's success answer carries, declared by its media type in the spec.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnswerKind {
+    /// A JSON document, read into the generated type.
+    Json,
+    /// Nothing.
+    Empty,
+    /// A file: the bytes as they come, streamed to the caller under a bound it sets.
+    Bytes {
+        /// The media type the spec declares.
+        media_type: &'static str,
+    },
+}
+
 /// Everything the client and the emulator know about one operation.
 #[derive(Clone, Copy, Debug)]
 pub struct OperationRules {
@@ -134,6 +148,11 @@ pub struct OperationRules {
     pub hand_written: bool,
     /// The status of a success.
     pub success_status: u16,
+    /// What the success answer carries, from its media type in the spec.
+    pub answer: AnswerKind,
+    /// Whether the request body holds a file (multipart, or a JSON member of format
+    /// `byte`): it is bounded by the attachment limit, not the JSON bound.
+    pub carries_file: bool,
     /// The request body's media type, if it has a body.
     pub content_type: Option<&'static str>,
     /// Whether the body is mandatory.

@@ -39,6 +39,8 @@ pub const GLOBAL_FLAGS: &[&str] = &[
     "unless-open",
     "body",
     "skeleton",
+    "out",
+    "max-bytes",
     "help",
     "version",
 ];
@@ -173,8 +175,35 @@ pub fn operation_args_except(
             cmd = cmd.arg(arg);
         }
     }
+    if let huaweicloud_osm::rules::AnswerKind::Bytes { media_type } = op.answer {
+        cmd = cmd
+            .arg(
+                Arg::new("out")
+                    .long("out")
+                    .value_name("FILE")
+                    .required(true)
+                    .help(format!(
+                        "Write the file the service answers ({media_type}) to FILE (written \
+                         beside it, then renamed: a failed download leaves nothing), or to \
+                         standard output with - (not a terminal)"
+                    ))
+                    .help_heading("Download"),
+            )
+            .arg(
+                Arg::new("max_bytes")
+                    .long("max-bytes")
+                    .value_name("BYTES")
+                    .value_parser(clap::value_parser!(u64).range(1..))
+                    .default_value(DEFAULT_MAX_DOWNLOAD.to_string())
+                    .help("Refuse a file longer than this")
+                    .help_heading("Download"),
+            );
+    }
     cmd
 }
+
+/// The default bound of a download (`--max-bytes`): 1 GiB.
+pub const DEFAULT_MAX_DOWNLOAD: u64 = 1 << 30;
 
 /// The flag a field is set with, for messages: `--simple-description`, or the
 /// positional `CASE_ID`.

@@ -88,6 +88,13 @@ pub fn command() -> Command {
         rules::DELETE_ATTACHMENT,
         false,
     );
+    let download = args::operation_args(
+        Command::new("download")
+            .about("Download an attachment to a file (download_attachment)")
+            .after_help("Example:\n  osm attachment download 0123456789abcdef0123456789abcdef --out dmesg.log"),
+        rules::DOWNLOAD_ATTACHMENT,
+        false,
+    );
     Command::new("attachment")
         .about("Files to attach to a ticket: upload, limits, delete")
         .long_about(format!(
@@ -110,6 +117,7 @@ pub fn command() -> Command {
         .subcommand(upload)
         .subcommand(limits_cmd)
         .subcommand(delete)
+        .subcommand(download)
 }
 
 /// Runs `osm attachment …`.
@@ -124,6 +132,9 @@ pub async fn run(global: &ArgMatches, m: &ArgMatches, json_output: bool) -> Resu
             generic(global, sm, rules::SHOW_ATTACHMENT_LIMITS, json_output).await
         }
         Some(("delete", sm)) => generic(global, sm, rules::DELETE_ATTACHMENT, json_output).await,
+        Some(("download", sm)) => {
+            generic(global, sm, rules::DOWNLOAD_ATTACHMENT, json_output).await
+        }
         _ => Err(Failure::usage(
             "unknown attachment command; see osm attachment --help",
         )),
@@ -168,6 +179,11 @@ async fn generic(
     let Some(session) = session::for_operation(global, op, &input).await? else {
         return Ok(());
     };
+    if matches!(op.answer, rules::AnswerKind::Bytes { .. }) {
+        let result = crate::download::save(&session, m, input, json_output).await;
+        session.finish().await;
+        return result.map_err(|e| e.unwrap_or_else(|e| from_error(e, flag)));
+    }
     let result = session.client.send_json(input).await;
     session.finish().await;
     let answer = result.map_err(|e| from_error(e, flag))?;

@@ -10,6 +10,7 @@ mod case;
 mod config;
 mod configure;
 mod contact;
+mod download;
 mod lookup;
 mod output;
 mod redact;

@@ -464,3 +464,57 @@ async fn verify_asks_for_the_code_on_a_terminal() {
     }
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_attachment_downloads_to_a_file() {
+    let emu = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("dmesg.log");
+    let data: Vec<u8> = (0..=255u8).cycle().take(50_000).collect();
+    std::fs::write(&src, &data).unwrap();
+    let mut up = osm_at(&emu);
+    up.args(["attachment", "upload", src.to_str().unwrap()]);
+    let out = run(up).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let id = json(&out)["accessory_id"].as_str().unwrap().to_owned();
+
+    let target = dir.path().join("copy.log");
+    let mut down = osm_at(&emu);
+    down.args([
+        "attachment",
+        "download",
+        &id,
+        "--out",
+        target.to_str().unwrap(),
+    ]);
+    let out = run(down).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read(&target).unwrap(), data);
+    let answer = json(&out);
+    assert_eq!(answer["bytes"], data.len());
+    assert_eq!(answer["file_name"], "dmesg.log");
+
+    // Over --max-bytes: exit 1, and no file.
+    let refused = dir.path().join("refused.log");
+    let mut down = osm_at(&emu);
+    down.args([
+        "attachment",
+        "download",
+        &id,
+        "--out",
+        refused.to_str().unwrap(),
+    ])
+    .args(["--max-bytes", "1000"]);
+    let out = run(down).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("1000"), "{}", text(&out.stderr));
+    assert!(!refused.exists());
+    // Without --out: a usage error before anything is sent.
+    let seen = emu.requests_seen();
+    let mut down = osm_at(&emu);
+    down.args(["attachment", "download", &id]);
+    let out = run(down).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(emu.requests_seen(), seen);
+    emu.shutdown().await;
+}

@@ -96,6 +96,7 @@ pub use fault::{AimError, Fault, Faults};
 pub use files::{MAX_STORED_ATTACHMENTS, MAX_STORED_BYTES, RecordedAttachment};
 pub use journal::{DEFAULT_RECORD_BODY_BYTES, DEFAULT_RECORD_LIMIT, REDACTED, RecordedRequest};
 pub use matcher::Matcher;
+pub use ops::served as served_operations;
 pub use store::DEFAULT_MAX_TICKETS;
 pub use store::{AuthScheme, RecordedTicket};
 pub use verification::{

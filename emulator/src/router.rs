@@ -156,7 +156,7 @@ async fn prepare(
     let rid = request_id.as_str();
     let (parts, body) = req.into_parts();
     // An upload's body holds a whole file: its own bound, from the attachment limit.
-    let limit = if op.family == "attachments" && op.method == "POST" {
+    let limit = if op.carries_file {
         shared.upload_body_limit()
     } else {
         shared.max_body_bytes

@@ -29,6 +29,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+mod lint;
+
 use openapiv3::{
     AdditionalProperties, OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema,
     SchemaKind, StatusCode, Type,
@@ -342,8 +344,36 @@ pub struct Response {
     pub ref_name: Option<String>,
     /// The JSON body, if the response has one.
     pub body: Option<Body>,
+    /// What the answer carries, from its media type.
+    pub kind: AnswerKind,
     /// Names of the response headers it declares.
     pub headers: Vec<String>,
+}
+
+/// What an answer carries, declared by its media type in the spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnswerKind {
+    /// `application/json`: a JSON document read into the generated type.
+    Json,
+    /// No content: nothing to read.
+    Empty,
+    /// Any other media type with a `type: string, format: binary` schema (a file): the
+    /// bytes as they come, streamed to the caller.
+    Bytes {
+        /// The media type the spec declares (`application/octet-stream`, `image/*`, ...).
+        media_type: String,
+    },
+}
+
+impl AnswerKind {
+    /// `json`, `empty` or `bytes`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AnswerKind::Json => "json",
+            AnswerKind::Empty => "empty",
+            AnswerKind::Bytes { .. } => "bytes",
+        }
+    }
 }
 
 /// A documented error code (`x-error-codes`).
@@ -519,6 +549,11 @@ impl Operation {
         self.responses.iter().find(|r| r.status.starts_with('2'))
     }
 
+    /// What the success answer carries ([`AnswerKind::Empty`] without one).
+    pub fn answer(&self) -> AnswerKind {
+        self.success().map_or(AnswerKind::Empty, |r| r.kind.clone())
+    }
+
     /// `METHOD /path`.
     pub fn signature(&self) -> String {
         format!("{} {}", self.method, self.path)
@@ -574,6 +609,13 @@ impl Spec {
     /// Models spec text read elsewhere; `path` is used in messages only.
     pub fn from_text(path: impl AsRef<Path>, text: String) -> Result<Spec> {
         let path = path.as_ref().to_path_buf();
+        // What the OpenAPI reader would pass over in silence, first.
+        let raw: serde_yaml::Value = serde_yaml::from_str(&text)
+            .map_err(|e| SpecError(format!("{} is not YAML: {e}", path.display())))?;
+        let problems = lint::lint(&raw);
+        if !problems.is_empty() {
+            return err(problems.join("\n"));
+        }
         let openapi: OpenAPI = serde_yaml::from_str(&text).map_err(|e| {
             SpecError(format!(
                 "{} is not an OpenAPI 3.0 document: {e}",
@@ -914,22 +956,57 @@ impl<'a> Reader<'a> {
                     (r, Some(name))
                 }
             };
-            let body = match resp
-                .content
-                .get("application/json")
-                .and_then(|m| m.schema.as_ref())
-            {
-                Some(schema) => Some(
-                    self.body(schema, Location::Response)
-                        .context(|| format!("response {status}"))?,
-                ),
-                None => None,
+            if resp.content.len() > 1 {
+                return err(format!(
+                    "{id}: response {status} declares {} media types; an answer has one",
+                    resp.content.len()
+                ));
+            }
+            let (kind, body) = match resp.content.iter().next() {
+                None => (AnswerKind::Empty, None),
+                Some((ct, media)) if ct == "application/json" => {
+                    let schema = media.schema.as_ref().ok_or_else(|| {
+                        SpecError(format!(
+                            "{id}: response {status}: application/json without a schema"
+                        ))
+                    })?;
+                    let body = self
+                        .body(schema, Location::Response)
+                        .context(|| format!("{id}: response {status}"))?;
+                    (AnswerKind::Json, Some(body))
+                }
+                Some((ct, media)) => {
+                    let binary = match media.schema.as_ref() {
+                        Some(ReferenceOr::Item(s)) => matches!(
+                            &s.schema_kind,
+                            SchemaKind::Type(Type::String(t))
+                                if matches!(
+                                    &t.format,
+                                    openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Binary)
+                                ) || t.format == openapiv3::VariantOrUnknownOrEmpty::Unknown("binary".into())
+                        ),
+                        _ => false,
+                    };
+                    if !binary {
+                        return err(format!(
+                            "{id}: response {status}: {ct} needs the schema `type: string, format: binary` \
+                             (a file); only application/json is read as a document"
+                        ));
+                    }
+                    (
+                        AnswerKind::Bytes {
+                            media_type: ct.clone(),
+                        },
+                        None,
+                    )
+                }
             };
             responses.push(Response {
                 status,
                 description: collapse(&resp.description),
                 ref_name,
                 body,
+                kind,
                 headers: resp.headers.keys().cloned().collect(),
             });
         }

@@ -16,3 +16,6 @@ pub mod exactly_once;
 pub mod lookups;
 mod multipart;
 pub mod verification;
+
+// The families without a hand-written module above, generated from the spec's tags.
+include!(concat!(env!("OUT_DIR"), "/ops_modules.rs"));

@@ -285,7 +285,17 @@ fn render_operation(
                     out.push('\n');
                 }
             }
-            None => out.push_str("No response body.\n\n"),
+            None => match &r.kind {
+                osm_spec::AnswerKind::Bytes { media_type } => {
+                    let _ = writeln!(
+                        out,
+                        "The body is the file itself ({media_type}), not a JSON document: \
+                         `send_to(writer, limit)` or `save(path, limit)` in the library, \
+                         `--out FILE` in `osm`.\n"
+                    );
+                }
+                _ => out.push_str("No response body.\n\n"),
+            },
         }
         i = j;
     }

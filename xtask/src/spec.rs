@@ -141,6 +141,8 @@ pub struct Response {
     pub ref_name: Option<String>,
     /// The JSON body, if the response has one.
     pub body: Option<Body>,
+    /// What the answer carries (the model's, as it is).
+    pub kind: osm_spec::AnswerKind,
 }
 
 /// One operation of the spec, with its parameters resolved.
@@ -248,6 +250,7 @@ impl Spec {
                     description: r.description.clone(),
                     ref_name: r.ref_name.clone(),
                     body: r.body.as_ref().map(body),
+                    kind: r.kind.clone(),
                 })
                 .collect(),
         }

@@ -15,7 +15,50 @@ use crate::router::Call;
 use crate::vendor::{bad_request, business_error, service_error};
 
 /// Handles an operation of the `attachments` family.
-pub(crate) async fn handle(shared: &Shared, call: Call) -> Reply {
+/// The handlers of this module, by operation id. Uploads and deletions write files,
+/// then note them: they run detached, so that a client going away in between cannot
+/// leave the two apart.
+pub(crate) const HANDLERS: &[(&str, super::Handler)] = &[
+    ("upload_json_attachment", super::Handler::Detached(detached)),
+    ("upload_attachment", super::Handler::Detached(detached)),
+    ("show_attachment_limits", super::Handler::Sync(limits)),
+    ("delete_attachment", super::Handler::Detached(detached)),
+    ("download_attachment", super::Handler::Sync(download)),
+];
+
+fn detached(shared: std::sync::Arc<Shared>, call: Call) -> super::BoxReply<'static> {
+    Box::pin(async move { handle(&shared, call).await })
+}
+
+/// The bytes of a stored attachment, with its name.
+fn download(shared: &Shared, call: &Call) -> Reply {
+    let rid = call.request_id.as_str();
+    let id = call.text("accessory_id").unwrap_or_default();
+    let (Some(bytes), Some(meta)) = (
+        shared.files.bytes(&id),
+        shared.files.list().into_iter().find(|a| a.id == id),
+    ) else {
+        return bad_request(
+            &format!("accessory_id {id:?} names no uploaded attachment"),
+            rid,
+        )
+        .into();
+    };
+    let mut answer = crate::http::response(StatusCode::OK, "application/octet-stream", bytes, rid);
+    let name: String = meta
+        .name
+        .chars()
+        .filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\')
+        .collect();
+    if let Ok(v) = http::HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        answer
+            .headers_mut()
+            .insert(http::header::CONTENT_DISPOSITION, v);
+    }
+    answer.into()
+}
+
+async fn handle(shared: &Shared, call: Call) -> Reply {
     match call.op.id {
         "upload_json_attachment" => upload_json(shared, &call).await,
         "upload_attachment" => upload_multipart(shared, &call).await,

@@ -4,18 +4,20 @@
 use http::StatusCode;
 use serde_json::{Value, json};
 
+use std::sync::Arc;
+
+use super::{BoxReply, Handler};
 use crate::Shared;
 use crate::http::{JSON, Reply, response};
 use crate::router::{Call, recorded_headers};
 use crate::store::PendingTicket;
 use crate::vendor::{bad_request, service_error};
 
-/// Handles an operation of the `cases` family.
-pub(crate) async fn handle(shared: &Shared, call: Call) -> Reply {
-    match call.op.id {
-        "create_case" => create(shared, call).await,
-        _ => super::not_implemented(&call),
-    }
+/// The handlers of this module, by operation id.
+pub(crate) const HANDLERS: &[(&str, Handler)] = &[("create_case", Handler::Async(create_boxed))];
+
+fn create_boxed(shared: &Arc<Shared>, call: Call) -> BoxReply<'_> {
+    Box::pin(create(shared, call))
 }
 
 /// Records a ticket.

@@ -17,7 +17,17 @@ use crate::vendor::{bad_request, business_error, internal_error, service_error};
 const DEFAULT_LIMIT: usize = 10;
 
 /// Handles a follow-up operation.
-pub(crate) fn handle(shared: &Shared, call: &Call) -> Reply {
+/// The handlers of this module, by operation id.
+pub(crate) const HANDLERS: &[(&str, super::Handler)] = &[
+    ("list_cases", super::Handler::Sync(handle)),
+    ("show_case_status", super::Handler::Sync(handle)),
+    ("show_case_detail", super::Handler::Sync(handle)),
+    ("list_messages", super::Handler::Sync(handle)),
+    ("update_case", super::Handler::Sync(handle)),
+    ("create_message", super::Handler::Sync(handle)),
+];
+
+fn handle(shared: &Shared, call: &Call) -> Reply {
     let rid = call.request_id.as_str();
     let ok = |body: Value| json_response(StatusCode::OK, &body, rid).into();
     match call.op.id {

@@ -31,7 +31,21 @@ fn has_category(entry: &Value, id: &str) -> bool {
 }
 
 /// Answers a look-up.
-pub(crate) fn handle(shared: &Shared, call: &Call) -> Reply {
+/// The handlers of this module, by operation id.
+pub(crate) const HANDLERS: &[(&str, super::Handler)] = &[
+    ("list_problem_types", super::Handler::Sync(handle)),
+    ("list_case_categories", super::Handler::Sync(handle)),
+    ("list_product_categories", super::Handler::Sync(handle)),
+    ("list_severities", super::Handler::Sync(handle)),
+    ("list_regions", super::Handler::Sync(handle)),
+    ("list_area_codes", super::Handler::Sync(handle)),
+    ("list_extends_params", super::Handler::Sync(handle)),
+    ("list_case_templates", super::Handler::Sync(handle)),
+    ("list_case_limits", super::Handler::Sync(handle)),
+    ("list_case_quotas", super::Handler::Sync(handle)),
+];
+
+fn handle(shared: &Shared, call: &Call) -> Reply {
     let c = &*shared.catalogue;
     let lang = call.language();
     let body = match call.op.id {

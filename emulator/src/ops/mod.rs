@@ -18,21 +18,57 @@ pub(crate) mod followup;
 pub(crate) mod lookups;
 pub(crate) mod verification;
 
-/// Runs the handler of `call.op`, in place (on the connection's task) unless it must
-/// finish once started.
+/// How an operation's handler runs.
+#[derive(Clone, Copy)]
+pub(crate) enum Handler {
+    /// In place, on the connection's task, answering at once.
+    Sync(fn(&Shared, &Call) -> Reply),
+    /// In place, awaited (it may wait, and is dropped with its connection).
+    Async(for<'a> fn(&'a Arc<Shared>, Call) -> BoxReply<'a>),
+    /// On a task of its own, which a closed connection does not cancel: it writes state
+    /// (files, then notes of them) that a client going away in between must not leave
+    /// apart.
+    Detached(fn(Arc<Shared>, Call) -> BoxReply<'static>),
+}
+
+/// A handler's future.
+pub(crate) type BoxReply<'a> = std::pin::Pin<Box<dyn Future<Output = Reply> + Send + 'a>>;
+
+/// The handler of every operation the emulator serves, by operation id: each family's
+/// module lists its own ([`cases::HANDLERS`], …). `tests/handlers.rs` checks that every
+/// operation of the spec has one.
+pub(crate) fn handlers() -> impl Iterator<Item = &'static (&'static str, Handler)> {
+    [
+        cases::HANDLERS,
+        followup::HANDLERS,
+        lookups::HANDLERS,
+        attachments::HANDLERS,
+        verification::HANDLERS,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// The handler of operation `id`, if the emulator serves it.
+pub(crate) fn handler(id: &str) -> Option<Handler> {
+    handlers().find(|(op, _)| *op == id).map(|(_, h)| *h)
+}
+
+/// The ids of the operations the emulator serves, in the order of its handler table.
+pub fn served() -> Vec<&'static str> {
+    handlers().map(|(id, _)| *id).collect()
+}
+
+/// Runs the handler of `call.op`.
 pub(crate) async fn dispatch(shared: &Arc<Shared>, call: Call) -> Reply {
-    match call.op.family {
-        "cases" if call.op.id == "create_case" => cases::handle(shared, call).await,
-        "cases" => followup::handle(shared, &call),
-        "lookups" => lookups::handle(shared, &call),
-        // An upload or a deletion writes files, then notes them: a client that goes
-        // away in between must not leave the two apart.
-        "attachments" => {
+    match handler(call.op.id) {
+        Some(Handler::Sync(f)) => f(shared, &call),
+        Some(Handler::Async(f)) => f(shared, call).await,
+        Some(Handler::Detached(f)) => {
             let shared = Arc::clone(shared);
-            detached(async move { attachments::handle(&shared, call).await }).await
+            detached(f(shared, call)).await
         }
-        "verification" => verification::handle(shared, &call),
-        _ => not_implemented(&call),
+        None => not_implemented(&call),
     }
 }
 

@@ -18,7 +18,15 @@ use crate::verification::vendor_time;
 pub(crate) const VERIFICATION_FAILED: &str = "OSM.01010010";
 
 /// Handles an operation of the `verification` family.
-pub(crate) fn handle(shared: &Shared, call: &Call) -> Reply {
+/// The handlers of this module, by operation id.
+pub(crate) const HANDLERS: &[(&str, super::Handler)] = &[
+    ("check_need_verify", super::Handler::Sync(handle)),
+    ("send_verify_code", super::Handler::Sync(handle)),
+    ("check_verify_code", super::Handler::Sync(handle)),
+    ("list_verified_contacts", super::Handler::Sync(handle)),
+];
+
+fn handle(shared: &Shared, call: &Call) -> Reply {
     match call.op.id {
         "check_need_verify" => need_verify(shared, call),
         "send_verify_code" => send(shared, call),
