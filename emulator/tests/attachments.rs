@@ -358,7 +358,7 @@ async fn unfinished_writes_are_cleaned_at_start() {
         assert!(!path.exists(), "{} is still there", path.display());
     }
     let ids: Vec<_> = emu.attachments().into_iter().map(|a| a.id).collect();
-    assert_eq!(ids, [id.clone()]);
+    assert_eq!(ids, std::slice::from_ref(&id));
     assert_eq!(emu.attachment_bytes(&id).unwrap(), data);
     emu.shutdown().await;
 }
