@@ -349,12 +349,41 @@ fn profile_errors_name_the_path_and_the_key() {
         ("[global]\nak = AKONLY\nsk =\n", "[global] has no `sk`"),
         (
             "[global\nak = AK\nsk = SECRET-MARKER-sk-0001\n",
-            "is not an INI file (line 4, column 1: a section name or value runs to the end of \
-             the file)",
+            "cannot be read as the vendor's SDKs read it (line 1: a line before the first \
+             [section])",
         ),
+        // Python's configparser takes an empty key as a key: `sk` is missing.
         (
             "[global]\nak = AK\n= SECRET-MARKER-sk-0001\n",
-            "is not an INI file (line 3, column 2: missing key)",
+            "[global] has no `sk`",
+        ),
+        (
+            "[global]\nak = AK\nSECRET-MARKER-sk-0001\n",
+            "cannot be read as the vendor's SDKs read it (line 3: neither `key = value` nor a \
+             [section] nor a comment)",
+        ),
+        // Item 10 of the hardening issue: what the vendor's Python SDK (configparser,
+        // strict, UTF-8) refuses is refused, naming the line, whichever copy would win.
+        (
+            "\u{feff}[global]\nak = AK\nsk = SECRET-MARKER-sk-0001\n",
+            "cannot be read as the vendor's SDKs read it (line 1: the file starts with a UTF-8 \
+             byte-order mark, which the vendor's SDKs read as part of the first line (Python: \
+             \"file contains no section headers\"); save it without one)",
+        ),
+        (
+            "[global]\nak = AK\nsk = SECRET-MARKER-sk-0001\n[global]\nak = AK2\n",
+            "cannot be read as the vendor's SDKs read it (line 4: section [global] appears a \
+             second time (the vendor's SDKs refuse the file))",
+        ),
+        (
+            "[global]\nak = AK\nsk = SECRET-MARKER-sk-0001\nAK = AK2\n",
+            "cannot be read as the vendor's SDKs read it (line 4: `ak` appears a second time \
+             in [global] (the vendor's SDKs refuse the file))",
+        ),
+        (
+            "[global]\nak = AK\nsk = SECRET-MARKER-sk-0001%\n",
+            "cannot be read as the vendor's SDKs read it (line 3: [global] `sk`: a `%` not \
+             followed by `%` or `(` (write `%%` for a `%`))",
         ),
     ];
     for (text, why) in cases {
@@ -367,6 +396,45 @@ fn profile_errors_name_the_path_and_the_key() {
         );
         assert_eq!(e.to_string(), format!("profile: {}: {why}", path.display()));
         assert_error_hidden(&e, &[SK, ST]);
+    }
+}
+
+/// The file as the vendor's Python SDK reads it: values literal (quotes, `;`, `#`
+/// kept), `:` as a delimiter, `[DEFAULT]` inherited, `%%` for `%`, continuation lines.
+#[test]
+fn profile_values_are_read_as_the_vendor_python_sdk_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_profile(
+        dir.path(),
+        "[DEFAULT]\ndomain_id = dom-1\n[global]\nak: AK;1 # two\n  ; a comment\nsk = \"S%%K\"\n",
+    );
+    let profile = ProfileProvider::with_path(&path).load().unwrap();
+    let c = profile.credentials();
+    assert_eq!(c.access_key(), Some("AK;1 # two"));
+    assert_eq!(c.secrets(), ["\"S%K\""]);
+    assert_eq!(c.domain_id(), Some("dom-1"));
+}
+
+/// A FIFO (or any file that is not a regular one) is refused at once, naming the file,
+/// instead of blocking until a writer comes.
+#[cfg(unix)]
+#[test]
+fn profile_that_is_a_fifo_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("credentials");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for path in [fifo.clone(), dir.path().to_owned()] {
+        let e = ProfileProvider::with_path(&path).load().unwrap_err();
+        assert_eq!(e.kind(), CredentialsErrorKind::InvalidConfiguration);
+        assert!(
+            e.to_string()
+                .starts_with(&format!("profile: {}: not a regular file", path.display())),
+            "{e}"
+        );
     }
 }
 

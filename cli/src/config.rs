@@ -15,7 +15,11 @@
 //! timeout = 30
 //! max_attempts = 5
 //! credentials = "profile"
+//! credentials_file = "/home/me/.huaweicloud/credentials-work"
 //! ```
+//!
+//! `credentials_file` names the vendor's credentials file the profile's key pair is in
+//! (`HUAWEICLOUD_SDK_CREDENTIALS_FILE` overrides it), so that each profile keeps its own.
 //!
 //! Secrets never go here: `osm configure` writes a key pair to the vendor's credentials file.
 
@@ -31,6 +35,8 @@ use toml_edit::{DocumentMut, Item};
 
 use crate::args;
 use crate::output::Failure;
+
+pub use huaweicloud_osm::credentials::ENV_CREDENTIALS_FILE;
 
 /// Environment variable naming the configuration file.
 pub const ENV_CONFIG_FILE: &str = "OSM_CONFIG_FILE";
@@ -97,7 +103,15 @@ pub const KEYS: &[Key] = &[
         arg: Some("credentials"),
         env: None,
     },
+    Key {
+        name: "credentials_file",
+        arg: None,
+        env: Some(ENV_CREDENTIALS_FILE),
+    },
 ];
+
+/// The longest `credentials_file` path accepted, in characters.
+pub const MAX_PATH_LENGTH: usize = 4096;
 
 /// Where a setting's value came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -264,6 +278,26 @@ fn bad(path: &Path, message: impl std::fmt::Display) -> Failure {
     )
 }
 
+/// Opens `path` for reading when it is a regular file (or a link to one): a FIFO, a
+/// device or a directory would block or never end, so it is refused before it is opened.
+pub fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    let not_regular = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, device or directory is not read)",
+        )
+    };
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(not_regular());
+    }
+    let file = std::fs::File::open(path)?;
+    // It may have been swapped since the check: check what was opened too.
+    if !file.metadata()?.is_file() {
+        return Err(not_regular());
+    }
+    Ok(file)
+}
+
 /// The configuration file, read and checked (`None` when there is none).
 pub struct ConfigFile {
     /// Where it is (or would be).
@@ -282,7 +316,7 @@ impl ConfigFile {
                 doc: DocumentMut::new(),
             });
         };
-        let file = match std::fs::File::open(&path) {
+        let file = match open_regular(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
                 return Ok(Self {
@@ -399,6 +433,18 @@ pub fn check_value(key: &str, text: &str) -> Result<(), String> {
                 args::MAX_ATTEMPTS
             )),
         },
+        "credentials_file" => {
+            let len = text.chars().count();
+            if len == 0 || len > MAX_PATH_LENGTH {
+                Err(format!(
+                    "{len} characters; a path of 1 to {MAX_PATH_LENGTH} expected"
+                ))
+            } else if text.chars().any(|c| c.is_control()) {
+                Err("a path must not hold control characters".into())
+            } else {
+                Ok(())
+            }
+        }
         "endpoint" => {
             if text.starts_with("http://") || text.starts_with("https://") {
                 Ok(())

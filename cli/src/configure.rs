@@ -1,14 +1,20 @@
 //! `osm configure`: writes a profile of the configuration file, asking on a terminal or
 //! taking flags; a key pair goes to the vendor's credentials file (`[global]`, mode 600),
-//! never to the configuration. `osm configure --list` shows the settings in force and
-//! where each came from.
+//! never to the configuration: one file per profile, so that profiles keep their own
+//! pairs. `osm configure --list` shows the settings in force and where each came from.
+//!
+//! Every write holds a lock (`FILE.lock` beside each file written) from the read to the
+//! rename, so that concurrent runs never lose a write; a run that cannot get the lock in
+//! time fails and writes nothing.
 
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use huaweicloud_osm::credentials::{ENV_CREDENTIALS_FILE, MAX_PROFILE_SIZE};
+use huaweicloud_osm::credentials::{
+    ENV_CREDENTIALS_FILE, edit_profile_text, parse_profile_text, read_profile_text,
+};
 use serde_json::json;
 use toml_edit::{DocumentMut, value};
 
@@ -21,6 +27,8 @@ pub const MAX_KEY_LENGTH: usize = 256;
 const MAX_ANSWER: u64 = 4096;
 /// How many times a prompt asks again after an invalid answer.
 const TRIES: usize = 3;
+/// How long `osm configure` waits for another one writing the same file.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// `osm configure`.
 pub fn command() -> Command {
@@ -30,11 +38,15 @@ pub fn command() -> Command {
             "Write a profile of the configuration file. On a terminal without settings given, \
              asks for each (Enter keeps the value shown). Otherwise writes the global flags given \
              on the command line (--site, --endpoint, --timeout, --max-attempts, --credentials) \
-             and --language, --time-zone, --output-format into the profile named by --profile \
-             (default: default). An access key pair goes to the vendor's credentials file \
-             (HUAWEICLOUD_SDK_CREDENTIALS_FILE, else ~/.huaweicloud/credentials, section \
-             [global], mode 600), never to the configuration; the profile then reads it \
-             (credentials = \"profile\").",
+             and --language, --time-zone, --output-format, --credentials-file into the profile \
+             named by --profile (default: default). An access key pair goes to a vendor's \
+             credentials file (section [global], mode 600), never to the configuration: the \
+             profile's credentials_file if it has one, else HUAWEICLOUD_SDK_CREDENTIALS_FILE, \
+             else ~/.huaweicloud/credentials for the profile default and \
+             ~/.huaweicloud/credentials-PROFILE for the others, so that each profile keeps its \
+             own pair. The profile then reads it (credentials = \"profile\", credentials_file). \
+             Only the keys written change in that file (comments, other sections and quotes \
+             stay); a key pair it replaces is named before it is replaced.",
         )
         .after_help(
             "Examples:\n  osm configure\n  \
@@ -62,6 +74,12 @@ pub fn command() -> Command {
                 .help("The profile's output format (-o is this command's own output)"),
         )
         .arg(
+            Arg::new("credentials_file")
+                .long("credentials-file")
+                .value_name("PATH")
+                .help("The vendor's credentials file the profile reads its key pair from"),
+        )
+        .arg(
             Arg::new("access_key")
                 .long("access-key")
                 .value_name("AK")
@@ -85,7 +103,7 @@ pub fn command() -> Command {
             Arg::new("list")
                 .long("list")
                 .action(ArgAction::SetTrue)
-                .conflicts_with_all(["language", "time_zone", "output_format", "access_key", "prompt"])
+                .conflicts_with_all(["language", "time_zone", "output_format", "credentials_file", "access_key", "prompt"])
                 .help("Show the settings in force and where each comes from; write nothing"),
         )
 }
@@ -95,13 +113,16 @@ pub fn run(global: &ArgMatches, m: &ArgMatches, json_output: bool) -> Result<(),
     if m.get_flag("list") {
         return list(json_output);
     }
-    let mut file = ConfigFile::load()?;
-    let path = file.path.clone().ok_or_else(|| {
+    let (path, _) = config::config_path().ok_or_else(|| {
         Failure::setup(format!(
             "no configuration file: set {} or HOME",
             config::ENV_CONFIG_FILE
         ))
     })?;
+    // Read, change and write under the lock: a concurrent run waits, then sees this one's
+    // profile.
+    let _config_lock = lock_beside(&path)?;
+    let mut file = ConfigFile::load()?;
     let profile = config::settings().profile.clone();
     let mut updates: Vec<(&'static str, String)> = Vec::new();
     for k in KEYS {
@@ -144,11 +165,19 @@ pub fn run(global: &ArgMatches, m: &ArgMatches, json_output: bool) -> Result<(),
     let mut written: Vec<&str> = updates.iter().map(|(k, _)| *k).collect();
     let credentials_file = match &key_pair {
         Some((ak, sk)) => {
-            let target = credentials_path()?;
-            write_key_pair(&target, ak, sk)?;
-            if !updates.iter().any(|(k, _)| *k == "credentials") {
-                updates.push(("credentials", "profile".into()));
-                written.push("credentials");
+            let (target, own) = credentials_target(&file, &profile, &updates)?;
+            let _credentials_lock = lock_beside(&target)?;
+            write_key_pair(&file, &profile, &target, ak, sk)?;
+            for (k, v) in [
+                ("credentials", Some("profile".to_owned())),
+                ("credentials_file", own),
+            ] {
+                if let Some(v) = v
+                    && !updates.iter().any(|(u, _)| *u == k)
+                {
+                    updates.push((k, v));
+                    written.push(k);
+                }
             }
             Some((target, ak.clone()))
         }
@@ -188,7 +217,9 @@ pub fn run(global: &ArgMatches, m: &ArgMatches, json_output: bool) -> Result<(),
         ));
         if let Some((p, ak)) = &credentials_file {
             output::out(&format!(
-                "wrote access key {ak} and its secret key to {} ([global], mode 600)",
+                "wrote access key {ak} and its secret key to {} ([global], mode 600; the \
+                 vendor's SDKs read it with {ENV_CREDENTIALS_FILE}={})",
+                p.display(),
                 p.display()
             ));
         }
@@ -294,7 +325,9 @@ fn ask(file: &ConfigFile, profile: &str) -> Result<Answers, Failure> {
     let mut input = stdin.lock();
     eprintln!("osm: configuring profile {profile}; Enter keeps the value in brackets");
     let mut updates = Vec::new();
-    for k in KEYS {
+    // The credentials file follows from the profile (see credentials_target); it is a
+    // flag, not a question.
+    for k in KEYS.iter().filter(|k| k.name != "credentials_file") {
         let current = file.value(profile, k.name);
         let shown = current.clone().unwrap_or_default();
         let mut tries = 0;
@@ -340,19 +373,97 @@ fn ask(file: &ConfigFile, profile: &str) -> Result<Answers, Failure> {
     Ok((updates, Some((ak, sk))))
 }
 
-/// The vendor's credentials file: `HUAWEICLOUD_SDK_CREDENTIALS_FILE`, else
-/// `~/.huaweicloud/credentials`.
-fn credentials_path() -> Result<PathBuf, Failure> {
-    if let Some(p) = std::env::var_os(ENV_CREDENTIALS_FILE).filter(|p| !p.is_empty()) {
-        return Ok(PathBuf::from(p));
+/// The credentials file the key pair of `profile` goes to, and the path to record as the
+/// profile's `credentials_file` when the profile does not name it yet: `--credentials-file`,
+/// else the profile's `credentials_file`, else `HUAWEICLOUD_SDK_CREDENTIALS_FILE`, else
+/// `~/.huaweicloud/credentials` for the profile `default` and
+/// `~/.huaweicloud/credentials-PROFILE` for any other, so that two profiles never share a
+/// pair unless told to.
+fn credentials_target(
+    file: &ConfigFile,
+    profile: &str,
+    updates: &[(&'static str, String)],
+) -> Result<(PathBuf, Option<String>), Failure> {
+    if let Some((_, p)) = updates.iter().find(|(k, _)| *k == "credentials_file") {
+        return Ok((PathBuf::from(p), None));
     }
-    std::env::home_dir()
-        .map(|h| h.join(".huaweicloud").join("credentials"))
+    if let Some(p) = file.value(profile, "credentials_file") {
+        return Ok((PathBuf::from(p), None));
+    }
+    if let Some(p) = std::env::var_os(ENV_CREDENTIALS_FILE).filter(|p| !p.is_empty()) {
+        return Ok((PathBuf::from(p), None));
+    }
+    let dir = std::env::home_dir()
+        .map(|h| h.join(".huaweicloud"))
         .ok_or_else(|| {
             Failure::setup(format!(
-                "no home directory: set {ENV_CREDENTIALS_FILE} to say where the key pair goes"
+                "no home directory: give --credentials-file or set {ENV_CREDENTIALS_FILE} to say \
+                 where the key pair goes"
             ))
-        })
+        })?;
+    if profile == config::DEFAULT_PROFILE {
+        return Ok((dir.join("credentials"), None));
+    }
+    let own = dir.join(format!("credentials-{profile}"));
+    let recorded = own.to_string_lossy().into_owned();
+    Ok((own, Some(recorded)))
+}
+
+/// The credentials file another profile of `file` reads when its source is `profile`.
+fn file_of(file: &ConfigFile, profile: &str) -> Option<PathBuf> {
+    if let Some(p) = file.value(profile, "credentials_file") {
+        return Some(PathBuf::from(p));
+    }
+    if let Some(p) = std::env::var_os(ENV_CREDENTIALS_FILE).filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    std::env::home_dir().map(|h| h.join(".huaweicloud").join("credentials"))
+}
+
+/// Holds an exclusive lock on `PATH.lock` beside `path` (created, mode 600) until the
+/// returned file is dropped; waits at most [`LOCK_WAIT`] for another `osm configure`,
+/// then fails naming the file.
+fn lock_beside(path: &Path) -> Result<std::fs::File, Failure> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    let lock_path = path.with_file_name(name);
+    if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_dir(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let lock = options
+        .open(&lock_path)
+        .map_err(|e| Failure::setup(format!("cannot lock {}: {e}", lock_path.display())))?;
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    loop {
+        match lock.try_lock() {
+            Ok(()) => return Ok(lock),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Failure::setup(format!(
+                    "{} is being written by another osm configure ({} held for {} s); \
+                     nothing was written, try again",
+                    path.display(),
+                    lock_path.display(),
+                    LOCK_WAIT.as_secs()
+                )));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(Failure::setup(format!(
+                    "cannot lock {}: {e}",
+                    lock_path.display()
+                )));
+            }
+        }
+    }
 }
 
 /// Creates `dir` (and its parents), private to the user where it is new.
@@ -368,9 +479,35 @@ fn create_dir(dir: &Path) -> Result<(), Failure> {
         .map_err(|e| Failure::setup(format!("cannot create {}: {e}", dir.display())))
 }
 
+/// The file a write to `path` must replace: the target of a symbolic link (links
+/// followed, at most 40), else `path`.
+fn real_target(path: &Path) -> Result<PathBuf, Failure> {
+    let mut p = path.to_owned();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = std::fs::read_link(&p).map_err(|e| {
+                    Failure::setup(format!("cannot read the link {}: {e}", p.display()))
+                })?;
+                p = match p.parent() {
+                    Some(dir) if link.is_relative() => dir.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(Failure::setup(format!(
+        "{}: too many levels of symbolic links",
+        path.display()
+    )))
+}
+
 /// Writes `text` to `path` through a new file beside it (mode 600 where the platform
-/// has modes), renamed over the old one: a reader never sees half a file.
+/// has modes), renamed over the old one: a reader never sees half a file. A symbolic
+/// link stays a link: the file it points to is replaced.
 fn write_atomically(path: &Path, text: &str) -> Result<(), Failure> {
+    let path = &real_target(path)?;
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -389,43 +526,43 @@ fn write_config(path: &Path, doc: &DocumentMut) -> Result<(), Failure> {
     write_atomically(path, &doc.to_string())
 }
 
-/// Sets `ak` and `sk` in the `[global]` section of the credentials file, keeping its
-/// other sections and keys; a `security_token` left from temporary keys is removed (it
-/// belongs to another key pair).
-fn write_key_pair(path: &Path, ak: &str, sk: &str) -> Result<(), Failure> {
-    let mut ini = match std::fs::metadata(path) {
-        Ok(meta) if meta.len() > MAX_PROFILE_SIZE => {
-            return Err(Failure::setup(format!(
-                "{} is larger than {MAX_PROFILE_SIZE} bytes; a credentials file is far smaller",
-                path.display()
-            )));
-        }
-        Ok(_) => ini::Ini::load_from_file_noescape(path).map_err(|e| {
-            // The parser's message may quote a line of the file, which may hold a secret.
-            let _ = e;
-            Failure::setup(format!(
-                "{} is not an INI file; fix or remove it first",
-                path.display()
-            ))
-        })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => ini::Ini::new(),
-        Err(e) => {
-            return Err(Failure::setup(format!(
-                "cannot read {}: {e}",
-                path.display()
-            )));
-        }
+/// Sets `ak` and `sk` in the `[global]` section of the credentials file `path`, changing
+/// no other line (comments, other sections, quotes stay as they are); a `security_token`
+/// left from temporary keys is removed (it belongs to another key pair). Says first, on
+/// standard error, which access key it replaces and which other profiles read the file.
+fn write_key_pair(
+    file: &ConfigFile,
+    profile: &str,
+    path: &Path,
+    ak: &str,
+    sk: &str,
+) -> Result<(), Failure> {
+    let setup = |e: huaweicloud_osm::CredentialsError| {
+        Failure::setup(format!("{e}; fix or remove it first"))
     };
-    ini.with_section(Some("global")).set("ak", ak).set("sk", sk);
-    ini.delete_from(Some("global"), "security_token");
-    let mut text = Vec::new();
-    ini.write_to_opt(
-        &mut text,
-        ini::WriteOption {
-            escape_policy: ini::EscapePolicy::Nothing,
-            ..Default::default()
-        },
-    )
-    .map_err(|e| Failure::setup(format!("cannot write {}: {e}", path.display())))?;
-    write_atomically(path, &String::from_utf8_lossy(&text))
+    let text = read_profile_text(path).map_err(setup)?.unwrap_or_default();
+    if let Ok(old) = parse_profile_text(path, &text)
+        && let Some(old_ak) = old.credentials().access_key()
+    {
+        let readers: Vec<String> = file
+            .profiles()
+            .into_iter()
+            .filter(|p| p != profile)
+            .filter(|p| file.value(p, "credentials").as_deref() != Some("env"))
+            .filter(|p| file_of(file, p).as_deref() == Some(path))
+            .collect();
+        let also = if readers.is_empty() {
+            String::new()
+        } else {
+            format!(" (profiles {} read this file too)", readers.join(", "))
+        };
+        eprintln!(
+            "osm: replacing access key {} in {} [global]{also}",
+            output::clean(old_ak),
+            path.display()
+        );
+    }
+    let edited = edit_profile_text(path, &text, &[("ak", ak), ("sk", sk)], &["security_token"])
+        .map_err(setup)?;
+    write_atomically(path, &edited)
 }

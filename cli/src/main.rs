@@ -85,7 +85,11 @@ fn clap_failure(e: &clap::Error) -> ExitCode {
         let _ = e.print();
         return ExitCode::SUCCESS;
     }
-    let argv: Vec<String> = std::env::args().collect();
+    // `args_os`: an argument that is not UTF-8 (the very error clap may be reporting)
+    // must not panic here.
+    let argv: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let mut said = None;
     for (i, a) in argv.iter().enumerate() {
         let value = match a.as_str() {

@@ -119,16 +119,21 @@ pub fn from_error(err: Error, flag: impl Fn(&str) -> Option<String>) -> Failure 
     }
 }
 
-/// Text from the service made safe for a terminal: control characters (ESC, CR, LF…)
-/// are shown escaped, so an answer cannot forge lines or colours.
+/// Text from the service made safe for a terminal: control characters (ESC, CR, LF…),
+/// the bidirectional controls (U+202E "right-to-left override" and its kin), line and
+/// paragraph separators and the other invisible format characters are shown escaped
+/// (`\u{202e}`), so an answer cannot forge lines, colours, a window title or the
+/// clipboard, nor reorder what is shown.
 pub fn clean(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(unsafe_char) {
         return text.to_owned();
     }
     text.chars()
         .map(|c| {
             if c.is_control() {
                 c.escape_default().to_string()
+            } else if unsafe_char(c) {
+                c.escape_unicode().to_string()
             } else {
                 c.to_string()
             }
@@ -136,14 +141,93 @@ pub fn clean(text: &str) -> String {
         .collect()
 }
 
+/// Whether `c` must not reach a terminal raw: a control character, or one of Unicode's
+/// format characters (general category Cf: bidirectional controls, zero-width
+/// characters, tags…) or separators (Zl, Zp).
+pub fn unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{0600}'..='\u{0605}'
+                | '\u{061C}'
+                | '\u{06DD}'
+                | '\u{070F}'
+                | '\u{0890}'..='\u{0891}'
+                | '\u{08E2}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206F}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+                | '\u{110BD}'
+                | '\u{110CD}'
+                | '\u{13430}'..='\u{1343F}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0001}'
+                | '\u{E0020}'..='\u{E007F}'
+        )
+}
+
 static QUERY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
+/// The longest `--query` expression accepted, in characters.
+pub const MAX_QUERY_LENGTH: usize = 1024;
+/// The most operators (`[`, `(`, `{`, `!`, `.`, `|`, `&`, `<`, `>`, `=` outside quoted
+/// literals) a `--query` expression may hold: the JMESPath parser recurses once per
+/// operator, so this bounds its stack.
+pub const MAX_QUERY_OPERATORS: usize = 128;
+
+/// The operators of a JMESPath expression outside its literals (`'…'`, `"…"`, `` `…` ``).
+fn query_operators(expression: &str) -> usize {
+    let mut quote = None;
+    let mut escaped = false;
+    let mut n = 0;
+    for c in expression.chars() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '\'' | '"' | '`' => quote = Some(c),
+                '[' | '(' | '{' | '!' | '.' | '|' | '&' | '<' | '>' | '=' => n += 1,
+                _ => {}
+            },
+        }
+    }
+    n
+}
+
 /// Checks a `--query` JMESPath expression and keeps it for [`json`]; a bad one is a
-/// usage failure (exit 2).
+/// usage failure (exit 2). The expression is bounded ([`MAX_QUERY_LENGTH`],
+/// [`MAX_QUERY_OPERATORS`]) before it is compiled.
 pub fn set_query(expression: &str) -> Result<(), Failure> {
+    let len = expression.chars().count();
+    if len > MAX_QUERY_LENGTH {
+        return Err(Failure::usage(format!(
+            "--query: {len} characters; at most {MAX_QUERY_LENGTH} are accepted"
+        )));
+    }
+    let ops = query_operators(expression);
+    if ops > MAX_QUERY_OPERATORS {
+        return Err(Failure::usage(format!(
+            "--query: {ops} operators ([, (, {{, !, ., |, &, <, >, =); at most {MAX_QUERY_OPERATORS} are accepted"
+        )));
+    }
     jmespath::compile(expression).map_err(|e| {
         Failure::usage(format!(
-            "--query {expression:?}: not a JMESPath expression: {e}"
+            "--query {:?}: not a JMESPath expression: {}",
+            clean(expression),
+            clean(&e.to_string())
         ))
     })?;
     let _ = QUERY.set(expression.to_owned());
@@ -234,7 +318,9 @@ pub fn table(rows: &[Value]) -> Vec<String> {
                 .collect()
         })
         .collect();
-    let widths: Vec<usize> = columns
+    // The keys come from the service too: shown cleaned, like the values.
+    let headers: Vec<String> = columns.iter().map(|c| clean(c)).collect();
+    let widths: Vec<usize> = headers
         .iter()
         .enumerate()
         .map(|(i, c)| {
@@ -258,7 +344,7 @@ pub fn table(rows: &[Value]) -> Vec<String> {
         }
         s
     };
-    let mut out = vec![line(&columns)];
+    let mut out = vec![line(&headers)];
     out.extend(cells.iter().map(|r| line(r)));
     out
 }
@@ -275,6 +361,7 @@ pub fn text(value: &Value) {
 fn text_members(map: &serde_json::Map<String, Value>, indent: &str) {
     let deeper = format!("{indent}  ");
     for (k, v) in map {
+        let k = clean(k);
         match v {
             Value::Array(rows) if !rows.is_empty() && rows.iter().all(Value::is_object) => {
                 out(&format!("{indent}{k}:"));

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use clap::ArgMatches;
 use huaweicloud_osm::credentials::{
-    CredentialsErrorKind, ENV_AK, ENV_DOMAIN_ID, ENV_ECS_METADATA_ENDPOINT, ENV_IAM_PASSWORD,
-    ENV_SECURITY_TOKEN, ENV_SK, ENV_TOKEN, EcsMetadataProvider, EnvironmentProvider,
-    IamPasswordProvider, ProfileProvider,
+    ChainProvider, CredentialsErrorKind, ENV_AK, ENV_DOMAIN_ID, ENV_ECS_METADATA_ENDPOINT,
+    ENV_IAM_PASSWORD, ENV_SECURITY_TOKEN, ENV_SK, ENV_TOKEN, EcsMetadataProvider,
+    EnvironmentProvider, IamPasswordProvider, ProfileProvider,
 };
 use huaweicloud_osm::exec::Input;
 use huaweicloud_osm::rules::OperationRules;
@@ -55,11 +55,29 @@ fn source() -> &'static str {
     config::settings().get("credentials").unwrap_or("chain")
 }
 
+/// The process environment, with `HUAWEICLOUD_SDK_CREDENTIALS_FILE` taken from the
+/// settings (the variable, else the profile's `credentials_file`), so that each profile
+/// reads its own credentials file.
+fn lookup() -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
+    let file = config::settings()
+        .get("credentials_file")
+        .map(str::to_owned);
+    move |name| match (name, &file) {
+        (config::ENV_CREDENTIALS_FILE, Some(f)) => Some(f.clone()),
+        _ => std::env::var(name).ok(),
+    }
+}
+
+/// The credentials file source of this run.
+fn profile_provider() -> ProfileProvider {
+    ProfileProvider::from_lookup(lookup(), std::env::home_dir())
+}
+
 /// The provider of a source.
 fn provider(source: &str) -> Result<CredentialsProvider, CredentialsError> {
     Ok(match source {
         "env" => CredentialsProvider::new(EnvironmentProvider::new()),
-        "profile" => CredentialsProvider::new(ProfileProvider::new()),
+        "profile" => CredentialsProvider::new(profile_provider()),
         "iam" => CredentialsProvider::new(IamPasswordProvider::from_env()?),
         "ecs" => {
             let mut p = EcsMetadataProvider::new();
@@ -74,7 +92,10 @@ fn provider(source: &str) -> Result<CredentialsProvider, CredentialsError> {
             }
             CredentialsProvider::new(p)
         }
-        _ => CredentialsProvider::default_chain(),
+        _ => CredentialsProvider::new(ChainProvider::default_chain_from(
+            lookup(),
+            std::env::home_dir(),
+        )),
     })
 }
 
@@ -82,11 +103,7 @@ fn provider(source: &str) -> Result<CredentialsProvider, CredentialsError> {
 /// file), so that nothing goes out, not even an IAM login.
 fn local_credentials(source: &str) -> Option<Credentials> {
     let env = || EnvironmentProvider::new().load();
-    let file = || {
-        ProfileProvider::new()
-            .load()
-            .map(|p| p.credentials().clone())
-    };
+    let file = || profile_provider().load().map(|p| p.credentials().clone());
     let found = match source {
         "chain" => env().or_else(|e| {
             if e.is_not_configured() {

@@ -232,3 +232,118 @@ fn an_endless_answer_ends_in_time_with_exit_3_and_bounded_memory() {
     assert!(peak > 0, "the process was measured at least once");
     assert!(peak < 100 * 1024, "peak resident memory {peak} KiB");
 }
+
+/// Characters that must never reach a terminal raw: ESC (screen, title, OSC 52
+/// clipboard), BEL, the right-to-left override, the first-strong isolate, a zero-width
+/// joiner and a line separator.
+const RAW: [char; 6] = [
+    '\u{1b}', '\u{7}', '\u{202e}', '\u{2066}', '\u{200d}', '\u{2028}',
+];
+
+#[test]
+fn keys_and_values_from_the_service_cannot_drive_the_terminal() {
+    // Hostile keys and values at every level the text output shows: a member, a table
+    // column, a nested object's member.
+    let body = serde_json::json!({
+        "incident_id": "CS1",
+        "\u{1b}]52;c;SGVsbG8=\u{7}clip": "x",
+        "\u{1b}]0;title\u{7}": "y",
+        "simple_description": "safe\u{202e}txt.exe",
+        "incident_info_list": [
+            {"\u{1b}[2Jcolumn": "v", "content": "a\u{2066}b\u{200d}c\u{2028}d"}
+        ],
+        "messages": [
+            {"\u{1b}[2Jcolumn": "v", "content": "a\u{2066}b"}
+        ],
+        "nested": {"\u{202e}inner": "z"}
+    })
+    .to_string();
+    let answer = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let (url, seen) = server(answer.into_bytes(), 64);
+    let commands: [&[&str]; 3] = [
+        &["case", "show", "CS1"],
+        &["case", "messages", "CS1"],
+        &["case", "list"],
+    ];
+    for command in commands {
+        let out = osm()
+            .args(["--endpoint", &url, "-o", "text"])
+            .args(command)
+            .output()
+            .unwrap();
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        for c in RAW {
+            assert!(
+                !all.contains(c),
+                "{command:?}: U+{:04X} reached the terminal raw: {all:?}",
+                c as u32
+            );
+        }
+        if out.status.success() {
+            // Shown, as an escape, rather than dropped.
+            assert!(
+                all.contains("\\u{1b}") && all.contains("\\u{202e}"),
+                "{command:?}: {all}"
+            );
+        }
+    }
+    assert!(seen.load(std::sync::atomic::Ordering::SeqCst) >= 3);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_argument_that_is_not_utf8_exits_2_with_a_message() {
+    use std::os::unix::ffi::OsStrExt;
+    let bad = std::ffi::OsStr::from_bytes(b"CS\xff");
+    let out = osm()
+        .args(["--endpoint", "http://127.0.0.1:9", "case", "show"])
+        .arg(bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("UTF-8"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_query_too_deep_for_the_parser_exits_2_naming_the_limit() {
+    let projections = format!("a{}", "[]".repeat(500));
+    let parentheses = format!("{}a{}", "(".repeat(2000), ")".repeat(2000));
+    let negations = format!("{}a", "!".repeat(1000));
+    for (how, expression) in [
+        ("flag", &projections),
+        ("flag", &parentheses),
+        ("env", &negations),
+        ("env", &parentheses),
+    ] {
+        let mut cmd = osm();
+        cmd.args(["--emulator", "lookup", "regions"]);
+        if how == "flag" {
+            cmd.args(["--query", expression]);
+        } else {
+            cmd.env("OSM_QUERY", expression);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{how} {}…: {}",
+            &expression[..8],
+            stderr(&out)
+        );
+        assert!(
+            stderr(&out).contains("--query") && stderr(&out).contains("at most"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    // A query of ordinary depth still works.
+    let out = osm()
+        .args(["--emulator", "--query", "length(@)", "lookup", "regions"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

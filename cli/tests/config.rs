@@ -385,10 +385,12 @@ fn configuration_errors_exit_4_naming_the_file_the_profile_and_the_key() {
 async fn configure_writes_a_profile_and_the_key_pair_to_the_vendor_file() {
     let emu = emulator().await;
     let home = Home::new();
+    // A profile other than `default` keeps its key pair in a file of its own.
+    let work_file = home.path().join(".huaweicloud/credentials-work");
     home.write_config("# my notes\n[other]\nsite = \"cn\" # keep me\n");
-    std::fs::create_dir_all(home.credentials().parent().unwrap()).unwrap();
+    std::fs::create_dir_all(work_file.parent().unwrap()).unwrap();
     std::fs::write(
-        home.credentials(),
+        &work_file,
         "[basic]\nak=REGIONAL\nsk=regional-sk\n[global]\nak=OLD\nsk=old\nsecurity_token=stale\n",
     )
     .unwrap();
@@ -423,7 +425,7 @@ async fn configure_writes_a_profile_and_the_key_pair_to_the_vendor_file() {
         &format!("{}{}", text(&out.stdout), text(&out.stderr)),
         &[SK],
     );
-    let ini = std::fs::read_to_string(home.credentials()).unwrap();
+    let ini = std::fs::read_to_string(&work_file).unwrap();
     assert!(
         ini.contains(&format!("ak={AK}")) && ini.contains(&format!("sk={SK}")),
         "{ini}"
@@ -436,10 +438,7 @@ async fn configure_writes_a_profile_and_the_key_pair_to_the_vendor_file() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(home.credentials())
-            .unwrap()
-            .permissions()
-            .mode();
+        let mode = std::fs::metadata(&work_file).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "{mode:o}");
     }
     let config = std::fs::read_to_string(home.config()).unwrap();
@@ -448,6 +447,14 @@ async fn configure_writes_a_profile_and_the_key_pair_to_the_vendor_file() {
         "{config}"
     );
     assert!(config.contains("credentials = \"profile\""), "{config}");
+    assert!(
+        config.contains(&format!(
+            "credentials_file = {:?}",
+            work_file.to_str().unwrap()
+        )),
+        "{config}"
+    );
+    assert!(!home.credentials().exists());
 
     // The profile now opens a ticket signed with that pair.
     let mut cmd = home.osm();
@@ -494,8 +501,9 @@ fn configure_asks_and_asks_again_after_an_invalid_answer() {
         "{config}"
     );
     assert!(!config.contains("LEAKMARK"), "{config}");
+    // The profile `asked` keeps its pair in a file of its own.
     assert!(
-        std::fs::read_to_string(home.credentials())
+        std::fs::read_to_string(home.path().join(".huaweicloud/credentials-asked"))
             .unwrap()
             .contains(SK)
     );
@@ -1023,4 +1031,219 @@ fn a_closed_pipe_ends_quietly() {
             text(&out.stderr)
         );
     }
+}
+
+// ---------------------------------------------------------------------------------
+// Hardening: concurrent runs, the vendor's file kept as it is, one key pair per
+// profile, files that are not regular files.
+
+/// `osm configure` with a secret key on standard input.
+fn configure_pair(home: &Home, flags: &[&str], ak: &str, sk: &str) -> Output {
+    home.osm()
+        .args(["configure", "-o", "text"])
+        .args(flags)
+        .args(["--access-key", ak, "--secret-key-stdin"])
+        .write_stdin(format!("{sk}\n"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn concurrent_configure_runs_lose_no_profile() {
+    let home = Home::new();
+    let runs = 12;
+    let children: Vec<_> = (0..runs)
+        .map(|i| {
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("osm"))
+                .env_clear()
+                .env("HOME", home.path())
+                .args(["configure", "--profile", &format!("p{i}"), "--site", "eu"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    let config = std::fs::read_to_string(home.config()).unwrap();
+    for i in 0..runs {
+        assert!(
+            config.contains(&format!("[p{i}]\nsite = \"eu\"")),
+            "profile p{i} was lost:\n{config}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn configure_changes_only_the_keys_it_sets_and_follows_a_symlink() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new();
+    let real_dir = home.path().join("real");
+    std::fs::create_dir_all(&real_dir).unwrap();
+    std::fs::create_dir_all(home.credentials().parent().unwrap()).unwrap();
+    let real = real_dir.join("creds");
+    let before = "# my comment\n[basic]\nak = REGIONAL\nsk = \"SK;with#chars\"\n\n[global]\n; keep me\nak = OLDAK\nsk = old-secret\nsecurity_token = stale\ndomain_id = d-1\n";
+    std::fs::write(&real, before).unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::os::unix::fs::symlink("../real/creds", home.credentials()).unwrap();
+
+    let out = configure_pair(&home, &[], AK, SK);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Said before it is done, naming the key replaced and the file.
+    assert!(
+        text(&out.stderr).contains("replacing access key OLDAK"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_no_secret(
+        &format!("{}{}", text(&out.stdout), text(&out.stderr)),
+        &[SK],
+    );
+    assert!(
+        std::fs::symlink_metadata(home.credentials())
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link was replaced by a file"
+    );
+    let after = std::fs::read_to_string(&real).unwrap();
+    assert_eq!(
+        after,
+        format!(
+            "# my comment\n[basic]\nak = REGIONAL\nsk = \"SK;with#chars\"\n\n[global]\n; keep me\nak = {AK}\nsk = {SK}\ndomain_id = d-1\n"
+        )
+    );
+    let mode = std::fs::metadata(&real).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_profile_keeps_its_own_key_pair() {
+    const AK2: &str = "AKWORKPROFILE";
+    const SK2: &str = "sk-work-secret-LEAKMARK";
+    let emu = Emulator::builder()
+        .ak_sk(AK, SK)
+        .ak_sk(AK2, SK2)
+        .start()
+        .await
+        .unwrap();
+    let home = Home::new();
+    let url = emu.base_url();
+    let flags = |p: &'static str| ["--profile", p, "--endpoint", url.as_str()];
+    let first = configure_pair(&home, &flags("emu"), AK, SK);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let second = configure_pair(&home, &flags("work"), AK2, SK2);
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+    assert!(
+        !text(&second.stderr).contains("replacing"),
+        "another profile's pair was replaced: {}",
+        text(&second.stderr)
+    );
+    for (profile, ak) in [("emu", AK), ("work", AK2)] {
+        let mut cmd = home.osm();
+        cmd.args(["--profile", profile, "-o", "json"])
+            .args(MIN_CASE);
+        let out = run(cmd).await;
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{profile}: {}",
+            text(&out.stderr)
+        );
+        let t = emu.tickets().into_iter().last().unwrap();
+        assert_eq!(
+            t.auth,
+            AuthScheme::AkSk {
+                access_key: ak.into(),
+                temporary: false
+            },
+            "{profile}"
+        );
+    }
+    // Each pair lives in a file the vendor's SDKs read (named in the profile), and a
+    // profile's own pair, written again, is named before it is replaced.
+    let config = std::fs::read_to_string(home.config()).unwrap();
+    assert!(config.contains("credentials-work"), "{config}");
+    let third = configure_pair(&home, &flags("work"), AK2, SK2);
+    assert_eq!(third.status.code(), Some(0), "{}", text(&third.stderr));
+    assert!(
+        text(&third.stderr).contains(&format!("replacing access key {AK2}")),
+        "{}",
+        text(&third.stderr)
+    );
+    for out in [first, second, third] {
+        assert_no_secret(
+            &format!("{}{}", text(&out.stdout), text(&out.stderr)),
+            &[SK, SK2],
+        );
+    }
+    emu.shutdown().await;
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_as_the_configuration_or_credentials_file_is_refused_naming_it() {
+    let home = Home::new();
+    let fifo = home.path().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let fifo_s = fifo.to_str().unwrap();
+    // The configuration file.
+    let out = home
+        .osm()
+        .env("OSM_CONFIG_FILE", fifo_s)
+        .args(["--dry-run"])
+        .args(MIN_CASE)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(fifo_s) && text(&out.stderr).contains("not a regular file"),
+        "{}",
+        text(&out.stderr)
+    );
+    // The credentials file, read for a call and written by configure.
+    let out = home
+        .osm()
+        .env("HUAWEICLOUD_SDK_CREDENTIALS_FILE", fifo_s)
+        .args([
+            "--credentials",
+            "profile",
+            "--endpoint",
+            "http://127.0.0.1:9",
+        ])
+        .args(MIN_CASE)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(fifo_s) && text(&out.stderr).contains("not a regular file"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = home
+        .osm()
+        .env("HUAWEICLOUD_SDK_CREDENTIALS_FILE", fifo_s)
+        .args(["configure", "--access-key", AK, "--secret-key-stdin"])
+        .write_stdin(format!("{SK}\n"))
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(fifo_s) && text(&out.stderr).contains("not a regular file"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -147,8 +147,19 @@ impl Files {
     pub(crate) fn open(dir: &Path) -> io::Result<Self> {
         fs::create_dir_all(dir)?;
         let mut list = Vec::new();
+        let mut bins = Vec::new();
         for entry in fs::read_dir(dir)? {
             let path = entry?.path();
+            match path.extension().and_then(|e| e.to_str()) {
+                // A write that failed or was killed before its rename: never answered.
+                Some("tmp") => {
+                    tracing::info!(path = %path.display(), "removing an unfinished write");
+                    fs::remove_file(&path)?;
+                    continue;
+                }
+                Some("bin") => bins.push(path.clone()),
+                _ => {}
+            }
             let Some(id) = path
                 .file_stem()
                 .and_then(|s| s.to_str())
@@ -174,6 +185,15 @@ impl Files {
                 _ => {
                     tracing::warn!(path = %path.display(), "ignoring an attachment without its bytes")
                 }
+            }
+        }
+        // Bytes without metadata (the metadata is written after them) were never
+        // answered either.
+        for bin in bins {
+            let id = bin.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+            if valid_id(id) && !list.iter().any(|a| a.id == id) {
+                tracing::info!(path = %bin.display(), "removing bytes without metadata");
+                fs::remove_file(&bin)?;
             }
         }
         list.sort_by_key(|a| a.seq);

@@ -100,7 +100,8 @@ pub use ops::served as served_operations;
 pub use store::DEFAULT_MAX_TICKETS;
 pub use store::{AuthScheme, RecordedTicket};
 pub use verification::{
-    DEFAULT_CODE_TTL, MAX_FAILED_CHECKS, SentCode, VerifiedRecord, parse_contact,
+    DEFAULT_CODE_TTL, MAX_FAILED_CHECKS, MAX_SENDS_PER_CONTACT, SEND_WINDOW, SentCode,
+    VerifiedRecord, parse_contact,
 };
 
 /// The path of the one operation the emulator serves.

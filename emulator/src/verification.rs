@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
@@ -20,6 +21,15 @@ pub const DEFAULT_CODE_TTL: Duration = Duration::from_secs(600);
 
 /// Wrong guesses that burn a code.
 pub const MAX_FAILED_CHECKS: u32 = 5;
+
+/// The most codes sent to one contact within [`SEND_WINDOW`]; one more is refused with
+/// the vendor's "verification failed" (`OSM.01010010`, HTTP 200). With
+/// [`MAX_FAILED_CHECKS`] this bounds the guesses at a contact's codes to
+/// `MAX_SENDS_PER_CONTACT * MAX_FAILED_CHECKS` per window.
+pub const MAX_SENDS_PER_CONTACT: usize = 5;
+
+/// The window [`MAX_SENDS_PER_CONTACT`] counts in, by the emulator's clock: one hour.
+pub const SEND_WINDOW: Duration = Duration::from_secs(3600);
 
 /// The most codes remembered (the oldest are forgotten first).
 const MAX_CODES: usize = 10_000;
@@ -128,6 +138,15 @@ pub fn parse_contact(text: &str) -> Result<Contact, String> {
 
 /// Why a check failed: the message of the vendor's "verification failed".
 pub(crate) type Refusal = String;
+
+/// Why [`Verification::check`] did not verify the contact.
+#[derive(Debug)]
+pub(crate) enum CheckFailure {
+    /// The code was wrong, used, expired or replaced (the vendor's "verification failed").
+    Refused(Refusal),
+    /// The verification could not be saved to the state file (an internal error).
+    Unsaved(String),
+}
 
 struct Inner {
     codes: VecDeque<SentCode>,
@@ -271,8 +290,15 @@ impl Verification {
             .map(|c| c.expires_at)
     }
 
-    /// Sends a new code: earlier codes of the contact stop being valid.
-    pub(crate) fn send(&self, way: i64, value: &str, area: &str, now: SystemTime) -> SentCode {
+    /// Sends a new code: earlier codes of the contact stop being valid. Refused when the
+    /// contact got [`MAX_SENDS_PER_CONTACT`] codes within [`SEND_WINDOW`].
+    pub(crate) fn send(
+        &self,
+        way: i64,
+        value: &str,
+        area: &str,
+        now: SystemTime,
+    ) -> Result<SentCode, Refusal> {
         let code = SentCode {
             contact_way: way,
             contact_value: value.trim().to_owned(),
@@ -285,6 +311,32 @@ impl Verification {
             failed_checks: 0,
         };
         let mut inner = lock(&self.inner);
+        let window_start = now
+            .checked_sub(SEND_WINDOW)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        let recent: Vec<SystemTime> = inner
+            .codes
+            .iter()
+            .filter(|c| {
+                same(
+                    c.contact_way,
+                    &c.contact_value,
+                    &c.area_code,
+                    way,
+                    value,
+                    area,
+                ) && c.sent_at > window_start
+            })
+            .map(|c| c.sent_at)
+            .collect();
+        if recent.len() >= MAX_SENDS_PER_CONTACT {
+            let next = recent[recent.len() - MAX_SENDS_PER_CONTACT] + SEND_WINDOW;
+            return Err(format!(
+                "too many codes were sent to this contact: at most {MAX_SENDS_PER_CONTACT} in {} s; send again after {} (UTC)",
+                SEND_WINDOW.as_secs(),
+                vendor_time(next)
+            ));
+        }
         for c in inner.codes.iter_mut() {
             if same(
                 c.contact_way,
@@ -301,7 +353,7 @@ impl Verification {
             inner.codes.pop_front();
         }
         inner.codes.push_back(code.clone());
-        code
+        Ok(code)
     }
 
     /// Uses the contact's code `code`, if it is the valid one; a wrong guess counts.
@@ -349,7 +401,10 @@ impl Verification {
         Ok(())
     }
 
-    /// Checks a code; on success the contact is verified (again, with a new id).
+    /// Checks a code; on success the contact is verified (again, with a new id). With a
+    /// state file, the verified contacts are saved before this returns, under the lock
+    /// (a unique temporary file renamed over the old one): a verification answered is
+    /// on disk, and one that could not be saved is not answered as done.
     pub(crate) fn check(
         &self,
         way: i64,
@@ -357,38 +412,41 @@ impl Verification {
         area: &str,
         code: &str,
         now: SystemTime,
-    ) -> Result<VerifiedRecord, Refusal> {
-        let (record, snapshot) = {
-            let mut inner = lock(&self.inner);
-            self.take_code(&mut inner, way, value, area, code, now)?;
-            let record = VerifiedRecord {
-                contact_way: way,
-                contact_value: value.trim().to_owned(),
-                area_code: area.trim().to_owned(),
-                verified_id: format!("{:032x}", fastrand::u128(..)),
-                verified_at: rfc3339::truncate(now),
-            };
-            inner.verified.retain(|v| {
-                !same(
-                    v.contact_way,
-                    &v.contact_value,
-                    &v.area_code,
-                    way,
-                    value,
-                    area,
-                )
-            });
-            if inner.verified.len() >= MAX_VERIFIED {
-                inner.verified.remove(0);
-            }
-            inner.verified.push(record.clone());
-            (record, self.file.as_ref().map(|_| inner.verified.clone()))
+    ) -> Result<VerifiedRecord, CheckFailure> {
+        let mut inner = lock(&self.inner);
+        self.take_code(&mut inner, way, value, area, code, now)
+            .map_err(CheckFailure::Refused)?;
+        let record = VerifiedRecord {
+            contact_way: way,
+            contact_value: value.trim().to_owned(),
+            area_code: area.trim().to_owned(),
+            verified_id: format!("{:032x}", fastrand::u128(..)),
+            verified_at: rfc3339::truncate(now),
         };
-        if let (Some(path), Some(list)) = (&self.file, snapshot)
-            && let Err(e) = save(path, &list)
-        {
-            tracing::error!(path = %path.display(), error = %e, "cannot save the verified contacts");
+        let mut verified = inner.verified.clone();
+        verified.retain(|v| {
+            !same(
+                v.contact_way,
+                &v.contact_value,
+                &v.area_code,
+                way,
+                value,
+                area,
+            )
+        });
+        if verified.len() >= MAX_VERIFIED {
+            verified.remove(0);
         }
+        verified.push(record.clone());
+        if let Some(path) = &self.file {
+            save(path, &verified).map_err(|e| {
+                tracing::error!(path = %path.display(), error = %e, "cannot save the verified contacts");
+                CheckFailure::Unsaved(format!(
+                    "the verification could not be recorded ({e}); check again with a new code"
+                ))
+            })?;
+        }
+        inner.verified = verified;
         Ok(record)
     }
 
@@ -407,13 +465,33 @@ impl Verification {
     }
 }
 
+/// Writes the verified contacts to `path` through a temporary file of its own (no two
+/// saves share one), renamed over the old file and flushed with its directory.
 fn save(path: &Path, list: &[VerifiedRecord]) -> io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    let mut f = fs::File::create(&tmp)?;
-    f.write_all(&serde_json::to_vec_pretty(list).map_err(io::Error::other)?)?;
-    f.sync_data()?;
-    drop(f);
-    fs::rename(&tmp, path)
+    static SAVES: AtomicU64 = AtomicU64::new(0);
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(
+        ".{}-{}.tmp",
+        std::process::id(),
+        SAVES.fetch_add(1, Ordering::Relaxed)
+    ));
+    let tmp = path.with_file_name(name);
+    let written = (|| {
+        let mut f = fs::File::create_new(&tmp)?;
+        f.write_all(&serde_json::to_vec_pretty(list).map_err(io::Error::other)?)?;
+        f.sync_data()?;
+        drop(f);
+        fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written?;
+    #[cfg(unix)]
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }
 
 /// A time as `yyyy-MM-dd HH:mm:ss` (UTC), the format the vendor gives for these times.
@@ -464,7 +542,7 @@ mod tests {
     fn a_code_is_single_use_and_expires() {
         let v = state();
         let now = SystemTime::now();
-        let sent = v.send(1, "a@example.com", "", now);
+        let sent = v.send(1, "a@example.com", "", now).unwrap();
         assert_eq!(sent.verify_code.len(), 6);
         assert!(v.check(1, "a@example.com", "", "abcdef", now).is_err());
         let ok = v
@@ -474,8 +552,11 @@ mod tests {
         let again = v
             .check(1, "a@example.com", "", &sent.verify_code, now)
             .unwrap_err();
-        assert!(again.contains("used already"), "{again}");
-        let late = v.send(1, "a@example.com", "", now);
+        assert!(
+            matches!(&again, CheckFailure::Refused(m) if m.contains("used already")),
+            "{again:?}"
+        );
+        let late = v.send(1, "a@example.com", "", now).unwrap();
         let err = v
             .check(
                 1,
@@ -485,7 +566,10 @@ mod tests {
                 now + DEFAULT_CODE_TTL,
             )
             .unwrap_err();
-        assert!(err.contains("expired"), "{err}");
+        assert!(
+            matches!(&err, CheckFailure::Refused(m) if m.contains("expired")),
+            "{err:?}"
+        );
         assert!(v.verified(1, "a@example.com", "").is_some());
         assert!(v.is_registered(1, "BOSS@example.com", ""));
     }
@@ -494,8 +578,8 @@ mod tests {
     fn a_new_code_replaces_the_old_one_and_guesses_are_bounded() {
         let v = state();
         let now = SystemTime::now();
-        v.send(0, "138", "86", now);
-        let second = v.send(0, "138", "86", now);
+        v.send(0, "138", "86", now).unwrap();
+        let second = v.send(0, "138", "86", now).unwrap();
         let codes = v.codes();
         assert!(codes[0].superseded && !codes[1].superseded);
         for _ in 0..MAX_FAILED_CHECKS {

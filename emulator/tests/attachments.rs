@@ -330,6 +330,39 @@ async fn attachments_live_beside_the_state_file() {
     emu.shutdown().await;
 }
 
+/// What a failed write or a `kill -9` leaves (a `.tmp` file before its rename, bytes
+/// whose metadata was never written) is removed at start; what was answered stays.
+#[tokio::test]
+async fn unfinished_writes_are_cleaned_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.jsonl");
+    let emu = emulator_with(Emulator::builder().state_file(&state)).await;
+    let data = b"answered bytes";
+    let a = upload(&emu, "keep.txt", data, r#"{"accessoryFrom":"incident"}"#).await;
+    let id = a.json()["accessory_id"].as_str().unwrap().to_owned();
+    emu.shutdown().await;
+    let side = dir.path().join("state.jsonl.attachments");
+    let orphan = "0123456789abcdef0123456789abcdef";
+    let leftovers = [
+        side.join(format!("{id}.tmp")),
+        side.join(format!("{orphan}.tmp")),
+        side.join("anything.tmp"),
+        side.join(format!("{orphan}.bin")),
+    ];
+    for path in &leftovers {
+        std::fs::write(path, b"half a write").unwrap();
+    }
+
+    let emu = emulator_with(Emulator::builder().state_file(&state)).await;
+    for path in &leftovers {
+        assert!(!path.exists(), "{} is still there", path.display());
+    }
+    let ids: Vec<_> = emu.attachments().into_iter().map(|a| a.id).collect();
+    assert_eq!(ids, std::slice::from_ref(&id));
+    assert_eq!(emu.attachment_bytes(&id).unwrap(), data);
+    emu.shutdown().await;
+}
+
 #[tokio::test]
 async fn references_are_not_checked_when_told_so() {
     let emu = emulator_with(Emulator::builder().check_references(false)).await;

@@ -318,3 +318,159 @@ async fn verified_contacts_outlive_a_restart_with_a_state_file() {
     assert_eq!(a.status, 200, "{}", a.text);
     emu.shutdown().await;
 }
+
+fn contact(value: &str) -> Value {
+    json!({"contact_way": 1, "contact_value": value, "area_code": ""})
+}
+
+fn check_body(value: &str, code: &str) -> Value {
+    json!({"verify_code": code, "contact_way": 1, "contact_value": value})
+}
+
+/// Sending is bounded per contact (`MAX_SENDS_PER_CONTACT` in `SEND_WINDOW`), and each
+/// code takes `MAX_FAILED_CHECKS` wrong guesses: a contact's codes take at most their
+/// product in guesses per window, answered in the vendor's shape (`OSM.01010010`, 200).
+#[tokio::test]
+async fn sends_per_contact_and_guesses_per_code_are_bounded() {
+    use osm_emulator::{MAX_FAILED_CHECKS, MAX_SENDS_PER_CONTACT, SEND_WINDOW};
+    let clock = Arc::new(AtomicU64::new(0));
+    let emu = emulator(clock.clone()).await;
+    let target = "target@example.com";
+    let mut guesses = 0;
+    for _ in 0..MAX_SENDS_PER_CONTACT {
+        let a = post(&emu, SEND, contact(target), &[]).await;
+        assert_eq!((a.status, a.json()), (200, json!({})));
+        let code = code_for(&emu, target).await;
+        // Guess every wrong code until the code is burned.
+        for n in 0.. {
+            let guess = format!("{:06}", (code.parse::<u32>().unwrap() + 1 + n) % 1_000_000);
+            let a = post(&emu, CHECK, check_body(target, &guess), &[]).await;
+            guesses += 1;
+            let msg = assert_verification_failed(&a);
+            if msg.contains("no longer valid") {
+                break;
+            }
+            assert!(
+                n < MAX_FAILED_CHECKS,
+                "more than {MAX_FAILED_CHECKS} guesses"
+            );
+        }
+    }
+    assert_eq!(guesses, MAX_SENDS_PER_CONTACT * MAX_FAILED_CHECKS as usize);
+    // One more code is refused, and no guess can succeed without one.
+    let a = post(&emu, SEND, contact(target), &[]).await;
+    let msg = assert_verification_failed(&a);
+    assert!(
+        msg.contains("too many codes") && msg.contains(&MAX_SENDS_PER_CONTACT.to_string()),
+        "{msg}"
+    );
+    let a = post(&emu, CHECK, check_body(target, "123456"), &[]).await;
+    assert_verification_failed(&a);
+    assert_eq!(
+        emu.verification_codes()
+            .iter()
+            .filter(|c| c.contact_value == target)
+            .count(),
+        MAX_SENDS_PER_CONTACT
+    );
+    // Another contact is not held back, and the window moves on.
+    let a = post(&emu, SEND, contact("other@example.com"), &[]).await;
+    assert_eq!((a.status, a.json()), (200, json!({})));
+    clock.store(SEND_WINDOW.as_secs() + 1, Ordering::Relaxed);
+    let a = post(&emu, SEND, contact(target), &[]).await;
+    assert_eq!((a.status, a.json()), (200, json!({})));
+    emu.shutdown().await;
+}
+
+/// Many checks at once with a state file: every verification answered is on disk, and
+/// the emulator starts again from the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_checks_keep_every_verification_in_the_state_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.jsonl");
+    let start = || Emulator::builder().token(TOKEN).state_file(&state).start();
+    let emu = start().await.unwrap();
+    let rounds = 4;
+    let per_round = 50;
+    for round in 0..rounds {
+        let contacts: Vec<String> = (0..per_round)
+            .map(|i| format!("r{round}c{i}@example.com"))
+            .collect();
+        for c in &contacts {
+            let a = post(&emu, SEND, contact(c), &[]).await;
+            assert_eq!(a.status, 200, "{}", a.text);
+        }
+        let codes = emu.verification_codes();
+        let url = emu.base_url();
+        let checks: Vec<_> = contacts
+            .iter()
+            .map(|c| {
+                let code = codes
+                    .iter()
+                    .rev()
+                    .find(|s| &s.contact_value == c)
+                    .unwrap()
+                    .verify_code
+                    .clone();
+                let (url, body) = (url.clone(), check_body(c, &code));
+                tokio::spawn(async move {
+                    let r = raw()
+                        .post(format!("{url}{CHECK}"))
+                        .header("x-auth-token", TOKEN)
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap();
+                    Answer::from(r).await
+                })
+            })
+            .collect();
+        for check in checks {
+            let a = check.await.unwrap();
+            assert_eq!((a.status, a.json()), (200, json!({})), "{}", a.text);
+        }
+    }
+    let answered = emu.verified_contacts();
+    assert_eq!(answered.len(), rounds * per_round);
+    emu.shutdown().await;
+    let file = dir.path().join("state.jsonl.verified.json");
+    let saved: Vec<Value> = serde_json::from_slice(&std::fs::read(&file).unwrap())
+        .unwrap_or_else(|e| panic!("{} is not one JSON list: {e}", file.display()));
+    assert_eq!(saved.len(), rounds * per_round);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let emu = start().await.unwrap();
+    assert_eq!(emu.verified_contacts(), answered);
+    emu.shutdown().await;
+}
+
+/// A verification that cannot be saved is not answered as done: 500 `OSM.0004`, and
+/// the contact is not verified.
+#[tokio::test]
+async fn a_verification_that_cannot_be_saved_is_not_answered_as_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.jsonl");
+    let emu = Emulator::builder()
+        .token(TOKEN)
+        .state_file(&state)
+        .start()
+        .await
+        .unwrap();
+    let who = "unsaved@example.com";
+    let a = post(&emu, SEND, contact(who), &[]).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let code = code_for(&emu, who).await;
+    // A directory where the file goes: the rename fails.
+    std::fs::create_dir(dir.path().join("state.jsonl.verified.json")).unwrap();
+    let a = post(&emu, CHECK, check_body(who, &code), &[]).await;
+    let msg = a.assert_error(500, "OSM.0004", false);
+    assert!(msg.contains("could not be recorded"), "{msg}");
+    assert!(emu.verified_contacts().is_empty());
+    let listed = get(&emu, &format!("{LIST}?contact_way=1&contact_value={who}")).await;
+    assert_eq!(listed["count"], 0, "{listed}");
+    emu.shutdown().await;
+}

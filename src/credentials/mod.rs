@@ -58,6 +58,7 @@ mod env;
 mod error;
 mod http;
 mod iam;
+mod ini;
 mod metadata;
 mod profile;
 
@@ -73,7 +74,10 @@ pub use metadata::{
     DEFAULT_METADATA_ENDPOINT, DEFAULT_METADATA_TIMEOUT, EcsMetadataProvider, MAX_METADATA_BODY,
     METADATA_TOKEN_TTL_SECONDS,
 };
-pub use profile::{ENV_CREDENTIALS_FILE, MAX_PROFILE_SIZE, Profile, ProfileProvider};
+pub use profile::{
+    ENV_CREDENTIALS_FILE, MAX_PROFILE_SIZE, Profile, ProfileProvider, edit_profile_text,
+    parse_profile_text, read_profile_text,
+};
 
 /// Environment variable holding the access key id.
 pub const ENV_AK: &str = "HUAWEICLOUD_SDK_AK";

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::env::{Lookup, process_env};
 use super::error::{CredentialsError, CredentialsErrorKind};
+use super::ini::{Document, IniError};
 use super::{Credentials, ProvideCredentials, ProvideFuture};
 
 const SOURCE: &str = "profile";
@@ -67,8 +68,14 @@ enum Location {
 /// ```
 ///
 /// The file is `$HUAWEICLOUD_SDK_CREDENTIALS_FILE`, else `~/.huaweicloud/credentials`, read
-/// anew each time the source is asked. Keys are matched without regard to case, values are
-/// taken literally (no quotes or escapes, as the vendor's Python SDK reads them). A missing
+/// anew each time the source is asked, exactly as the vendor's Python SDK
+/// (`huaweicloudsdkcore`) reads it with Python's `configparser`: keys without regard to
+/// case, values trimmed and otherwise literal (quotes, `;` and `#` after a value are part
+/// of it), whole-line comments with `#` or `;`, indented lines continuing a value,
+/// `[DEFAULT]`'s keys inherited, `%%` for a `%` and `%(key)s` for another key's value. A
+/// file that SDK refuses is refused, naming the line: a section or a key given twice, a
+/// line before the first section (a UTF-8 byte-order mark included), a line that is not
+/// `key = value`. A FIFO, device or directory is refused without being read. A missing
 /// default file is [`CredentialsErrorKind::NotConfigured`]; a missing file named by the
 /// variable or by [`ProfileProvider::with_path`], a missing `[global]` section, a missing
 /// `ak` or `sk`, or a file that is not INI is [`CredentialsErrorKind::InvalidConfiguration`],
@@ -172,22 +179,55 @@ fn invalid(path: &Path, why: impl fmt::Display) -> CredentialsError {
     )
 }
 
+/// Opens `path` for reading when it is a regular file (or a link to one): a FIFO, a
+/// device or a directory would block or never end.
+pub(crate) fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, device or directory is not read)",
+        ));
+    }
+    let file = std::fs::File::open(path)?;
+    // What was opened may have been swapped since the check: check the open file too.
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    Ok(file)
+}
+
 fn read(path: &Path, named: bool) -> Result<String, CredentialsError> {
-    let file = match std::fs::File::open(path) {
+    match read_profile_text(path)? {
+        Some(text) => Ok(text),
+        None if named => Err(invalid(
+            path,
+            format!("not found (named by {ENV_CREDENTIALS_FILE})"),
+        )),
+        None => Err(CredentialsError::new(
+            CredentialsErrorKind::NotConfigured,
+            SOURCE,
+            format!(
+                "{} not found (set {ENV_CREDENTIALS_FILE} to read another file)",
+                path.display()
+            ),
+        )),
+    }
+}
+
+/// The text of a credentials file, read as [`ProfileProvider`] reads it: a regular file
+/// (a FIFO or device is refused, naming the file), at most [`MAX_PROFILE_SIZE`] bytes,
+/// UTF-8; `None` when it does not exist. The message of an error names the file, never
+/// a value.
+pub fn read_profile_text(path: &Path) -> Result<Option<String>, CredentialsError> {
+    let file = match open_regular(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(if named {
-                invalid(path, format!("not found (named by {ENV_CREDENTIALS_FILE})"))
-            } else {
-                CredentialsError::new(
-                    CredentialsErrorKind::NotConfigured,
-                    SOURCE,
-                    format!(
-                        "{} not found (set {ENV_CREDENTIALS_FILE} to read another file)",
-                        path.display()
-                    ),
-                )
-            });
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            return Err(invalid(path, e));
         }
         Err(e) => return Err(invalid(path, "cannot be opened").with_cause(e)),
     };
@@ -201,7 +241,7 @@ fn read(path: &Path, named: bool) -> Result<String, CredentialsError> {
             format!("is larger than the limit of {MAX_PROFILE_SIZE} bytes"),
         ));
     }
-    String::from_utf8(bytes).map_err(|e| {
+    String::from_utf8(bytes).map(Some).map_err(|e| {
         invalid(
             path,
             format!("is not UTF-8 (at byte {})", e.utf8_error().valid_up_to()),
@@ -209,36 +249,48 @@ fn read(path: &Path, named: bool) -> Result<String, CredentialsError> {
     })
 }
 
+/// `text` (the content of the credentials file `path`) with the keys `set` given their
+/// values in `[global]` and the keys `remove` taken out; every other line (comments,
+/// other sections, quotes) stays as it was. A file the vendor's SDKs would refuse is
+/// refused (see [`ProfileProvider`]); the message names the file and the line, never a
+/// value. Values are written so that the vendor's SDKs read them back unchanged (a `%`
+/// is doubled); they must be one line without surrounding spaces.
+pub fn edit_profile_text(
+    path: &Path,
+    text: &str,
+    set: &[(&str, &str)],
+    remove: &[&str],
+) -> Result<String, CredentialsError> {
+    let doc = Document::parse(text).map_err(|e| not_ini(path, e))?;
+    if let Some(Err(e)) = doc.items(SECTION) {
+        return Err(not_ini(path, e));
+    }
+    Ok(doc.edit(SECTION, set, remove))
+}
+
+/// What the `[global]` section of the credentials file `path` holding `text` gives, read
+/// as [`ProfileProvider::load`] reads it.
+pub fn parse_profile_text(path: &Path, text: &str) -> Result<Profile, CredentialsError> {
+    parse(path, text)
+}
+
+fn not_ini(path: &Path, e: IniError) -> CredentialsError {
+    invalid(
+        path,
+        format_args!("cannot be read as the vendor's SDKs read it ({e})"),
+    )
+}
+
 fn parse(path: &Path, text: &str) -> Result<Profile, CredentialsError> {
-    let options = ini::ParseOption {
-        enabled_quote: false,
-        enabled_escape: false,
-        ..Default::default()
-    };
-    // The parser's messages name positions and delimiters, never a value.
-    let ini = ini::Ini::load_from_str_opt(text, options).map_err(|e| {
-        let why = if e.msg.contains("found EOF") {
-            "a section name or value runs to the end of the file"
-        } else {
-            &e.msg
-        };
-        invalid(
-            path,
-            format_args!(
-                "is not an INI file (line {}, column {}: {why})",
-                e.line, e.col
-            ),
-        )
-    })?;
-    let section = ini
-        .section(Some(SECTION))
-        .ok_or_else(|| invalid(path, format_args!("no [{SECTION}] section")))?;
+    let doc = Document::parse(text).map_err(|e| not_ini(path, e))?;
+    let section = doc
+        .items(SECTION)
+        .ok_or_else(|| invalid(path, format_args!("no [{SECTION}] section")))?
+        .map_err(|e| not_ini(path, e))?;
     let get = |key: &str| {
         section
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.trim())
-            .next_back()
+            .get(key)
+            .map(|v| v.trim())
             .filter(|v| !v.is_empty())
             .map(str::to_owned)
     };

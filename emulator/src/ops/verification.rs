@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use crate::Shared;
 use crate::http::{Reply, json_response};
 use crate::router::Call;
-use crate::vendor::{bad_request, business_error};
-use crate::verification::vendor_time;
+use crate::vendor::{bad_request, business_error, service_error};
+use crate::verification::{CheckFailure, vendor_time};
 
 /// The vendor's code for a failed verification.
 pub(crate) const VERIFICATION_FAILED: &str = "OSM.01010010";
@@ -90,7 +90,14 @@ fn send(shared: &Shared, call: &Call) -> Reply {
         return bad_request(&why, &call.request_id).into();
     }
     // The code itself is never logged: only the admin route shows it, like the SMS.
-    shared.verification.send(way, value, area, (shared.clock)());
+    if let Err(why) = shared.verification.send(way, value, area, (shared.clock)()) {
+        return business_error(
+            VERIFICATION_FAILED,
+            &format!("Verification failed: {why}"),
+            &call.request_id,
+        )
+        .into();
+    }
     tracing::info!(contact_way = way, "verification code sent");
     json_response(StatusCode::OK, &json!({}), &call.request_id).into()
 }
@@ -107,9 +114,16 @@ fn check(shared: &Shared, call: &Call) -> Reply {
         .check(way, value, area, code, (shared.clock)())
     {
         Ok(_) => json_response(StatusCode::OK, &json!({}), &call.request_id).into(),
-        Err(why) => business_error(
+        Err(CheckFailure::Refused(why)) => business_error(
             VERIFICATION_FAILED,
             &format!("Verification failed: {why}"),
+            &call.request_id,
+        )
+        .into(),
+        Err(CheckFailure::Unsaved(why)) => service_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "OSM.0004",
+            &why,
             &call.request_id,
         )
         .into(),
