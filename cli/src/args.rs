@@ -519,10 +519,10 @@ fn globals_section(cmd: &Command) -> String {
             name.push_str(&format!("--{long}"));
         }
         if a.get_action().takes_values() {
-            let value = a
-                .get_value_names()
-                .and_then(|v| v.first())
-                .map_or_else(|| a.get_id().as_str().to_ascii_uppercase(), ToString::to_string);
+            let value = a.get_value_names().and_then(|v| v.first()).map_or_else(
+                || a.get_id().as_str().to_ascii_uppercase(),
+                ToString::to_string,
+            );
             name.push_str(&format!(" <{value}>"));
         }
         let mut help = a.get_help().map(ToString::to_string).unwrap_or_default();

@@ -276,7 +276,15 @@ pub async fn create_with(
     if global.get_flag("dry_run") {
         let mut requests: Vec<Request> = paths
             .iter()
-            .map(|p| Request::upload(global, credentials.as_ref(), rules::UPLOAD_ATTACHMENT, p, "incident"))
+            .map(|p| {
+                Request::upload(
+                    global,
+                    credentials.as_ref(),
+                    rules::UPLOAD_ATTACHMENT,
+                    p,
+                    "incident",
+                )
+            })
             .collect();
         let mut create = crate::case::create_request(global, credentials.as_ref(), &case);
         let mut ids: Vec<serde_json::Value> = case
@@ -378,13 +386,27 @@ async fn upload(global: &ArgMatches, m: &ArgMatches, json_output: bool) -> Resul
     session::logging(global, credentials.as_ref());
     session::timeout(global)?;
     if global.get_flag("dry_run") {
-        let purpose = m.get_one::<String>("purpose").map_or("incident", String::as_str);
+        let purpose = m
+            .get_one::<String>("purpose")
+            .map_or("incident", String::as_str);
         let request = if m.get_flag("json") {
-            let mut r = Request::upload(global, credentials.as_ref(), rules::UPLOAD_JSON_ATTACHMENT, &paths[0], purpose);
+            let mut r = Request::upload(
+                global,
+                credentials.as_ref(),
+                rules::UPLOAD_JSON_ATTACHMENT,
+                &paths[0],
+                purpose,
+            );
             r.set_body("encoding", json!("base64 in a JSON body"));
             r
         } else {
-            Request::upload(global, credentials.as_ref(), rules::UPLOAD_ATTACHMENT, &paths[0], purpose)
+            Request::upload(
+                global,
+                credentials.as_ref(),
+                rules::UPLOAD_ATTACHMENT,
+                &paths[0],
+                purpose,
+            )
         };
         crate::dryrun::print(&[request], json_output);
         return Ok(());
@@ -525,7 +547,15 @@ pub async fn reply_with(
     if global.get_flag("dry_run") {
         let mut requests: Vec<Request> = paths
             .iter()
-            .map(|p| Request::upload(global, credentials.as_ref(), rules::UPLOAD_ATTACHMENT, p, "message"))
+            .map(|p| {
+                Request::upload(
+                    global,
+                    credentials.as_ref(),
+                    rules::UPLOAD_ATTACHMENT,
+                    p,
+                    "message",
+                )
+            })
             .collect();
         let mut reply = Request::of(global, credentials.as_ref(), &input);
         let mut shown = ids.clone();
@@ -558,25 +588,25 @@ pub async fn reply_with(
                     f
                 })?;
             if std::io::stderr().is_terminal() {
-                eprintln!("osm: uploaded {} as {}", output::clean(file.name()), output::clean(&id));
+                eprintln!(
+                    "osm: uploaded {} as {}",
+                    output::clean(file.name()),
+                    output::clean(&id)
+                );
             }
             uploaded.push(id);
         }
         ids.extend(uploaded.iter().map(|id| json!(id)));
         message.insert("accessory_ids".into(), json!(ids));
         input.set_body("message", serde_json::Value::Object(message));
-        let answer = session
-            .client
-            .send_json(input)
-            .await
-            .map_err(|e| {
-                let mut f = from_error(e, |field| args::flag_of(op, field));
-                f.message.push_str(&format!(
-                    "\n  the files were uploaded as {}",
-                    uploaded.join(", ")
-                ));
-                f
-            })?;
+        let answer = session.client.send_json(input).await.map_err(|e| {
+            let mut f = from_error(e, |field| args::flag_of(op, field));
+            f.message.push_str(&format!(
+                "\n  the files were uploaded as {}",
+                uploaded.join(", ")
+            ));
+            f
+        })?;
         Ok::<_, Failure>((answer, uploaded))
     }
     .await;
@@ -589,7 +619,10 @@ pub async fn reply_with(
         }
         output::json(&value.to_string());
     } else {
-        output::out(&format!("done: reply with {} attachment(s)", uploaded.len()));
+        output::out(&format!(
+            "done: reply with {} attachment(s)",
+            uploaded.len()
+        ));
         for (file, id) in paths.iter().zip(&uploaded) {
             output::out(&format!(
                 "  attachment {}: {}",

@@ -92,9 +92,9 @@ impl Request {
         for segment in op.path.split('/').filter(|s| !s.is_empty()) {
             path.push('/');
             match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(name) => path.push_str(&encode(
-                    &input.param(name).map(text_of).unwrap_or_default(),
-                )),
+                Some(name) => {
+                    path.push_str(&encode(&input.param(name).map(text_of).unwrap_or_default()))
+                }
                 None => path.push_str(segment),
             }
         }

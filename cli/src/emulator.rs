@@ -42,7 +42,11 @@ pub fn default_dir() -> Result<PathBuf, Failure> {
         return Ok(state.join("osm").join("emulator"));
     }
     if let Some(home) = absolute("HOME") {
-        return Ok(home.join(".local").join("state").join("osm").join("emulator"));
+        return Ok(home
+            .join(".local")
+            .join("state")
+            .join("osm")
+            .join("emulator"));
     }
     Err(Failure::setup(
         "no place for the emulator's state: neither XDG_STATE_HOME nor HOME is set to an \
@@ -158,9 +162,11 @@ pub async fn start(global: &ArgMatches, listen: Option<&str>) -> Result<Held, Fa
         .accept_any_token(true)
         .state_file(&state);
     if let Some(addr) = listen {
-        let addr: std::net::SocketAddr = addr
-            .parse()
-            .map_err(|_| Failure::usage(format!("--listen {addr:?}: not an address like 127.0.0.1:8086")))?;
+        let addr: std::net::SocketAddr = addr.parse().map_err(|_| {
+            Failure::usage(format!(
+                "--listen {addr:?}: not an address like 127.0.0.1:8086"
+            ))
+        })?;
         builder = builder.listen(addr);
     }
     let emulator = builder.start().await.map_err(|e| {
@@ -359,7 +365,11 @@ async fn support(
         output::json(&json!({"incident_id": id, "status": now, "done": sub}).to_string());
     } else {
         let shown = now.map(status::show).unwrap_or_else(|| "?".into());
-        let what = if sub == "reply" { "replied to" } else { "set the status of" };
+        let what = if sub == "reply" {
+            "replied to"
+        } else {
+            "set the status of"
+        };
         output::out(&format!(
             "Support {what} {}; its status is {shown}",
             output::clean(&id)
@@ -394,9 +404,14 @@ fn reset(global: &ArgMatches, json_output: bool) -> Result<(), Failure> {
     }
     drop(lock);
     if json_output {
-        output::json(&json!({"state": state.display().to_string(), "removed": removed}).to_string());
+        output::json(
+            &json!({"state": state.display().to_string(), "removed": removed}).to_string(),
+        );
     } else if removed.is_empty() {
-        output::out(&format!("Nothing to remove: {} holds no state", state.display()));
+        output::out(&format!(
+            "Nothing to remove: {} holds no state",
+            state.display()
+        ));
     } else {
         output::out(&format!("Started afresh: removed {}", removed.join(", ")));
     }
@@ -411,7 +426,9 @@ fn codes(global: &ArgMatches, json_output: bool) -> Result<(), Failure> {
     if json_output {
         output::json(&json!({ "codes": codes }).to_string());
     } else if codes.is_empty() {
-        output::out("No code was sent (osm --emulator contact send-code --email ADDRESS sends one)");
+        output::out(
+            "No code was sent (osm --emulator contact send-code --email ADDRESS sends one)",
+        );
     } else {
         for l in output::table(&codes) {
             output::out(&l);

@@ -97,7 +97,10 @@ mod tests {
         for allowed in rule.allowed {
             let n: i64 = allowed.parse().unwrap();
             let l = label(n).unwrap_or_default();
-            assert!(!l.is_empty() && !l.contains(',') && !l.ends_with('.'), "{n}: {l:?}");
+            assert!(
+                !l.is_empty() && !l.contains(',') && !l.ends_with('.'),
+                "{n}: {l:?}"
+            );
         }
     }
 }
