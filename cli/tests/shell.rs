@@ -752,3 +752,48 @@ fn small_things() {
         .unwrap();
     assert_eq!(json_of(&out)["method"], "GET");
 }
+
+/// Point 7: an aimed `business_error` is recorded as one, and the request record's JSON
+/// is what emulator/README.md documents (headers as `[name, value]` pairs, the body as a
+/// string, the spec's operation id).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_aimed_business_error_is_recorded_as_one() {
+    let home = Home::new();
+    let emu = emulator().await;
+    let mut cmd = osm_at(&home, &emu);
+    cmd.args([
+        "case",
+        "create",
+        "--business-type-id",
+        "1",
+        "--simple-description",
+        "x",
+    ]);
+    let id = json_of(&common::run(cmd).await)["incident_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    emu.faults()
+        .aim(
+            osm_emulator::Matcher::operation("update_case"),
+            osm_emulator::Fault::business_error("OSM.01010003", "urged too often"),
+        )
+        .unwrap();
+    let mut cmd = osm_at(&home, &emu);
+    cmd.args(["case", "urge", &id]);
+    let out = common::run(cmd).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let record = serde_json::to_value(emu.requests().last().unwrap()).unwrap();
+    assert_eq!(record["operation"], "update_case");
+    assert_eq!(record["fault"], "business_error");
+    assert_eq!(record["error_code"], "OSM.01010003");
+    assert!(record["body"].is_string(), "{record}");
+    let headers = record["headers"].as_array().unwrap();
+    assert!(
+        headers.iter().all(|h| h
+            .as_array()
+            .is_some_and(|p| p.len() == 2 && p[0].is_string())),
+        "{record}"
+    );
+    emu.shutdown().await;
+}
