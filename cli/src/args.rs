@@ -20,6 +20,48 @@ Exit codes:
   4  nothing could be sent: no credentials, bad configuration, or no connection
   5  authentication failed: the credentials were refused (HTTP 401/403, APIGW.0301, OSM.0002/0003)";
 
+/// The exit codes of a command that only reads (a GET: retried when safe, never
+/// "outcome unknown").
+pub const EXIT_CODES_READ: &str = "\
+Exit codes:
+  0  done (the answer printed)
+  1  the service refused the request
+  2  invalid input or usage; nothing was sent
+  4  nothing could be sent: no credentials, bad configuration, or no connection
+  5  authentication failed: the credentials were refused (HTTP 401/403, APIGW.0301, OSM.0002/0003)";
+
+/// The exit codes of a command that changes something (a reply, an action, an upload,
+/// a code sent).
+pub const EXIT_CODES_ACTION: &str = "\
+Exit codes:
+  0  done
+  1  the service refused the request (nothing was changed)
+  2  invalid input or usage; nothing was sent
+  3  outcome unknown: the request may have reached the service and taken effect; look before sending it again
+  4  nothing could be sent: no credentials, bad configuration, or no connection
+  5  authentication failed: the credentials were refused (HTTP 401/403, APIGW.0301, OSM.0002/0003)";
+
+/// The exit codes of `osm case watch`.
+pub const EXIT_CODES_WATCH: &str = "\
+Exit codes:
+  0  the status changed (old and new status printed, with the newest message)
+  1  the service refused the request
+  2  invalid input or usage; nothing was sent
+  4  nothing could be sent: no credentials, bad configuration, or no connection
+  5  authentication failed: the credentials were refused (HTTP 401/403, APIGW.0301, OSM.0002/0003)
+  6  gave up: the status did not change in --max-polls looks";
+
+/// Every exit code of `osm`, for `osm --help` (each command's help lists its own).
+pub const EXIT_CODES_ALL: &str = "\
+Exit codes (each command's --help lists those it uses):
+  0  done
+  1  the service refused the request
+  2  invalid input or usage; nothing was sent
+  3  outcome unknown: the request may have reached the service (the ticket may exist)
+  4  nothing could be sent: no credentials, bad configuration, or no connection
+  5  authentication failed: the credentials were refused
+  6  osm case watch gave up: the status did not change in --max-polls looks";
+
 /// Global flags, whose names a field's flag must not take.
 pub const GLOBAL_FLAGS: &[&str] = &[
     "profile",
@@ -27,6 +69,7 @@ pub const GLOBAL_FLAGS: &[&str] = &[
     "max-attempts",
     "credentials",
     "query",
+    "raw",
     "site",
     "timeout",
     "output",
@@ -465,13 +508,115 @@ pub fn duration_arg(id: &'static str, max: f64) -> Arg {
         .value_parser(move |t: &str| duration(t, max))
 }
 
-/// The whole `osm` command.
+/// What each subcommand's help says instead of repeating the global flags.
+const GLOBALS_NOTE: &str = "Global options (--emulator, --dry-run, --query, --raw, -o, --profile, \
+--site, --endpoint, --timeout, -v…) go before or after the command: see osm --help.";
+
+/// The whole `osm` command, as parsed. The global flags are accepted before or after
+/// any subcommand but listed once, in `osm --help` (a section rendered from their
+/// definitions); each subcommand's help points there instead of repeating them.
 pub fn command() -> Command {
+    let mut cmd = full_command();
+    let globals: Vec<clap::Id> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .map(|a| a.get_id().clone())
+        .collect();
+    let section = globals_section(&cmd);
+    for id in &globals {
+        cmd = cmd.mut_arg(id, |a| a.hide(true));
+    }
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_owned())
+        .collect();
+    for name in subs {
+        cmd = cmd.mut_subcommand(name, |sub| hide_globals(sub, 0));
+    }
+    cmd.after_help(format!("{section}\n\n{EXIT_CODES_ALL}"))
+}
+
+/// The "Global options" section of `osm --help`, from the flags' own definitions.
+fn globals_section(cmd: &Command) -> String {
+    let mut rows: Vec<(String, String)> = Vec::new();
+    for a in cmd.get_arguments().filter(|a| a.is_global_set()) {
+        let mut name = String::new();
+        if let Some(short) = a.get_short() {
+            name.push_str(&format!("-{short}, "));
+        }
+        if let Some(long) = a.get_long() {
+            name.push_str(&format!("--{long}"));
+        }
+        if a.get_action().takes_values() {
+            let value = a.get_value_names().and_then(|v| v.first()).map_or_else(
+                || a.get_id().as_str().to_ascii_uppercase(),
+                ToString::to_string,
+            );
+            name.push_str(&format!(" <{value}>"));
+        }
+        let mut help = a.get_help().map(ToString::to_string).unwrap_or_default();
+        let values: Vec<String> = a
+            .get_possible_values()
+            .iter()
+            .map(|v| v.get_name().to_owned())
+            .collect();
+        if !values.is_empty() && a.get_action().takes_values() {
+            help.push_str(&format!(" [possible values: {}]", values.join(", ")));
+        }
+        if let Some(env) = a.get_env() {
+            help.push_str(&format!(" [env: {}]", env.to_string_lossy()));
+        }
+        rows.push((name, help));
+    }
+    // Wrapped here, with a hanging indent, below clap's own width of 100.
+    let mut out = String::from("Global options (before or after any command):");
+    for (name, help) in rows {
+        out.push_str(&format!("\n  {name}"));
+        let mut line = String::new();
+        for word in help.split_whitespace() {
+            if !line.is_empty() && line.len() + 1 + word.len() > 80 {
+                out.push_str(&format!("\n          {line}"));
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        if !line.is_empty() {
+            out.push_str(&format!("\n          {line}"));
+        }
+    }
+    out
+}
+
+/// Adds [`GLOBALS_NOTE`] to the help of `cmd` and of its subcommands (at most a few
+/// levels: `osm case create`).
+fn hide_globals(mut cmd: Command, depth: usize) -> Command {
+    let after = cmd
+        .get_after_help()
+        .map(|h| format!("{GLOBALS_NOTE}\n\n{h}"))
+        .unwrap_or_else(|| GLOBALS_NOTE.to_owned());
+    cmd = cmd.after_help(after);
+    if depth < 4 {
+        let subs: Vec<String> = cmd
+            .get_subcommands()
+            .map(|s| s.get_name().to_owned())
+            .collect();
+        for name in subs {
+            cmd = cmd.mut_subcommand(name, |sub| hide_globals(sub, depth + 1));
+        }
+    }
+    cmd
+}
+
+/// The whole `osm` command with every flag shown everywhere (for completion scripts).
+pub fn full_command() -> Command {
     Command::new("osm")
         .version(env!("CARGO_PKG_VERSION"))
         .about("Open and follow Huawei Cloud service tickets (OSM) from the shell")
         .long_about(LONG_ABOUT)
-        .after_help(EXIT_CODES)
+        .after_help(EXIT_CODES_ALL)
         .subcommand_required(true)
         .arg_required_else_help(true)
         .arg(
@@ -541,11 +686,22 @@ pub fn command() -> Command {
                 .help("Print only what this JMESPath expression picks from the JSON answer (implies -o json)"),
         )
         .arg(
+            Arg::new("raw")
+                .long("raw")
+                .short('r')
+                .global(true)
+                .env("OSM_RAW")
+                .action(ArgAction::SetTrue)
+                .value_parser(clap::builder::BoolishValueParser::new())
+                .help("With --query: print a string without quotes, and a list of scalars one per line (as jq -r), for ID=$(osm --query incident_id --raw ...)"),
+        )
+        .arg(
             Arg::new("dry_run")
                 .long("dry-run")
                 .global(true)
                 .env("OSM_DRY_RUN")
                 .action(ArgAction::SetTrue)
+                .value_parser(clap::builder::BoolishValueParser::new())
                 .help("Print the request that would be sent (secrets redacted) and send nothing"),
         )
         .arg(
@@ -563,7 +719,8 @@ pub fn command() -> Command {
                 .global(true)
                 .env("OSM_EMULATOR")
                 .action(ArgAction::SetTrue)
-                .help("Run against an embedded emulator started for this command; no real ticket is opened"),
+                .value_parser(clap::builder::BoolishValueParser::new())
+                .help("Run against an embedded emulator that remembers between commands (see osm emulator --help); no real ticket is opened"),
         )
         .arg(
             Arg::new("no_reconcile")
@@ -571,6 +728,7 @@ pub fn command() -> Command {
                 .global(true)
                 .env("OSM_NO_RECONCILE")
                 .action(ArgAction::SetTrue)
+                .value_parser(clap::builder::BoolishValueParser::new())
                 .help("After an ambiguous failure of case create, do not look the ticket up (exit 3 instead)"),
         )
         .arg(
@@ -590,8 +748,10 @@ pub fn command() -> Command {
                 .global(true)
                 .env("OSM_EMULATOR_STATE")
                 .value_name("FILE")
-                .requires("emulator")
-                .help("With --emulator: keep the emulator's tickets in FILE between runs"),
+                .help(
+                    "With --emulator: the emulator's state file [default: tickets.jsonl in \
+                     $XDG_STATE_HOME/osm/emulator/, else ~/.local/state/osm/emulator/]",
+                ),
         )
         .subcommand(crate::case::command())
         .subcommand(crate::lookup::command())
@@ -599,6 +759,7 @@ pub fn command() -> Command {
         .subcommand(crate::contact::command())
         .subcommand(crate::configure::command())
         .subcommand(crate::schema::command())
+        .subcommand(crate::emulator::command())
         .subcommand(
             Command::new("completions")
                 .about("Print a shell completion script")

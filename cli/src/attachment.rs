@@ -15,6 +15,7 @@ use huaweicloud_osm::{Attachment, AttachmentLimits, Error, NewCase};
 use serde_json::json;
 
 use crate::args;
+use crate::dryrun::Request;
 use crate::output::{self, Failure, from_error};
 use crate::session::{self, Session};
 
@@ -110,7 +111,7 @@ pub fn command() -> Command {
             "Examples:\n  osm --emulator attachment upload dmesg.log\n  \
              osm attachment limits -o json\n  \
              osm case create --business-type-id <id> --simple-description \"panic\" --attach dmesg.log\n\n{}",
-            args::EXIT_CODES
+            args::EXIT_CODES_ACTION
         ))
         .subcommand_required(true)
         .arg_required_else_help(true)
@@ -289,15 +290,28 @@ pub async fn create_with(
     session::logging(global, credentials.as_ref());
     session::timeout(global)?;
     if global.get_flag("dry_run") {
-        for p in &paths {
-            eprintln!("osm: dry run: would upload {} and attach it", p.display());
-        }
-        output::out(&format!(
-            "{} {} with {} attachment(s) (dry run: nothing was sent)",
-            rules::CREATE_CASE.method,
-            rules::CREATE_CASE.path,
-            paths.len()
-        ));
+        let mut requests: Vec<Request> = paths
+            .iter()
+            .map(|p| {
+                Request::upload(
+                    global,
+                    credentials.as_ref(),
+                    rules::UPLOAD_ATTACHMENT,
+                    p,
+                    "incident",
+                )
+            })
+            .collect();
+        let mut create = crate::case::create_request(global, credentials.as_ref(), &case);
+        let mut ids: Vec<serde_json::Value> = case
+            .body()
+            .get("accessory_ids")
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default();
+        ids.extend((1..=paths.len()).map(|i| json!(format!("[the id upload {i} answers]"))));
+        create.set_body("accessory_ids", json!(ids));
+        requests.push(create);
+        crate::dryrun::print(&requests, json_output);
         return Ok(());
     }
     let session = Session::start(global, credentials).await?;
@@ -388,11 +402,29 @@ async fn upload(global: &ArgMatches, m: &ArgMatches, json_output: bool) -> Resul
     session::logging(global, credentials.as_ref());
     session::timeout(global)?;
     if global.get_flag("dry_run") {
-        output::out(&format!(
-            "{} {} (dry run: nothing was sent)",
-            rules::UPLOAD_ATTACHMENT.method,
-            rules::UPLOAD_ATTACHMENT.path
-        ));
+        let purpose = m
+            .get_one::<String>("purpose")
+            .map_or("incident", String::as_str);
+        let request = if m.get_flag("json") {
+            let mut r = Request::upload(
+                global,
+                credentials.as_ref(),
+                rules::UPLOAD_JSON_ATTACHMENT,
+                &paths[0],
+                purpose,
+            );
+            r.set_body("encoding", json!("base64 in a JSON body"));
+            r
+        } else {
+            Request::upload(
+                global,
+                credentials.as_ref(),
+                rules::UPLOAD_ATTACHMENT,
+                &paths[0],
+                purpose,
+            )
+        };
+        crate::dryrun::print(&[request], json_output);
         return Ok(());
     }
     let session = Session::start(global, credentials).await?;
@@ -444,6 +476,176 @@ async fn upload(global: &ArgMatches, m: &ArgMatches, json_output: bool) -> Resul
             "  attach it with: osm case create … --accessory-id {}",
             output::clean(&id)
         ));
+    }
+    Ok(())
+}
+
+/// The most attachments one message names: the spec's limit of `message.accessory_ids`.
+fn message_max_attachments(op: &OperationRules) -> Option<usize> {
+    op.body_field("message")?
+        .properties
+        .iter()
+        .find(|r| r.name == "accessory_ids")?
+        .max_items
+}
+
+/// The `--attach FILE` of `osm case reply`.
+pub fn reply_attach_arg(cmd: Command, op: &OperationRules) -> Command {
+    let max = message_max_attachments(op)
+        .map(|m| format!(", at most {m} with --accessory-id"))
+        .unwrap_or_default();
+    cmd.arg(
+        Arg::new("attach")
+            .long("attach")
+            .value_name("FILE")
+            .action(ArgAction::Append)
+            .help(format!(
+                "Upload FILE for the message and attach it (repeatable{max}); every file is \
+                 checked against the attachment limits before anything is uploaded or sent"
+            ))
+            .help_heading("Attachments"),
+    )
+}
+
+/// `osm case reply … --attach FILE…`: uploads each file for a message, then sends the
+/// reply naming them. `input` is the reply, filled in from the other flags.
+pub async fn reply_with(
+    global: &ArgMatches,
+    m: &ArgMatches,
+    mut input: Input,
+    json_output: bool,
+) -> Result<(), Failure> {
+    let op = input.operation();
+    let paths: Vec<PathBuf> = m
+        .get_many::<String>("attach")
+        .map(|v| v.map(PathBuf::from).collect())
+        .unwrap_or_default();
+    let mut message = input
+        .body()
+        .get("message")
+        .and_then(|v| v.as_object())
+        .cloned()
+        .unwrap_or_default();
+    let mut ids: Vec<serde_json::Value> = message
+        .get("accessory_ids")
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default();
+    // Every limit before anything is sent: the files, and the message's count with
+    // placeholders of the length of an id (checked again with the real ids).
+    let limits = AttachmentLimits::documented();
+    for path in &paths {
+        limits
+            .check_path(path)
+            .map_err(|e| from_error(e, attach_flag))?;
+    }
+    if let Some(max) = message_max_attachments(op)
+        && ids.len() + paths.len() > max
+    {
+        return Err(Failure::usage(format!(
+            "message.accessory_ids would name {} attachments (--attach and --accessory-id); the \
+             maximum is {max}",
+            ids.len() + paths.len()
+        )));
+    }
+    let placeholder = |i: usize| json!(format!("[the id upload {i} answers]"));
+    let mut planned = message.clone();
+    let mut all = ids.clone();
+    all.extend((1..=paths.len()).map(|i| json!(format!("a{i:031}"))));
+    planned.insert("accessory_ids".into(), json!(all));
+    let mut check = input.clone();
+    check.set_body("message", serde_json::Value::Object(planned));
+    check
+        .check()
+        .map_err(|e| from_error(e.into(), |f| args::flag_of(op, f)))?;
+    let credentials = session::credentials(global).await?;
+    session::logging(global, credentials.as_ref());
+    session::timeout(global)?;
+    if global.get_flag("dry_run") {
+        let mut requests: Vec<Request> = paths
+            .iter()
+            .map(|p| {
+                Request::upload(
+                    global,
+                    credentials.as_ref(),
+                    rules::UPLOAD_ATTACHMENT,
+                    p,
+                    "message",
+                )
+            })
+            .collect();
+        let mut reply = Request::of(global, credentials.as_ref(), &input);
+        let mut shown = ids.clone();
+        shown.extend((1..=paths.len()).map(placeholder));
+        reply.set_nested("message", "accessory_ids", json!(shown));
+        requests.push(reply);
+        crate::dryrun::print(&requests, json_output);
+        return Ok(());
+    }
+    let session = Session::start(global, credentials).await?;
+    let result = async {
+        let files = read(&paths, &limits)?;
+        let options = UploadOptions::default()
+            .limits(limits.clone())
+            .purpose(Purpose::Message);
+        let mut uploaded = Vec::new();
+        for file in &files {
+            let id = session
+                .client
+                .upload_attachment_with(file, &options)
+                .await
+                .map_err(|e| {
+                    let mut f = from_error(e, attach_flag);
+                    if !uploaded.is_empty() {
+                        f.message.push_str(&format!(
+                            "\n  uploaded already (not attached to any message): {}",
+                            uploaded.join(", ")
+                        ));
+                    }
+                    f
+                })?;
+            if std::io::stderr().is_terminal() {
+                eprintln!(
+                    "osm: uploaded {} as {}",
+                    output::clean(file.name()),
+                    output::clean(&id)
+                );
+            }
+            uploaded.push(id);
+        }
+        ids.extend(uploaded.iter().map(|id| json!(id)));
+        message.insert("accessory_ids".into(), json!(ids));
+        input.set_body("message", serde_json::Value::Object(message));
+        let answer = session.client.send_json(input).await.map_err(|e| {
+            let mut f = from_error(e, |field| args::flag_of(op, field));
+            f.message.push_str(&format!(
+                "\n  the files were uploaded as {}",
+                uploaded.join(", ")
+            ));
+            f
+        })?;
+        Ok::<_, Failure>((answer, uploaded))
+    }
+    .await;
+    session.finish().await;
+    let (answer, uploaded) = result?;
+    if json_output {
+        let mut value = answer.value().clone();
+        if let Some(obj) = value.as_object_mut() {
+            obj.insert("accessory_ids".into(), json!(uploaded));
+        }
+        output::json(&value.to_string());
+    } else {
+        output::out(&format!(
+            "done: reply with {} attachment(s)",
+            uploaded.len()
+        ));
+        for (file, id) in paths.iter().zip(&uploaded) {
+            output::out(&format!(
+                "  attachment {}: {}",
+                output::clean(&file.display().to_string()),
+                output::clean(id)
+            ));
+        }
     }
     Ok(())
 }

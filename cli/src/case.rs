@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use huaweicloud_osm::exec::Input;
 use huaweicloud_osm::rules::{self, Location, OperationRules};
-use huaweicloud_osm::{Credentials, Error, NewCase, Site};
+use huaweicloud_osm::{Credentials, Error, NewCase};
 use serde_json::{Map, Value, json};
 
 use crate::args;
@@ -83,9 +83,11 @@ pub fn command() -> Command {
             rules::CREATE_CASE,
             true,
         )));
-    for (name, op, about, fixed) in FOLLOW_UP {
+    for (name, op, about, _) in FOLLOW_UP {
         let mut sub = Command::new(*name).about(*about);
-        sub = args::operation_args_except(sub, op, fixed.is_none(), &["action_id", "message"]);
+        // Every body field is a flag, an action's too (--operate-desc, --judgement…);
+        // only the action_id a command fixes, and reply's message (below), are not.
+        sub = args::operation_args_except(sub, op, true, &["action_id", "message"]);
         if *name == "reply" {
             // The message's members, from the spec's rules of the nested object.
             let members = op
@@ -104,6 +106,7 @@ pub fn command() -> Command {
                     arg.value_name("TEXT")
                 });
             }
+            sub = crate::attachment::reply_attach_arg(sub, op);
         }
         if *name == "watch" {
             sub = sub
@@ -117,15 +120,30 @@ pub fn command() -> Command {
                         .help("Seconds between two looks at the status"),
                 )
                 .arg(
+                    Arg::new("from")
+                        .long("from")
+                        .value_name("STATUS")
+                        .value_parser(clap::value_parser!(i64))
+                        .help(
+                            "Wait until the status differs from STATUS rather than from the first \
+                             one seen (a change made before the watch starts is seen at once)",
+                        ),
+                )
+                .arg(
                     Arg::new("max_polls")
                         .long("max-polls")
                         .value_name("N")
                         .value_parser(clap::value_parser!(u32).range(1..))
                         .default_value("2880")
-                        .help("Give up (exit 3) after this many looks without a change"),
+                        .help("Give up (exit 6) after this many looks without a change"),
                 );
         }
-        cmd = cmd.subcommand(sub.after_help(args::EXIT_CODES));
+        let codes = match (*name, op.method) {
+            ("watch", _) => args::EXIT_CODES_WATCH,
+            (_, "GET") => args::EXIT_CODES_READ,
+            _ => args::EXIT_CODES_ACTION,
+        };
+        cmd = cmd.subcommand(sub.after_help(codes));
     }
     cmd
 }
@@ -240,24 +258,22 @@ async fn follow_up(
         }
         input.set_body("message", Value::Object(message));
     }
-    args::fill_input_except(
-        op,
-        m,
-        &mut input,
-        fixed.is_none(),
-        &["action_id", "message"],
-    )?;
+    args::fill_input_except(op, m, &mut input, true, &["action_id", "message"])?;
     if let Some(action) = fixed {
         input
             .set("action_id", Value::String(action.into()))
             .map_err(|e| Failure::usage(e.to_string()))?;
     }
+    if name == "reply" && m.get_many::<String>("attach").is_some() {
+        return crate::attachment::reply_with(global, m, input, json_output).await;
+    }
     let Some(session) = session::for_operation(global, op, &input).await? else {
         return Ok(());
     };
-    let result = if name == "watch" {
-        watch(&session, m, input, json_output).await
-    } else {
+    if name == "watch" {
+        return watch(global, session, m, input, json_output).await;
+    }
+    let result = {
         session
             .client
             .send_json(input)
@@ -270,7 +286,7 @@ async fn follow_up(
                         output::out(&format!("done: {name}"));
                     }
                 } else {
-                    output::answer(a.raw_json(), a.value(), json_output);
+                    answer(a.raw_json(), a.value(), json_output);
                 }
             })
             .map_err(|e| from_error(e, flag))
@@ -279,15 +295,32 @@ async fn follow_up(
     result
 }
 
-/// Polls the status until it differs from the first one seen.
+/// Prints an answer of a ticket: JSON as the service sent it, or text with each
+/// status shown with its label.
+fn answer(raw: &[u8], value: &Value, json_output: bool) {
+    if json_output {
+        output::answer(raw, value, true);
+    } else {
+        let mut labelled = value.clone();
+        crate::status::label_members(&mut labelled);
+        output::text(&labelled);
+    }
+}
+
+/// Polls the status until it differs from the first one seen, then prints the old and
+/// the new status and the ticket's newest message. Under `--emulator` the emulator is
+/// started for each look (and stopped between looks), so that other commands — the
+/// support side's `osm emulator reply` — can change the state meanwhile.
 async fn watch(
-    session: &Session,
+    global: &ArgMatches,
+    mut session: Session,
     m: &ArgMatches,
     input: Input,
     json_output: bool,
 ) -> Result<(), Failure> {
     let interval = m.get_one::<f64>("interval").copied().unwrap_or(30.0);
     if interval.is_nan() || interval <= 0.0 {
+        session.finish().await;
         return Err(Failure::usage(
             "--interval must be a positive number of seconds",
         ));
@@ -296,18 +329,22 @@ async fn watch(
     let max = m.get_one::<u32>("max_polls").copied().unwrap_or(2880);
     let flag = |field: &str| args::flag_of(rules::SHOW_CASE_STATUS, field);
     let terminal = std::io::stderr().is_terminal();
-    let mut first = None;
+    let mut first = m.get_one::<i64>("from").map(|s| Some(*s));
     for poll in 1..=max {
-        let a = session
-            .client
-            .send_json(input.clone())
-            .await
-            .map_err(|e| from_error(e, flag))?;
+        let a = match session.client.send_json(input.clone()).await {
+            Ok(a) => a,
+            Err(e) => {
+                session.finish().await;
+                return Err(from_error(e, flag));
+            }
+        };
         let status = a.value().get("status").and_then(Value::as_i64);
         match first {
             None => first = Some(status),
-            Some(f) if f != status => {
-                output::answer(a.raw_json(), a.value(), json_output);
+            Some(old) if old != status => {
+                let newest = newest_message(&session, &input).await;
+                session.finish().await;
+                print_change(&input, old, status, newest, json_output);
                 return Ok(());
             }
             Some(_) => {}
@@ -315,22 +352,106 @@ async fn watch(
         if terminal {
             eprint!(
                 "\rosm: status {} after {poll} look(s); next in {} s  ",
-                status.map_or("?".into(), |s| s.to_string()),
+                status.map_or("?".into(), crate::status::show),
                 interval.as_secs_f64()
             );
         }
         if poll < max {
-            tokio::time::sleep(interval).await;
+            if session.is_emulated() {
+                session.finish().await;
+                tokio::time::sleep(interval).await;
+                let credentials = session::credentials(global).await?;
+                session = Session::start(global, credentials).await?;
+            } else {
+                tokio::time::sleep(interval).await;
+            }
         }
     }
+    session.finish().await;
     if terminal {
         eprintln!();
     }
+    let shown = first
+        .flatten()
+        .map_or("unknown".into(), crate::status::show);
     Err(Failure::plain_code(
-        3,
-        "Watch",
-        format!("the status did not change in {max} looks"),
+        6,
+        "WatchGaveUp",
+        format!("gave up: the status did not change in {max} looks (still {shown})"),
     ))
+}
+
+/// The ticket's newest message (by `create_time`), if the messages can be read.
+async fn newest_message(session: &Session, status_input: &Input) -> Option<Value> {
+    let id = status_input.param("case_id")?.clone();
+    let mut input = Input::new(rules::LIST_MESSAGES);
+    input.set("case_id", id).ok()?;
+    let answer = session.client.send_json(input).await.ok()?;
+    answer
+        .value()
+        .get("message_list")?
+        .as_array()?
+        .iter()
+        .take(10_000)
+        .max_by_key(|m| {
+            m.get("create_time")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .cloned()
+}
+
+/// What `case watch` prints when the status changed.
+fn print_change(
+    input: &Input,
+    old: Option<i64>,
+    new: Option<i64>,
+    newest: Option<Value>,
+    json_output: bool,
+) {
+    let id = input
+        .param("case_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if json_output {
+        output::json(
+            &json!({
+                "incident_id": id,
+                "previous_status": old,
+                "status": new,
+                "status_label": new.and_then(crate::status::label),
+                "newest_message": newest,
+            })
+            .to_string(),
+        );
+        return;
+    }
+    let show = |s: Option<i64>| s.map_or("unknown".into(), crate::status::show);
+    output::out(&format!(
+        "{}: status {} → {}",
+        output::clean(id),
+        show(old),
+        show(new)
+    ));
+    if let Some(m) = newest {
+        let field = |k: &str| {
+            m.get(k)
+                .and_then(Value::as_str)
+                .map(output::clean)
+                .unwrap_or_default()
+        };
+        let who = match m.get("type").and_then(Value::as_i64) {
+            Some(1) => "support".to_owned(),
+            _ => field("replier"),
+        };
+        output::out(&format!(
+            "newest message ({}, {}): {}",
+            who,
+            field("create_time"),
+            field("content")
+        ));
+    }
 }
 
 fn flag(field: &str) -> Option<String> {
@@ -362,56 +483,19 @@ fn build_case(m: &ArgMatches) -> Result<NewCase, Failure> {
     Ok(case)
 }
 
-/// What `--dry-run` prints: the request as it would go out, secrets redacted.
-fn dry_run(
-    endpoint: &str,
-    site: Site,
+/// What `--dry-run` prints for a create: the request as it would go out, secrets
+/// redacted (see [`crate::dryrun`]).
+pub fn create_request(
+    global: &ArgMatches,
     credentials: Option<&Credentials>,
     case: &NewCase,
-    json_output: bool,
-) {
-    let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
-    match credentials {
-        Some(c) if c.scheme() == "token" => headers.push(("X-Auth-Token".into(), "[REDACTED]".into())),
-        Some(c) => headers.push((
-            "Authorization".into(),
-            format!(
-                "SDK-HMAC-SHA256 Access={}, SignedHeaders=[computed when sent], Signature=[computed when sent]",
-                c.access_key().unwrap_or_default()
-            ),
-        )),
-        None => headers.push(("Authorization".into(), "[no credentials found]".into())),
-    }
-    if let Some(x) = site.x_site() {
-        headers.push(("X-Site".into(), x.to_string()));
-    }
+) -> crate::dryrun::Request {
+    let mut input = Input::new(rules::CREATE_CASE);
+    input.set_body_map(case.body().clone());
     for (name, value) in case.headers() {
-        headers.push((name.to_owned(), value.to_owned()));
+        let _ = input.set(name, Value::String(value.to_owned()));
     }
-    let url = format!(
-        "{}{}",
-        endpoint.trim_end_matches('/'),
-        rules::CREATE_CASE.path
-    );
-    let body = Value::Object(case.body().clone());
-    if json_output {
-        let headers: Map<String, Value> = headers
-            .into_iter()
-            .map(|(k, v)| (k, Value::String(v)))
-            .collect();
-        output::json(
-            &json!({"dry_run": true, "method": rules::CREATE_CASE.method, "url": url, "headers": headers, "body": body})
-                .to_string(),
-        );
-    } else {
-        output::out(&format!("{} {url}", rules::CREATE_CASE.method));
-        for (k, v) in headers {
-            output::out(&format!("{k}: {v}"));
-        }
-        output::out("");
-        output::out(&serde_json::to_string_pretty(&body).unwrap_or_default());
-        eprintln!("osm: dry run: nothing was sent");
-    }
+    crate::dryrun::Request::of(global, credentials, &input)
 }
 
 async fn create_case(
@@ -433,9 +517,8 @@ async fn create_case(
     }
     session::timeout(global)?;
     if global.get_flag("dry_run") {
-        let site = session::site(global);
-        let endpoint = session::endpoint(global);
-        dry_run(&endpoint, site, credentials.as_ref(), &case, json_output);
+        let request = create_request(global, credentials.as_ref(), &case);
+        crate::dryrun::print(&[request], json_output);
         return Ok(());
     }
     let session = Session::start(global, credentials).await?;

@@ -110,7 +110,7 @@ pub fn command() -> Command {
              osm contact send-code --email oncall@example.com\n    \
              osm contact verify --email oncall@example.com --code 123456\n  Then:\n    \
              osm case create … --remind-mail oncall@example.com --email-verifiedid <verified id>\n\n{}",
-            args::EXIT_CODES
+            args::EXIT_CODES_ACTION
         ))
         .subcommand_required(true)
         .arg_required_else_help(true)

@@ -36,7 +36,7 @@ pub fn command() -> Command {
         .after_help(format!(
             "Examples:\n  osm --emulator lookup problem-types -o text\n  \
              osm --emulator lookup severities --product-category-id <id> --business-type-id <id>\n\n{}",
-            args::EXIT_CODES
+            args::EXIT_CODES_READ
         ))
         .subcommand_required(true)
         .arg_required_else_help(true);

@@ -11,11 +11,14 @@ mod config;
 mod configure;
 mod contact;
 mod download;
+mod dryrun;
+mod emulator;
 mod lookup;
 mod output;
 mod redact;
 mod schema;
 mod session;
+mod status;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -63,6 +66,7 @@ fn prepare(matches: &ArgMatches) -> Result<bool, Failure> {
         None => !std::io::stdout().is_terminal(),
     };
     config::install(settings);
+    output::set_raw(matches.get_flag("raw"));
     match matches.get_one::<String>("query") {
         Some(q) => {
             output::set_query(q)?;
@@ -124,13 +128,22 @@ fn clap_failure(e: &clap::Error) -> ExitCode {
 }
 
 async fn run(matches: &ArgMatches, json_output: bool) -> Result<(), Failure> {
+    if matches.get_one::<String>("emulator_state").is_some()
+        && !matches.get_flag("emulator")
+        && matches.subcommand_name() != Some("emulator")
+    {
+        return Err(Failure::usage(
+            "--emulator-state goes with --emulator (or osm emulator …): without it the command \
+             would go to the real service",
+        ));
+    }
     match matches.subcommand() {
         Some(("completions", sub)) => {
             let shell = *sub
                 .get_one::<clap_complete::Shell>("shell")
                 .ok_or_else(|| Failure::usage("no shell"))?;
             let mut script = Vec::new();
-            clap_complete::generate(shell, &mut args::command(), "osm", &mut script);
+            clap_complete::generate(shell, &mut args::full_command(), "osm", &mut script);
             output::out(String::from_utf8_lossy(&script).trim_end());
             Ok(())
         }
@@ -139,6 +152,7 @@ async fn run(matches: &ArgMatches, json_output: bool) -> Result<(), Failure> {
         Some(("attachment", sub)) => attachment::run(matches, sub, json_output).await,
         Some(("contact", sub)) => contact::run(matches, sub, json_output).await,
         Some(("configure", sub)) => configure::run(matches, sub, json_output),
+        Some(("emulator", sub)) => emulator::run(matches, sub, json_output).await,
         Some(("schema", sub)) => schema::run(sub),
         _ => Err(Failure::usage("unknown command; see osm --help")),
     }

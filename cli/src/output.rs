@@ -252,12 +252,40 @@ pub fn json(text: &str) {
         .map_err(|e| e.to_string())
         .and_then(|v| serde_json::to_string(&*v).map_err(|e| e.to_string()));
     match picked {
-        Ok(p) => out(&p),
+        Ok(p) => out(&raw_form(p)),
         Err(e) => {
             let f = Failure::usage(format!("--query {query:?}: {e}"));
             print_failure(&f, true);
             std::process::exit(i32::from(f.code));
         }
+    }
+}
+
+static RAW: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Turns on `--raw`: what `--query` picks is printed as `jq -r` does.
+pub fn set_raw(on: bool) {
+    RAW.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// With `--raw`, a JSON string as its text (made safe for a terminal with [`clean`]),
+/// an array of strings and scalars one per line; anything else as JSON.
+fn raw_form(json_text: String) -> String {
+    if !RAW.load(std::sync::atomic::Ordering::Relaxed) {
+        return json_text;
+    }
+    let scalar = |v: &Value| match v {
+        Value::String(s) => Some(clean(s)),
+        Value::Number(_) | Value::Bool(_) | Value::Null => Some(v.to_string()),
+        _ => None,
+    };
+    match serde_json::from_str::<Value>(&json_text) {
+        Ok(Value::Array(items)) => {
+            let lines: Option<Vec<String>> = items.iter().map(scalar).collect();
+            lines.map_or(json_text, |l| l.join("\n"))
+        }
+        Ok(v) => scalar(&v).unwrap_or(json_text),
+        Err(_) => json_text,
     }
 }
 

@@ -16,7 +16,6 @@ use huaweicloud_osm::rules::OperationRules;
 use huaweicloud_osm::{
     Client, Credentials, CredentialsError, CredentialsProvider, RetryPolicy, Site,
 };
-use osm_emulator::RunningEmulator;
 use serde_json::json;
 
 use crate::config;
@@ -198,8 +197,8 @@ pub fn timeout(_global: &ArgMatches) -> Result<Duration, Failure> {
 
 /// What every command built from an operation's rules does before its call: checks
 /// `input` against the spec (exit 2 before anything starts), gets the credentials and
-/// turns on logging, then either prints the dry run (`METHOD PATH (dry run: nothing
-/// was sent)`) and gives `None`, or starts the session to send it in.
+/// turns on logging, then either prints the dry run (the request as it would go,
+/// see [`crate::dryrun`]) and gives `None`, or starts the session to send it in.
 pub async fn for_operation(
     global: &ArgMatches,
     op: &'static OperationRules,
@@ -211,20 +210,32 @@ pub async fn for_operation(
     let credentials = credentials(global).await?;
     logging(global, credentials.as_ref());
     if global.get_flag("dry_run") {
-        crate::output::out(&format!(
-            "{} {} (dry run: nothing was sent)",
-            op.method, op.path
-        ));
+        let request = crate::dryrun::Request::of(global, credentials.as_ref(), input);
+        crate::dryrun::print(&[request], dry_run_json(global));
         return Ok(None);
     }
     Session::start(global, credentials).await.map(Some)
 }
 
+/// Whether the output in force is JSON (for the commands that do not pass it down).
+fn dry_run_json(global: &ArgMatches) -> bool {
+    use std::io::IsTerminal;
+    global.get_one::<String>("query").is_some()
+        || match config::settings().get("output") {
+            Some(o) => o == "json",
+            None => !std::io::stdout().is_terminal(),
+        }
+}
+
 /// A client, and the emulator it talks to when `--emulator` is given.
 pub struct Session {
     pub client: Client,
-    emulator: Option<RunningEmulator>,
+    emulator: Option<crate::emulator::Held>,
 }
+
+/// Set once the emulator was announced, so that a command that starts it again (each
+/// look of `case watch`) says so once.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 impl Session {
     /// Starts the emulator if asked, and builds the client.
@@ -235,25 +246,21 @@ impl Session {
         let timeout = timeout(global)?;
         let settings = config::settings();
         let emulator = if global.get_flag("emulator") {
-            let mut builder = osm_emulator::Emulator::builder().accept_any_token(true);
-            if let Some(path) = global.get_one::<String>("emulator_state") {
-                builder = builder.state_file(path);
+            let held = crate::emulator::start(global, None).await?;
+            if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+                eprintln!(
+                    "osm: using the embedded emulator on {} (no real ticket is opened; start \
+                     afresh with osm emulator reset)",
+                    crate::emulator::state_file(global)?.display()
+                );
             }
-            let running = builder
-                .start()
-                .await
-                .map_err(|e| Failure::setup(format!("cannot start the emulator: {e}")))?;
-            eprintln!(
-                "osm: using the embedded emulator at {} (no real ticket is opened)",
-                running.base_url()
-            );
-            Some(running)
+            Some(held)
         } else {
             None
         };
         let site = site(global);
         let endpoint = match &emulator {
-            Some(e) => e.base_url().to_string(),
+            Some(e) => e.emulator.base_url().to_string(),
             None => endpoint(global),
         };
         let mut builder = Client::builder()
@@ -283,13 +290,20 @@ impl Session {
 
     /// The base URL of the embedded emulator, if one was started.
     pub fn emulator_url(&self) -> Option<String> {
-        self.emulator.as_ref().map(|e| e.base_url())
+        self.emulator.as_ref().map(|e| e.emulator.base_url())
     }
 
-    /// Stops the emulator, if one was started.
+    /// Whether the session talks to the embedded emulator.
+    pub fn is_emulated(&self) -> bool {
+        self.emulator.is_some()
+    }
+
+    /// Stops the emulator, if one was started, keeping its state and letting the next
+    /// command use it.
     pub async fn finish(self) {
         if let Some(e) = self.emulator {
-            e.shutdown().await;
+            e.finish().await;
+            QUIET.store(true, std::sync::atomic::Ordering::Relaxed);
         }
     }
 }

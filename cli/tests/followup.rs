@@ -517,9 +517,17 @@ fn watch_returns_when_the_status_changes() {
     );
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(out_json(&out), json!({"status": 1}));
+    let watched = out_json(&out);
+    assert_eq!(
+        (
+            watched["previous_status"].clone(),
+            watched["status"].clone()
+        ),
+        (json!(0), json!(1))
+    );
 
-    // A status that never changes: give up after the polls allowed, exit 3.
+    // A status that never changes: give up after the polls allowed, exit 6 (not 3,
+    // which is "outcome unknown").
     let out = osm(&emu)
         .args([
             "case",
@@ -533,7 +541,7 @@ fn watch_returns_when_the_status_changes() {
         .timeout(Duration::from_secs(60))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(out.status.code(), Some(6));
 }
 
 #[test]

@@ -125,6 +125,18 @@ impl Fault {
         }
     }
 
+    /// The name the request record gives a request that suffered this fault:
+    /// [`name`](Self::name), except that an answer of HTTP 200 carrying an `error_code`
+    /// (what [`Fault::business_error`] and the admin routes' `business_error` queue) is
+    /// recorded as `"business_error"`.
+    pub fn recorded_name(&self) -> &'static str {
+        if self.business_error_code().is_some() {
+            "business_error"
+        } else {
+            self.name()
+        }
+    }
+
     /// The `error_code` of a [`Fault::Respond`] answering HTTP 200: a business error.
     fn business_error_code(&self) -> Option<String> {
         match self {
@@ -679,5 +691,21 @@ mod tests {
         ] {
             assert!(serde_json::from_str::<FaultSpec>(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_business_error_is_recorded_as_one() {
+        assert_eq!(
+            Fault::business_error("OSM.01010003", "urged too often").recorded_name(),
+            "business_error"
+        );
+        assert_eq!(
+            Fault::error(500, "OSM.0004", "x").recorded_name(),
+            "respond"
+        );
+        assert_eq!(
+            Fault::DropBeforeRecord.recorded_name(),
+            "drop_before_record"
+        );
     }
 }

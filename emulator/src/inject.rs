@@ -30,7 +30,9 @@ pub(crate) async fn dispatch(shared: &Arc<Shared>, call: Call) -> Reply {
     let Some(fault) = fault else {
         return ops::dispatch(shared, call).await;
     };
-    shared.journal.note_fault(call.record, fault.name());
+    shared
+        .journal
+        .note_fault(call.record, fault.recorded_name());
     let rid = call.request_id.clone();
     match fault {
         Fault::Respond {

@@ -76,7 +76,7 @@ pub struct RecordedRequest {
     pub error_code: Option<String>,
     /// The `X-Request-Id` of the answer.
     pub request_id: Option<String>,
-    /// The fault the request suffered, by its admin name (`respond`,
+    /// The fault the request suffered, by its admin name (`respond`, `business_error`,
     /// `drop_before_record`, …).
     pub fault: Option<String>,
     /// Whether the request was answered (or dropped): `false` while it is handled.

@@ -134,6 +134,22 @@ pub const DEFAULT_BINARY_LISTEN: &str = "127.0.0.1:8086";
 /// and the date part of ticket ids.
 pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 
+/// Every file and folder an emulator keeps for the state file `state`: the file itself,
+/// its lock note (`<file>.lock`), the ticket journal (`<file>.cases`), the attachments
+/// (`<file>.attachments/`) and the verified contacts (`<file>.verified.json`). For a tool
+/// that starts afresh by removing them (none is used while an emulator runs on it).
+pub fn state_paths(state: &std::path::Path) -> Vec<PathBuf> {
+    let mut lock = state.as_os_str().to_owned();
+    lock.push(".lock");
+    vec![
+        state.to_path_buf(),
+        PathBuf::from(lock),
+        cases::journal_path(state),
+        files::dir_for(state),
+        verification::file_for(state),
+    ]
+}
+
 /// Entry point: see [`Emulator::builder`].
 #[derive(Debug, Clone, Copy)]
 pub struct Emulator;

@@ -27,10 +27,10 @@ const LOG_BUFFER_LINES: usize = 8192;
 ///
 /// Prints its base URL as the first line of standard output, then serves until
 /// SIGINT or SIGTERM. Admin routes (open, unless --admin-token is given):
-/// GET /__emulator/tickets, GET /__emulator/status, GET|POST|DELETE /__emulator/faults.
-/// SIGINT or SIGTERM. Admin routes (no authentication): GET /__emulator/tickets,
-/// GET /__emulator/status, GET|POST|DELETE /__emulator/faults, GET
-/// /__emulator/attachments[/ID], GET /__emulator/verification-codes.
+/// GET /__emulator/tickets, GET /__emulator/status, GET|POST|DELETE /__emulator/faults,
+/// POST /__emulator/reset, GET /__emulator/requests, GET|POST|DELETE
+/// /__emulator/expectations, GET /__emulator/attachments[/ID], GET
+/// /__emulator/verification-codes (emulator/README.md describes each).
 #[derive(Debug, Parser)]
 #[command(name = "osm-emulator", version)]
 struct Args {
