@@ -281,11 +281,15 @@ fn rules(spec: &Spec) -> Result<String, String> {
                     .iter()
                     .any(|f| matches!(f.format.as_deref(), Some("byte" | "binary")))
         });
+        let noun = spec
+            .tag(&op.family)
+            .map_or(op.family.as_str(), |t| t.noun.as_str());
+        let verb = &op.cli_verb;
         let _ = writeln!(
             out,
             "    OperationRules {{ id: {:?}, method: {:?}, path: {:?}, family: {:?}, summary: {:?}, \
              idempotent: {}, business_errors: {}, hand_written: {}, success_status: {success_status}, answer: {answer}, \
-             carries_file: {carries_file}, \
+             carries_file: {carries_file}, noun: {noun:?}, verb: {verb:?}, \
              content_type: {content_type}, body_required: {}, \
              params: &[{}], body: &[{}], typed_body: {typed_body}, typed_response: {typed_response}, \
              default_answer: {default_answer} }},",
@@ -312,6 +316,16 @@ fn rules(spec: &Spec) -> Result<String, String> {
             const_name(&op.id)
         );
     }
+    out.push_str("\n/// Every family of operations (the spec's tags), with its `osm` command.\n");
+    out.push_str("pub static TAGS: &[TagRules] = &[\n");
+    for t in &spec.tags {
+        let _ = writeln!(
+            out,
+            "    TagRules {{ name: {:?}, noun: {:?}, description: {:?} }},",
+            t.name, t.noun, t.description
+        );
+    }
+    out.push_str("];\n");
     out.push_str(
         "\n/// Header parameters no operation lists, which the auth layer sends (the token).\n",
     );

@@ -112,6 +112,17 @@ pub type TypedBody = fn(&Map<String, Value>) -> Result<Vec<u8>, ValidationError>
 /// Checks that a success body reads as the generated response type.
 pub type TypedResponse = fn(&[u8]) -> Result<(), String>;
 
+/// A family of operations: an OpenAPI tag of the spec.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TagRules {
+    /// The tag, as operations list it (`cases`).
+    pub name: &'static str,
+    /// The `osm` command of the family (`case`).
+    pub noun: &'static str,
+    /// What the family is for.
+    pub description: &'static str,
+}
+
 /// What an operation's success answer carries, declared by its media type in the spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AnswerKind {
@@ -150,6 +161,10 @@ pub struct OperationRules {
     pub success_status: u16,
     /// What the success answer carries, from its media type in the spec.
     pub answer: AnswerKind,
+    /// The `osm` command's noun: its family's (`x-cli` on the spec's tag).
+    pub noun: &'static str,
+    /// The `osm` command's verb (`x-cli` on the operation).
+    pub verb: &'static str,
     /// Whether the request body holds a file (multipart, or a JSON member of format
     /// `byte`): it is bounded by the attachment limit, not the JSON bound.
     pub carries_file: bool,

@@ -612,6 +612,13 @@ fn hide_globals(mut cmd: Command, depth: usize) -> Command {
 
 /// The whole `osm` command with every flag shown everywhere (for completion scripts).
 pub fn full_command() -> Command {
+    // The hand-written commands first; every operation of the spec they leave free gets
+    // its generated command.
+    crate::generic::attach(hand_written())
+}
+
+/// The commands written by hand (those that compose calls, and the tool's own).
+fn hand_written() -> Command {
     Command::new("osm")
         .version(env!("CARGO_PKG_VERSION"))
         .about("Open and follow Huawei Cloud service tickets (OSM) from the shell")

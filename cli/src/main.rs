@@ -13,6 +13,7 @@ mod contact;
 mod download;
 mod dryrun;
 mod emulator;
+mod generic;
 mod lookup;
 mod output;
 mod redact;
@@ -137,6 +138,13 @@ async fn run(matches: &ArgMatches, json_output: bool) -> Result<(), Failure> {
              would go to the real service",
         ));
     }
+    // An operation's generated command (every operation no module composes by hand).
+    if let Some((noun, sub)) = matches.subcommand()
+        && let Some((verb, sm)) = sub.subcommand()
+        && let Some(op) = generic::find(noun, verb)
+    {
+        return generic::run(matches, op, sm, json_output).await;
+    }
     match matches.subcommand() {
         Some(("completions", sub)) => {
             let shell = *sub
@@ -148,7 +156,6 @@ async fn run(matches: &ArgMatches, json_output: bool) -> Result<(), Failure> {
             Ok(())
         }
         Some(("case", sub)) => case::run(matches, sub, json_output).await,
-        Some(("lookup", sub)) => lookup::run(matches, sub, json_output).await,
         Some(("attachment", sub)) => attachment::run(matches, sub, json_output).await,
         Some(("contact", sub)) => contact::run(matches, sub, json_output).await,
         Some(("configure", sub)) => configure::run(matches, sub, json_output),

@@ -24,6 +24,7 @@
 //! | `x-rust-type` | component schema | replaced by a hand-written Rust type in generated code |
 //! | `x-default-answer` | operation | the answer assumed until the service is asked (documented values) |
 //! | `x-personal-data` | parameter, property | holds personal data (a phone number, an address, a code): never shown by `Debug` |
+//! | `x-cli` | operation, tag | the `osm` command: the verb of an operation, the noun of a tag (a top-level `tags` entry) |
 //! | `x-vendor-pages` | operation | the vendor's reference page of the operation on each site that has one ([`VendorPage`]) |
 
 use std::fmt;
@@ -525,6 +526,9 @@ pub struct Operation {
     /// `x-vendor-pages`: the vendor's reference page of the operation on each site that
     /// has one, in the order of [`DocSite::ALL`] (empty: no page recorded).
     pub vendor_pages: Vec<VendorPage>,
+    /// The verb of its `osm` command under its family's noun (`x-cli`; without it, the
+    /// operation id in kebab case).
+    pub cli_verb: String,
 }
 
 impl Operation {
@@ -593,6 +597,31 @@ pub struct Spec {
     pub error_codes: Vec<ErrorCode>,
     /// Component schemas replaced by hand-written Rust types: (schema name, type path).
     pub rust_types: Vec<(String, String)>,
+    /// Every tag an operation uses, with its `osm` noun and description: the top-level
+    /// `tags` entry, or the tag's own name and a plain description when it has none.
+    pub tags: Vec<Tag>,
+}
+
+/// A family of operations (an OpenAPI tag).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    /// The tag's name, as operations list it (the library's module under `ops`).
+    pub name: String,
+    /// The `osm` command the family's operations are under (`x-cli` on the tag; the
+    /// tag's name without it).
+    pub noun: String,
+    /// What the family is for.
+    pub description: String,
+}
+
+/// Whether `word` can be an `osm` command: lower case letters, digits and `-`, starting
+/// with a letter, at most 40 characters.
+fn command_word(word: &str) -> bool {
+    word.len() <= 40
+        && word.starts_with(|c: char| c.is_ascii_lowercase())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
@@ -640,6 +669,7 @@ impl Spec {
             auth_headers: Vec::new(),
             error_codes: Vec::new(),
             rust_types: Vec::new(),
+            tags: Vec::new(),
         };
         let reader = Reader { doc: &spec.openapi };
         spec.operations = reader.operations()?;
@@ -652,7 +682,25 @@ impl Spec {
                 return err(format!("operationId {} is used twice", op.id));
             }
         }
+        spec.tags = tags(&spec.openapi, &spec.operations)?;
+        let mut commands = std::collections::HashMap::new();
+        for op in &spec.operations {
+            let noun = spec
+                .tag(&op.family)
+                .map_or(op.family.as_str(), |t| t.noun.as_str());
+            if let Some(other) = commands.insert((noun.to_owned(), op.cli_verb.clone()), &op.id) {
+                return err(format!(
+                    "{}: x-cli: `osm {noun} {}` is also {other}'s command",
+                    op.id, op.cli_verb
+                ));
+            }
+        }
         Ok(spec)
+    }
+
+    /// The tag named `name`.
+    pub fn tag(&self, name: &str) -> Option<&Tag> {
+        self.tags.iter().find(|t| t.name == name)
     }
 
     /// The operation with this `operationId`.
@@ -1031,6 +1079,15 @@ impl<'a> Reader<'a> {
             error_codes: error_codes(&op.extensions, &id)?,
             default_answer,
             vendor_pages: vendor_pages(&op.extensions, &id)?,
+            cli_verb: match op.extensions.get("x-cli") {
+                None => id.replace('_', "-"),
+                Some(Value::String(v)) if command_word(v) => v.clone(),
+                Some(v) => {
+                    return err(format!(
+                        "{id}: x-cli must be a command word (lower case letters, digits, -), not {v}"
+                    ));
+                }
+            },
             id,
         })
     }
@@ -1450,4 +1507,39 @@ mod tests {
             assert!(e.contains("list_things") && e.contains(says), "{bad}: {e}");
         }
     }
+}
+
+/// The tags the operations use, described by the top-level `tags` list where it has them.
+fn tags(doc: &OpenAPI, operations: &[Operation]) -> Result<Vec<Tag>> {
+    let mut out: Vec<Tag> = Vec::new();
+    for t in &doc.tags {
+        let noun = match t.extensions.get("x-cli") {
+            None => t.name.clone(),
+            Some(Value::String(v)) if command_word(v) => v.clone(),
+            Some(v) => {
+                return err(format!(
+                    "tag {}: x-cli must be a command word (lower case letters, digits, -), not {v}",
+                    t.name
+                ));
+            }
+        };
+        if out.iter().any(|o| o.noun == noun) {
+            return err(format!("tag {}: x-cli `{noun}` names two tags", t.name));
+        }
+        out.push(Tag {
+            name: t.name.clone(),
+            noun,
+            description: t.description.as_deref().map(collapse).unwrap_or_default(),
+        });
+    }
+    for op in operations {
+        if !out.iter().any(|t| t.name == op.family) {
+            out.push(Tag {
+                name: op.family.clone(),
+                noun: op.family.replace('_', "-"),
+                description: format!("The operations tagged {}", op.family),
+            });
+        }
+    }
+    Ok(out)
 }
