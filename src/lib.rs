@@ -162,12 +162,17 @@
 //!     .credentials(Credentials::token("t"))
 //!     .build()?;
 //! // Refused before sending: the error names the field, the limit and the size.
-//! let err = client.create_case(&NewCase::new("1", "x".repeat(1201))).await.unwrap_err();
+//! // (The limit is the spec's, as the rules table holds it.)
+//! let max = huaweicloud_osm::rules::CREATE_CASE
+//!     .body_field("simple_description")
+//!     .and_then(|r| r.max_length)
+//!     .unwrap();
+//! let err = client.create_case(&NewCase::new("1", "x".repeat(max + 1))).await.unwrap_err();
 //! assert_eq!(err.kind(), ErrorKind::Validation);
 //! assert!(!err.may_have_been_sent());
 //! assert_eq!(
 //!     err.validation().unwrap().to_string(),
-//!     "simple_description is 1201 characters long; the maximum length is 1200"
+//!     format!("simple_description is {} characters long; the maximum length is {max}", max + 1)
 //! );
 //! if err.outcome_unknown() {
 //!     // Look the ticket up (or use exactly_once) before sending it again.

@@ -9,7 +9,8 @@
 //!
 //! ```
 //! let schema = huaweicloud_osm::schema::request_body("create_case").unwrap();
-//! assert_eq!(schema["properties"]["simple_description"]["maxLength"], 1200);
+//! let rule = huaweicloud_osm::rules::CREATE_CASE.body_field("simple_description").unwrap();
+//! assert_eq!(schema["properties"]["simple_description"]["maxLength"], rule.max_length.unwrap());
 //! let body = huaweicloud_osm::schema::skeleton("create_case").unwrap();
 //! assert!(body.as_object().unwrap().contains_key("region_id"));
 //! ```

@@ -208,14 +208,21 @@ async fn http_200_without_id_or_with_bad_json_is_ambiguous() {
 #[tokio::test]
 async fn too_long_description_is_refused_before_sending() {
     let server = Server::ok().await;
-    let case = NewCase::new("1", "x".repeat(1201));
+    let max = huaweicloud_osm::rules::CREATE_CASE
+        .body_field("simple_description")
+        .and_then(|r| r.max_length)
+        .unwrap();
+    let case = NewCase::new("1", "x".repeat(max + 1));
     let err = client(&server.url).create_case(&case).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Validation);
     assert!(!err.may_have_been_sent());
     assert_eq!(err.attempts(), 0);
     assert_eq!(
         err.to_string(),
-        "invalid request, nothing was sent: simple_description is 1201 characters long; the maximum length is 1200"
+        format!(
+            "invalid request, nothing was sent: simple_description is {} characters long; the maximum length is {max}",
+            max + 1
+        )
     );
     assert_eq!(err.validation().unwrap().field(), "simple_description");
     assert!(server.seen().is_empty(), "the server saw a request");
@@ -224,9 +231,14 @@ async fn too_long_description_is_refused_before_sending() {
 #[tokio::test]
 async fn lengths_count_characters_not_bytes() {
     let server = Server::ok().await;
-    // 1200 three-byte characters: 3600 bytes, but within the limit.
+    // As many three-byte characters as the limit allows: three times as many bytes, but
+    // within the limit.
+    let max = huaweicloud_osm::rules::CREATE_CASE
+        .body_field("simple_description")
+        .and_then(|r| r.max_length)
+        .unwrap();
     client(&server.url)
-        .create_case(&NewCase::new("1", "工".repeat(1200)))
+        .create_case(&NewCase::new("1", "工".repeat(max)))
         .await
         .unwrap();
     assert_eq!(server.seen().len(), 1);

@@ -177,6 +177,10 @@ async fn success_as_json_and_text() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_input_exits_2_before_sending() {
     let emu = emulator().await;
+    let max = huaweicloud_osm::rules::CREATE_CASE
+        .body_field("simple_description")
+        .and_then(|r| r.max_length)
+        .unwrap();
     let mut cmd = osm_at(&emu);
     cmd.args([
         "case",
@@ -184,13 +188,16 @@ async fn invalid_input_exits_2_before_sending() {
         "--business-type-id",
         "1",
         "--simple-description",
-        &"x".repeat(1201),
+        &"x".repeat(max + 1),
     ]);
     let out = run(cmd).await;
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("simple_description is 1201 characters long; the maximum length is 1200 (flag --simple-description)"),
+        stderr.contains(&format!(
+            "simple_description is {} characters long; the maximum length is {max} (flag --simple-description)",
+            max + 1
+        )),
         "{stderr}"
     );
     assert_eq!(emu.requests_seen(), 0);

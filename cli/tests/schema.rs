@@ -45,13 +45,17 @@ fn the_case_create_schema_accepts_the_readme_body_and_refuses_a_long_description
     let body = readme_body();
     assert_eq!(errors(&validator, &body), Vec::<String>::new());
 
+    let max = huaweicloud_osm::rules::CREATE_CASE
+        .body_field("simple_description")
+        .and_then(|r| r.max_length)
+        .unwrap();
     let mut long = body.clone();
-    long["simple_description"] = Value::String("x".repeat(1201));
+    long["simple_description"] = Value::String("x".repeat(max + 1));
     let errs = errors(&validator, &long);
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert!(errs[0].contains("simple_description"), "{errs:?}");
     let mut at_limit = body.clone();
-    at_limit["simple_description"] = Value::String("x".repeat(1200));
+    at_limit["simple_description"] = Value::String("x".repeat(max));
     assert!(validator.is_valid(&at_limit));
 
     // Other limits the client checks are in it too.

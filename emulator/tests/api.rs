@@ -185,10 +185,14 @@ async fn parameter_check_failures() {
     let auth = [("x-auth-token", TOKEN)];
 
     // The library refuses a too-long description before sending...
+    let max = huaweicloud_osm::rules::CREATE_CASE
+        .body_field("simple_description")
+        .and_then(|r| r.max_length)
+        .unwrap();
     let mut too_long = body();
-    too_long["simple_description"] = Value::String("x".repeat(1201));
+    too_long["simple_description"] = Value::String("x".repeat(max + 1));
     let err = token_client(&emu)
-        .create_case(&case().simple_description("x".repeat(1201)))
+        .create_case(&case().simple_description("x".repeat(max + 1)))
         .await
         .unwrap_err();
     assert!(err.is_validation());
@@ -198,7 +202,10 @@ async fn parameter_check_failures() {
     let msg = a.assert_error(400, "OSM.0001", false);
     assert_eq!(
         msg,
-        "simple_description is 1201 characters long; the maximum length is 1200"
+        format!(
+            "simple_description is {} characters long; the maximum length is {max}",
+            max + 1
+        )
     );
 
     let mut missing = body();

@@ -304,8 +304,13 @@ async fn the_record_holds_refused_requests_without_secrets() {
         .await
         .unwrap();
     assert_eq!(wrong.status(), 401);
+    let too_long = huaweicloud_osm::rules::CREATE_CASE
+        .body_field("simple_description")
+        .and_then(|r| r.max_length)
+        .unwrap()
+        + 1;
     let mut long = body();
-    long["simple_description"] = json!("x".repeat(1201));
+    long["simple_description"] = json!("x".repeat(too_long));
     let bad = raw()
         .post(format!("{base}/v2/servicerequest/cases"))
         .header("X-Auth-Token", TOKEN)
@@ -337,7 +342,7 @@ async fn the_record_holds_refused_requests_without_secrets() {
             .as_str()
             .unwrap()
             .len(),
-        1201
+        too_long
     );
     assert_eq!(record[1].header("authorization"), Some(REDACTED));
     assert!(record[1].header("x-sdk-date").is_some());

@@ -111,9 +111,14 @@ fn the_true_page_matches_the_spec() {
 fn one_changed_limit_is_drift_and_apply_fixes_exactly_one_line() {
     let dir = temp_dir("one-limit");
     let mut op = create_case();
+    let spec_max = field(&mut op, &Place::Body, "simple_description")
+        .constraints
+        .max_length
+        .unwrap();
+    let page_max = spec_max + 300;
     field(&mut op, &Place::Body, "simple_description")
         .constraints
-        .max_length = Some(1500);
+        .max_length = Some(page_max);
     let page_path = dir.join("page.html");
     std::fs::write(&page_path, page(&op, Layout::Html)).unwrap();
     let original = std::fs::read_to_string(xtask::default_spec_path()).unwrap();
@@ -127,7 +132,9 @@ fn one_changed_limit_is_drift_and_apply_fixes_exactly_one_line() {
     assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
     assert_eq!(
         lines_with(&stdout, "drift: "),
-        ["drift: body parameter simple_description: Maximum length differs: page 1500, spec 1200"]
+        [format!(
+            "drift: body parameter simple_description: Maximum length differs: page {page_max}, spec {spec_max}"
+        )]
     );
 
     // 2. --apply on the copy: one fact applied, nothing left.
@@ -150,8 +157,8 @@ fn one_changed_limit_is_drift_and_apply_fixes_exactly_one_line() {
     // 4. The copy differs from the spec by exactly one line.
     let edited = std::fs::read_to_string(&spec_path).unwrap();
     let (removed, added) = changed_lines(&original, &edited);
-    assert_eq!(removed, ["          maxLength: 1200"]);
-    assert_eq!(added, ["          maxLength: 1500"]);
+    assert_eq!(removed, [format!("          maxLength: {spec_max}")]);
+    assert_eq!(added, [format!("          maxLength: {page_max}")]);
     assert_eq!(original.lines().count(), edited.lines().count());
 
     std::fs::remove_dir_all(&dir).ok();
