@@ -277,8 +277,9 @@ async fn send_code(session: &Session, contact: &Contact, json_output: bool) -> R
             contact_flags(contact)
         ));
     }
-    if let Some(url) = session.emulator_url() {
-        eprintln!("osm: the embedded emulator's codes are at {url}/__emulator/verification-codes");
+    if session.is_emulated() {
+        // The embedded emulator has stopped by the time this is read; it keeps its codes.
+        eprintln!("osm: the embedded emulator keeps the code: read it with osm emulator codes");
     }
     Ok(())
 }

@@ -24,12 +24,6 @@ use crate::status;
 /// The state file's name in the default state directory.
 const STATE_FILE_NAME: &str = "tickets.jsonl";
 
-/// The most verification codes `osm emulator codes` keeps (the oldest go first).
-const MAX_CODES_KEPT: usize = 100;
-
-/// The largest codes file read, in bytes (far above [`MAX_CODES_KEPT`] codes).
-const MAX_CODES_FILE_BYTES: u64 = 1024 * 1024;
-
 /// The default state directory: `$XDG_STATE_HOME/osm/emulator`, else
 /// `$HOME/.local/state/osm/emulator` (relative values are ignored, as the XDG rules say).
 pub fn default_dir() -> Result<PathBuf, Failure> {
@@ -71,11 +65,6 @@ fn sibling(state: &Path, suffix: &str) -> PathBuf {
 /// The lock every `osm` command using the state file holds.
 fn lock_path(state: &Path) -> PathBuf {
     sibling(state, ".shell-lock")
-}
-
-/// Where the verification codes the emulator sent are kept for `osm emulator codes`.
-fn codes_path(state: &Path) -> PathBuf {
-    sibling(state, ".codes.json")
 }
 
 /// The lock on a state file, held while the value lives.
@@ -185,44 +174,12 @@ pub async fn start(global: &ArgMatches, listen: Option<&str>) -> Result<Held, Fa
 }
 
 impl Held {
-    /// Stops the emulator, keeps the verification codes it sent, then lets the next
-    /// command in.
+    /// Stops the emulator (what it changed is in its state files already: tickets,
+    /// attachments, verified contacts, the codes it sent), then lets the next command in.
     pub async fn finish(self) {
-        let codes = self.emulator.verification_codes();
         self.emulator.shutdown().await;
-        if !codes.is_empty()
-            && let Err(e) = keep_codes(&self.lock.state, &codes)
-        {
-            eprintln!("osm: cannot keep the verification codes: {e}");
-        }
         drop(self.lock);
     }
-}
-
-/// The codes kept for `state`, oldest first.
-fn kept_codes(state: &Path) -> Vec<Value> {
-    let mut text = String::new();
-    let read = File::open(codes_path(state))
-        .and_then(|f| f.take(MAX_CODES_FILE_BYTES).read_to_string(&mut text));
-    if read.is_err() {
-        return Vec::new();
-    }
-    match serde_json::from_str(&text) {
-        Ok(Value::Array(codes)) => codes,
-        _ => Vec::new(),
-    }
-}
-
-/// Adds `codes` to those kept (the last [`MAX_CODES_KEPT`]), replacing the file whole.
-fn keep_codes(state: &Path, codes: &[osm_emulator::SentCode]) -> std::io::Result<()> {
-    let mut all = kept_codes(state);
-    all.extend(codes.iter().filter_map(|c| serde_json::to_value(c).ok()));
-    let skip = all.len().saturating_sub(MAX_CODES_KEPT);
-    let all: Vec<Value> = all.into_iter().skip(skip).collect();
-    let path = codes_path(state);
-    let tmp = sibling(state, ".codes.json.tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(&all).unwrap_or_default())?;
-    std::fs::rename(&tmp, &path)
 }
 
 /// What `osm emulator --help` says after the subcommands.
@@ -382,10 +339,7 @@ fn reset(global: &ArgMatches, json_output: bool) -> Result<(), Failure> {
     let state = state_file(global)?;
     let lock = lock(&state)?;
     let mut removed = Vec::new();
-    for path in osm_emulator::state_paths(&state)
-        .into_iter()
-        .chain([codes_path(&state)])
-    {
+    for path in osm_emulator::state_paths(&state) {
         let gone = if path.is_dir() {
             std::fs::remove_dir_all(&path)
         } else {
@@ -418,11 +372,22 @@ fn reset(global: &ArgMatches, json_output: bool) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The codes the emulator sent, from its own codes file beside the state file.
 fn codes(global: &ArgMatches, json_output: bool) -> Result<(), Failure> {
     let state = state_file(global)?;
     let lock = lock(&state)?;
-    let codes = kept_codes(&state);
+    let codes = osm_emulator::saved_verification_codes(&state);
     drop(lock);
+    let codes: Vec<Value> = codes
+        .map_err(|e| {
+            Failure::setup(format!(
+                "cannot read the verification codes of {}: {e}\n  start afresh with: osm emulator reset",
+                state.display()
+            ))
+        })?
+        .iter()
+        .filter_map(|c| serde_json::to_value(c).ok())
+        .collect();
     if json_output {
         output::json(&json!({ "codes": codes }).to_string());
     } else if codes.is_empty() {

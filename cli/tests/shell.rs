@@ -297,30 +297,99 @@ fn the_emulator_family_plays_support_and_starts_afresh() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
 }
 
-/// Point 1: the codes the emulator sent are kept for `osm emulator codes`.
+/// Point 1: a code sent by one `osm --emulator` command is checked by a later one (the
+/// emulator keeps the codes it sent in its own state), and the contact so verified is
+/// named by a ticket opened by a third; the state lives under `$XDG_STATE_HOME`, and a
+/// wrong code is refused there as by the service.
 #[test]
-fn verification_codes_are_kept_between_commands() {
+fn a_code_sent_in_one_command_verifies_in_the_next() {
     let home = Home::new();
-    ok(&home
-        .osm()
-        .args([
-            "--emulator",
-            "contact",
-            "send-code",
-            "--email",
-            "oncall@example.com",
-        ])
+    let xdg = home.dir.path().join("xdg-state");
+    let osm = || {
+        let mut cmd = home.osm();
+        cmd.env("XDG_STATE_HOME", &xdg);
+        cmd
+    };
+    let mail = "oncall@example.com";
+    let sent = osm()
+        .args(["--emulator", "contact", "send-code", "--email", mail])
         .output()
-        .unwrap());
-    let codes = json_of(&home.osm().args(["emulator", "codes"]).output().unwrap());
+        .unwrap();
+    ok(&sent);
+    assert!(
+        text(&sent.stderr).contains("osm emulator codes"),
+        "{}",
+        text(&sent.stderr)
+    );
+    let codes = json_of(&osm().args(["emulator", "codes"]).output().unwrap());
     let codes = codes["codes"].as_array().unwrap();
     assert_eq!(codes.len(), 1, "{codes:?}");
-    assert_eq!(codes[0]["contact_value"], "oncall@example.com");
-    let code = codes[0]["verify_code"].as_str().unwrap();
+    assert_eq!(codes[0]["contact_value"], mail);
+    let code = codes[0]["verify_code"].as_str().unwrap().to_owned();
     assert!(
-        code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()),
-        "{code}"
+        xdg.join("osm/emulator/tickets.jsonl.codes.json").is_file(),
+        "the emulator's codes are not under XDG_STATE_HOME"
     );
+    assert!(
+        !home.state_dir().exists(),
+        "HOME's state directory was used"
+    );
+
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let refused = osm()
+        .args(["--emulator", "contact", "verify", "--email", mail])
+        .args(["--code", &wrong])
+        .output()
+        .unwrap();
+    assert_ne!(refused.status.code(), Some(0), "a wrong code was accepted");
+    assert!(
+        text(&refused.stderr).contains("OSM.01010010"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    let verified = json_of(
+        &osm()
+            .args(["--emulator", "contact", "verify", "--email", mail])
+            .args(["--code", &code])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(verified["contact_value"], mail, "{verified}");
+    let id = verified["verified_id"].as_str().unwrap().to_owned();
+
+    let created = json_of(
+        &osm()
+            .args(["--emulator", "case", "create"])
+            .args([
+                "--business-type-id",
+                "1",
+                "--simple-description",
+                "disk full",
+            ])
+            .args(["--remind-mail", mail, "--email-verifiedid", &id])
+            .output()
+            .unwrap(),
+    );
+    let ticket = created["incident_id"].as_str().unwrap().to_owned();
+    let shown = json_of(
+        &osm()
+            .args(["--emulator", "case", "show", &ticket])
+            .output()
+            .unwrap(),
+    );
+    assert!(shown.to_string().contains(mail), "{shown}");
+
+    // The code is used: another check with it is refused, and codes says so.
+    let again = osm()
+        .args(["--emulator", "contact", "verify", "--email", mail])
+        .args(["--code", &code])
+        .output()
+        .unwrap();
+    assert_ne!(again.status.code(), Some(0), "a used code was accepted");
+    let codes = json_of(&osm().args(["emulator", "codes"]).output().unwrap());
+    assert_eq!(codes["codes"][0]["used"], true, "{codes}");
+    assert_eq!(codes["codes"][0]["failed_checks"], 1, "{codes}");
 }
 
 /// Point 1: `osm emulator serve` serves the same state on an address, for any client.

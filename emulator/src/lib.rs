@@ -136,7 +136,8 @@ pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 
 /// Every file and folder an emulator keeps for the state file `state`: the file itself,
 /// its lock note (`<file>.lock`), the ticket journal (`<file>.cases`), the attachments
-/// (`<file>.attachments/`) and the verified contacts (`<file>.verified.json`). For a tool
+/// (`<file>.attachments/`), the verified contacts (`<file>.verified.json`) and the
+/// verification codes sent (`<file>.codes.json`). For a tool
 /// that starts afresh by removing them (none is used while an emulator runs on it).
 pub fn state_paths(state: &std::path::Path) -> Vec<PathBuf> {
     let mut lock = state.as_os_str().to_owned();
@@ -147,7 +148,16 @@ pub fn state_paths(state: &std::path::Path) -> Vec<PathBuf> {
         cases::journal_path(state),
         files::dir_for(state),
         verification::file_for(state),
+        verification::codes_file_for(state),
     ]
+}
+
+/// The verification codes an emulator on the state file `state` sent, as
+/// [`RunningEmulator::verification_codes`] would give them (oldest first), read from
+/// the file kept beside it (`<file>.codes.json`); none if there is no such file. Each
+/// save replaces that file whole, so it can be read while an emulator runs on `state`.
+pub fn saved_verification_codes(state: &std::path::Path) -> std::io::Result<Vec<SentCode>> {
+    verification::saved_codes(state)
 }
 
 /// Entry point: see [`Emulator::builder`].
@@ -264,6 +274,10 @@ impl EmulatorBuilder {
     /// so that the refusal can name it. A last line without its newline is kept (and
     /// the newline added) if it is a whole ticket, and cut off only if it is the
     /// beginning of a line the emulator writes, left by a crash mid-write.
+    ///
+    /// The rest of the state is kept beside the file, each change on disk before it is
+    /// answered: ticket statuses and messages, attachments, verified contacts and the
+    /// verification codes sent (see [`state_paths`]).
     pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.state_file = Some(path.into());
         self
@@ -449,12 +463,14 @@ impl EmulatorBuilder {
                 })?,
                 None => files::Files::memory(),
             };
-            let file = side.as_deref().map(verification::file_for);
-            let verification = verification::Verification::open(registered, ttl, file.clone())
+            let verification = verification::Verification::open(registered, ttl, side.as_deref())
                 .map_err(|e| {
-                    let shown = file.map(|f| f.display().to_string()).unwrap_or_default();
-                    StartError::new(format!("cannot load the verified contacts {shown}"), e)
-                })?;
+                let shown = side
+                    .as_deref()
+                    .map(|s| s.display().to_string())
+                    .unwrap_or_default();
+                StartError::new(format!("cannot load the verification state of {shown}"), e)
+            })?;
             Ok::<_, StartError>((files, verification))
         })
         .await

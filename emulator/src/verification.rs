@@ -1,7 +1,10 @@
 //! Contact verification: the codes sent (readable at `GET /__emulator/verification-codes`,
 //! like reading the SMS), the contacts verified with them, and the contacts registered
 //! with the account. With a state file, the verified contacts are kept in
-//! `<state>.verified.json` beside it, so that a later run still knows them.
+//! `<state>.verified.json` and the codes sent in `<state>.codes.json` beside it, so that
+//! a later run still knows them: it accepts a code sent before it started (until the
+//! code expires), and counts the codes already sent and the wrong guesses already made
+//! against its limits.
 
 use std::collections::VecDeque;
 use std::fs;
@@ -34,11 +37,15 @@ pub const SEND_WINDOW: Duration = Duration::from_secs(3600);
 /// The most codes remembered (the oldest are forgotten first).
 const MAX_CODES: usize = 10_000;
 
+/// The largest codes file loaded, in bytes: far above [`MAX_CODES`] codes of contacts
+/// the spec accepts; a larger file is refused at start as not a codes file.
+const MAX_CODES_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// The most verified contacts kept.
 const MAX_VERIFIED: usize = 10_000;
 
 /// A code the emulator "sent".
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SentCode {
     /// 0 phone (SMS), 1 e-mail.
     pub contact_way: i64,
@@ -139,12 +146,14 @@ pub fn parse_contact(text: &str) -> Result<Contact, String> {
 /// Why a check failed: the message of the vendor's "verification failed".
 pub(crate) type Refusal = String;
 
-/// Why [`Verification::check`] did not verify the contact.
+/// Why a code was not sent, checked or used.
 #[derive(Debug)]
 pub(crate) enum CheckFailure {
-    /// The code was wrong, used, expired or replaced (the vendor's "verification failed").
+    /// The code was wrong, used, expired or replaced, or the contact got too many codes
+    /// (the vendor's "verification failed").
     Refused(Refusal),
-    /// The verification could not be saved to the state file (an internal error).
+    /// The change could not be saved to the state file (an internal error): nothing
+    /// was changed.
     Unsaved(String),
 }
 
@@ -153,11 +162,19 @@ struct Inner {
     verified: Vec<VerifiedRecord>,
 }
 
+/// Where a state file's verification state is kept.
+struct Files {
+    /// The verified contacts.
+    verified: PathBuf,
+    /// The codes sent.
+    codes: PathBuf,
+}
+
 /// The verification state of one emulator.
 pub(crate) struct Verification {
     registered: Vec<Contact>,
     ttl: Duration,
-    file: Option<PathBuf>,
+    files: Option<Files>,
     inner: Mutex<Inner>,
 }
 
@@ -165,59 +182,130 @@ fn lock(m: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The file that keeps the verified contacts of the state file `state`.
-pub(crate) fn file_for(state: &Path) -> PathBuf {
+fn beside(state: &Path, suffix: &str) -> PathBuf {
     let mut name = state
         .file_name()
         .map(|n| n.to_os_string())
         .unwrap_or_default();
-    name.push(".verified.json");
+    name.push(suffix);
     state.with_file_name(name)
 }
 
+/// The file that keeps the verified contacts of the state file `state`.
+pub(crate) fn file_for(state: &Path) -> PathBuf {
+    beside(state, ".verified.json")
+}
+
+/// The file that keeps the codes sent, for the state file `state`: a JSON array of
+/// codes as `GET /__emulator/verification-codes` shows them, oldest first.
+pub(crate) fn codes_file_for(state: &Path) -> PathBuf {
+    beside(state, ".codes.json")
+}
+
+/// The codes kept beside the state file `state`, oldest first (none without the file).
+pub(crate) fn saved_codes(state: &Path) -> io::Result<Vec<SentCode>> {
+    let path = codes_file_for(state);
+    Ok(load(&path, "verification codes", MAX_CODES_FILE_BYTES)?.unwrap_or_default())
+}
+
+/// Reads the JSON file `path` as a `T`, if it exists; at most `max` bytes.
+fn load<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    what: &str,
+    max: u64,
+) -> io::Result<Option<T>> {
+    use std::io::Read;
+    let file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut bytes = Vec::new();
+    file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    let invalid = |why: String| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{} does not hold {what}: {why}", path.display()),
+        )
+    };
+    if bytes.len() as u64 > max {
+        return Err(invalid(format!("it is larger than {max} bytes")));
+    }
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| invalid(e.to_string()))
+}
+
+/// Removes what a save that failed or was killed before its rename left beside `path`
+/// (`<name>.<pid>-<n>.tmp`): it was never answered.
+fn remove_unfinished(path: &Path) -> io::Result<()> {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return Ok(());
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let mut prefix = name.to_string_lossy().into_owned();
+    prefix.push('.');
+    for entry in entries {
+        let entry = entry?;
+        let file = entry.file_name();
+        let file = file.to_string_lossy();
+        if file.starts_with(&prefix) && file.ends_with(".tmp") {
+            tracing::info!(path = %entry.path().display(), "removing an unfinished write");
+            fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
 impl Verification {
-    /// The state, loading the verified contacts from `file` if it exists. Blocking.
+    /// The state, loading the verified contacts and the codes sent kept beside the
+    /// state file `state`, if any. Blocking; to be called under the state file's lock.
     pub(crate) fn open(
         registered: Vec<Contact>,
         ttl: Duration,
-        file: Option<PathBuf>,
+        state: Option<&Path>,
     ) -> io::Result<Self> {
-        let verified = match &file {
-            Some(path) if path.exists() => {
-                serde_json::from_slice(&fs::read(path)?).map_err(|e| {
-                    io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        format!("{} does not hold verified contacts: {e}", path.display()),
-                    )
-                })?
+        let files = state.map(|s| Files {
+            verified: file_for(s),
+            codes: codes_file_for(s),
+        });
+        let (mut verified, mut codes) = (Vec::new(), VecDeque::new());
+        if let Some(f) = &files {
+            for path in [&f.verified, &f.codes] {
+                remove_unfinished(path)?;
             }
-            _ => Vec::new(),
-        };
+            verified = load(&f.verified, "verified contacts", u64::MAX)?.unwrap_or_default();
+            codes = load(&f.codes, "verification codes", MAX_CODES_FILE_BYTES)?.unwrap_or_default();
+            while codes.len() > MAX_CODES {
+                codes.pop_front();
+            }
+        }
         Ok(Self {
             registered,
             ttl,
-            file,
-            inner: Mutex::new(Inner {
-                codes: VecDeque::new(),
-                verified,
-            }),
+            files,
+            inner: Mutex::new(Inner { codes, verified }),
         })
     }
 
-    /// Forgets the codes sent and, for a memory-only emulator, the contacts verified,
-    /// returning how many records there were.
+    /// Forgets the codes sent and the contacts verified, returning how many records
+    /// there were; for a memory-only emulator (one with a state file keeps them all and
+    /// clears nothing).
     pub(crate) fn clear(&self) -> usize {
-        let mut inner = lock(&self.inner);
-        let n = inner.codes.len()
-            + if self.file.is_none() {
-                inner.verified.len()
-            } else {
-                0
-            };
-        inner.codes.clear();
-        if self.file.is_none() {
-            inner.verified.clear();
+        if self.files.is_some() {
+            return 0;
         }
+        let mut inner = lock(&self.inner);
+        let n = inner.codes.len() + inner.verified.len();
+        inner.codes.clear();
+        inner.verified.clear();
         n
     }
 
@@ -290,15 +378,41 @@ impl Verification {
             .map(|c| c.expires_at)
     }
 
+    /// Changes the codes with `change` and, with a state file, saves them before they
+    /// take effect (under the lock): a change that cannot be saved is not made, and
+    /// [`CheckFailure::Unsaved`] says so. `change` says whether it changed anything.
+    fn change_codes<R>(
+        &self,
+        inner: &mut Inner,
+        change: impl FnOnce(&mut VecDeque<SentCode>) -> (bool, R),
+    ) -> Result<R, CheckFailure> {
+        let Some(files) = &self.files else {
+            return Ok(change(&mut inner.codes).1);
+        };
+        let mut codes = inner.codes.clone();
+        let (changed, result) = change(&mut codes);
+        if changed {
+            save(&files.codes, &codes, codes_json).map_err(|e| {
+                tracing::error!(path = %files.codes.display(), error = %e, "cannot save the verification codes");
+                CheckFailure::Unsaved(format!(
+                    "the verification code could not be recorded ({e}); try again"
+                ))
+            })?;
+            inner.codes = codes;
+        }
+        Ok(result)
+    }
+
     /// Sends a new code: earlier codes of the contact stop being valid. Refused when the
-    /// contact got [`MAX_SENDS_PER_CONTACT`] codes within [`SEND_WINDOW`].
+    /// contact got [`MAX_SENDS_PER_CONTACT`] codes within [`SEND_WINDOW`]. With a state
+    /// file, the code is saved before this returns.
     pub(crate) fn send(
         &self,
         way: i64,
         value: &str,
         area: &str,
         now: SystemTime,
-    ) -> Result<SentCode, Refusal> {
+    ) -> Result<SentCode, CheckFailure> {
         let code = SentCode {
             contact_way: way,
             contact_value: value.trim().to_owned(),
@@ -331,32 +445,38 @@ impl Verification {
             .collect();
         if recent.len() >= MAX_SENDS_PER_CONTACT {
             let next = recent[recent.len() - MAX_SENDS_PER_CONTACT] + SEND_WINDOW;
-            return Err(format!(
+            return Err(CheckFailure::Refused(format!(
                 "too many codes were sent to this contact: at most {MAX_SENDS_PER_CONTACT} in {} s; send again after {} (UTC)",
                 SEND_WINDOW.as_secs(),
                 vendor_time(next)
-            ));
+            )));
         }
-        for c in inner.codes.iter_mut() {
-            if same(
-                c.contact_way,
-                &c.contact_value,
-                &c.area_code,
-                way,
-                value,
-                area,
-            ) {
-                c.superseded = true;
+        let sent = code.clone();
+        self.change_codes(&mut inner, move |codes| {
+            for c in codes.iter_mut() {
+                if same(
+                    c.contact_way,
+                    &c.contact_value,
+                    &c.area_code,
+                    way,
+                    value,
+                    area,
+                ) {
+                    c.superseded = true;
+                }
             }
-        }
-        if inner.codes.len() >= MAX_CODES {
-            inner.codes.pop_front();
-        }
-        inner.codes.push_back(code.clone());
+            if codes.len() >= MAX_CODES {
+                codes.pop_front();
+            }
+            codes.push_back(sent);
+            (true, ())
+        })?;
         Ok(code)
     }
 
     /// Uses the contact's code `code`, if it is the valid one; a wrong guess counts.
+    /// With a state file, what changed (the code used, the guess counted) is saved
+    /// before this returns.
     fn take_code(
         &self,
         inner: &mut Inner,
@@ -365,46 +485,63 @@ impl Verification {
         area: &str,
         code: &str,
         now: SystemTime,
-    ) -> Result<(), Refusal> {
-        let Some(sent) = inner.codes.iter_mut().rev().find(|c| {
-            same(
-                c.contact_way,
-                &c.contact_value,
-                &c.area_code,
-                way,
-                value,
-                area,
-            ) && !c.superseded
-        }) else {
-            return Err(format!(
-                "no valid verification code was sent to {}",
-                value.trim()
-            ));
-        };
-        if sent.used {
-            return Err("the verification code was used already; send a new one".into());
-        }
-        if sent.expires_at <= now {
-            return Err("the verification code has expired; send a new one".into());
-        }
-        if sent.verify_code != code {
-            sent.failed_checks += 1;
-            if sent.failed_checks >= MAX_FAILED_CHECKS {
-                sent.superseded = true;
-                return Err(format!(
-                    "the verification code does not match; after {MAX_FAILED_CHECKS} wrong codes it is no longer valid, send a new one"
-                ));
+    ) -> Result<(), CheckFailure> {
+        self.change_codes(inner, |codes| {
+            let Some(sent) = codes.iter_mut().rev().find(|c| {
+                same(
+                    c.contact_way,
+                    &c.contact_value,
+                    &c.area_code,
+                    way,
+                    value,
+                    area,
+                ) && !c.superseded
+            }) else {
+                return (
+                    false,
+                    Err(format!(
+                        "no valid verification code was sent to {}",
+                        value.trim()
+                    )),
+                );
+            };
+            if sent.used {
+                return (
+                    false,
+                    Err("the verification code was used already; send a new one".into()),
+                );
             }
-            return Err("the verification code does not match".into());
-        }
-        sent.used = true;
-        Ok(())
+            if sent.expires_at <= now {
+                return (
+                    false,
+                    Err("the verification code has expired; send a new one".into()),
+                );
+            }
+            if sent.verify_code != code {
+                sent.failed_checks += 1;
+                if sent.failed_checks >= MAX_FAILED_CHECKS {
+                    sent.superseded = true;
+                    return (
+                        true,
+                        Err(format!(
+                            "the verification code does not match; after {MAX_FAILED_CHECKS} wrong codes it is no longer valid, send a new one"
+                        )),
+                    );
+                }
+                return (true, Err("the verification code does not match".into()));
+            }
+            sent.used = true;
+            (true, Ok(()))
+        })?
+        .map_err(CheckFailure::Refused)
     }
 
     /// Checks a code; on success the contact is verified (again, with a new id). With a
-    /// state file, the verified contacts are saved before this returns, under the lock
-    /// (a unique temporary file renamed over the old one): a verification answered is
-    /// on disk, and one that could not be saved is not answered as done.
+    /// state file, the code's use and then the verified contacts are saved before this
+    /// returns, under the lock (each a unique temporary file renamed over the old one):
+    /// a verification answered is on disk, and one that could not be saved is not
+    /// answered as done (its code is used up all the same, so that no code ever
+    /// verifies twice).
     pub(crate) fn check(
         &self,
         way: i64,
@@ -414,8 +551,7 @@ impl Verification {
         now: SystemTime,
     ) -> Result<VerifiedRecord, CheckFailure> {
         let mut inner = lock(&self.inner);
-        self.take_code(&mut inner, way, value, area, code, now)
-            .map_err(CheckFailure::Refused)?;
+        self.take_code(&mut inner, way, value, area, code, now)?;
         let record = VerifiedRecord {
             contact_way: way,
             contact_value: value.trim().to_owned(),
@@ -438,9 +574,12 @@ impl Verification {
             verified.remove(0);
         }
         verified.push(record.clone());
-        if let Some(path) = &self.file {
-            save(path, &verified).map_err(|e| {
-                tracing::error!(path = %path.display(), error = %e, "cannot save the verified contacts");
+        if let Some(files) = &self.files {
+            save(&files.verified, &verified, |list| {
+                serde_json::to_vec_pretty(list).map_err(io::Error::other)
+            })
+            .map_err(|e| {
+                tracing::error!(path = %files.verified.display(), error = %e, "cannot save the verified contacts");
                 CheckFailure::Unsaved(format!(
                     "the verification could not be recorded ({e}); check again with a new code"
                 ))
@@ -459,15 +598,30 @@ impl Verification {
         area: &str,
         code: &str,
         now: SystemTime,
-    ) -> Result<(), Refusal> {
+    ) -> Result<(), CheckFailure> {
         let mut inner = lock(&self.inner);
         self.take_code(&mut inner, way, value, area, code, now)
     }
 }
 
-/// Writes the verified contacts to `path` through a temporary file of its own (no two
-/// saves share one), renamed over the old file and flushed with its directory.
-fn save(path: &Path, list: &[VerifiedRecord]) -> io::Result<()> {
+/// The codes file's text: a JSON array, one code a line.
+fn codes_json(codes: &VecDeque<SentCode>) -> io::Result<Vec<u8>> {
+    let mut out = b"[".to_vec();
+    for (i, c) in codes.iter().enumerate() {
+        out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+        serde_json::to_writer(&mut out, c).map_err(io::Error::other)?;
+    }
+    out.extend_from_slice(b"\n]\n");
+    Ok(out)
+}
+
+/// Writes `value` (as `encode` gives it) to `path` through a temporary file of its own
+/// (no two saves share one), renamed over the old file and flushed with its directory.
+fn save<T: ?Sized>(
+    path: &Path,
+    value: &T,
+    encode: impl FnOnce(&T) -> io::Result<Vec<u8>>,
+) -> io::Result<()> {
     static SAVES: AtomicU64 = AtomicU64::new(0);
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(format!(
@@ -477,8 +631,9 @@ fn save(path: &Path, list: &[VerifiedRecord]) -> io::Result<()> {
     ));
     let tmp = path.with_file_name(name);
     let written = (|| {
+        let bytes = encode(value)?;
         let mut f = fs::File::create_new(&tmp)?;
-        f.write_all(&serde_json::to_vec_pretty(list).map_err(io::Error::other)?)?;
+        f.write_all(&bytes)?;
         f.sync_data()?;
         drop(f);
         fs::rename(&tmp, path)

@@ -474,3 +474,159 @@ async fn a_verification_that_cannot_be_saved_is_not_answered_as_done() {
     assert_eq!(listed["count"], 0, "{listed}");
     emu.shutdown().await;
 }
+
+/// An emulator on the state file `state` whose clock stands `offset` seconds after
+/// `start`, with the default code lifetime.
+async fn restarted(
+    state: &std::path::Path,
+    start: SystemTime,
+    offset: Duration,
+) -> RunningEmulator {
+    Emulator::builder()
+        .token(TOKEN)
+        .state_file(state)
+        .clock(move || start + offset)
+        .start()
+        .await
+        .unwrap()
+}
+
+/// Guesses a wrong code for `who` (one that differs from `code`), returning the refusal.
+async fn wrong_guess(emu: &RunningEmulator, who: &str, code: &str) -> String {
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    assert_verification_failed(&post(emu, CHECK, check_body(who, &wrong), &[]).await)
+}
+
+/// With a state file, the codes sent are saved before the send is answered, and a
+/// restarted emulator keeps them with their limits: it accepts a code sent before the
+/// restart (once), refuses a wrong or expired one, counts the wrong guesses made before
+/// it (`MAX_FAILED_CHECKS`) and the codes sent before it (`MAX_SENDS_PER_CONTACT` in
+/// `SEND_WINDOW`).
+#[tokio::test]
+async fn a_restart_keeps_pending_codes_and_their_limits() {
+    use osm_emulator::{DEFAULT_CODE_TTL, MAX_FAILED_CHECKS, MAX_SENDS_PER_CONTACT, SEND_WINDOW};
+    assert!(DEFAULT_CODE_TTL < SEND_WINDOW, "the test moves past both");
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.jsonl");
+    let codes_file = dir.path().join("state.jsonl.codes.json");
+    let start = SystemTime::now();
+    let (accepted, guessed, expiring, limited) = (
+        "accepted@example.com",
+        "guessed@example.com",
+        "expiring@example.com",
+        "limited@example.com",
+    );
+
+    // First run: one code each, a wrong guess at one, the most codes at another.
+    let emu = restarted(&state, start, Duration::ZERO).await;
+    for who in [accepted, guessed, expiring] {
+        let a = post(&emu, SEND, contact(who), &[]).await;
+        assert_eq!((a.status, a.json()), (200, json!({})), "{}", a.text);
+        // On disk before the answer: the file holds the code just sent.
+        let saved: Vec<Value> = serde_json::from_slice(&std::fs::read(&codes_file).unwrap())
+            .unwrap_or_else(|e| panic!("{} is not one JSON list: {e}", codes_file.display()));
+        let code = code_for(&emu, who).await;
+        assert!(
+            saved
+                .iter()
+                .any(|c| c["contact_value"] == who && c["verify_code"] == code),
+            "{who}'s code is not in {}: {saved:?}",
+            codes_file.display()
+        );
+    }
+    for _ in 0..MAX_SENDS_PER_CONTACT {
+        let a = post(&emu, SEND, contact(limited), &[]).await;
+        assert_eq!(a.status, 200, "{}", a.text);
+    }
+    let code_of_accepted = code_for(&emu, accepted).await;
+    let code_of_guessed = code_for(&emu, guessed).await;
+    let code_of_expiring = code_for(&emu, expiring).await;
+    wrong_guess(&emu, guessed, &code_of_guessed).await;
+    let sent = emu.verification_codes();
+    emu.shutdown().await;
+
+    // Second run, same clock: the codes are all there, as they were.
+    let emu = restarted(&state, start, Duration::ZERO).await;
+    assert_eq!(emu.verification_codes(), sent);
+    let need = get(
+        &emu,
+        &format!("{NEED}?contact_way=1&contact_value={accepted}"),
+    )
+    .await;
+    assert_eq!(need["need_verify_code"], 1, "{need}");
+    assert!(need["expire_time"].is_string(), "a code is pending: {need}");
+    // A wrong code is refused, the code sent before the restart accepted, once.
+    let msg = wrong_guess(&emu, accepted, &code_of_accepted).await;
+    assert!(msg.contains("does not match"), "{msg}");
+    let a = post(&emu, CHECK, check_body(accepted, &code_of_accepted), &[]).await;
+    assert_eq!((a.status, a.json()), (200, json!({})), "{}", a.text);
+    let again = post(&emu, CHECK, check_body(accepted, &code_of_accepted), &[]).await;
+    let msg = assert_verification_failed(&again);
+    assert!(msg.contains("used already"), "{msg}");
+    let id = emu.verified_contacts()[0].verified_id.clone();
+    let a = post(
+        &emu,
+        CASES,
+        ticket(accepted),
+        &[("x-email-verifiedid", &id)],
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    // The wrong guess of the first run counts: MAX_FAILED_CHECKS - 1 more burn the code.
+    for n in 1..MAX_FAILED_CHECKS {
+        let msg = wrong_guess(&emu, guessed, &code_of_guessed).await;
+        assert_eq!(
+            msg.contains("no longer valid"),
+            n == MAX_FAILED_CHECKS - 1,
+            "guess {} of {MAX_FAILED_CHECKS}: {msg}",
+            n + 1
+        );
+    }
+    let burned = post(&emu, CHECK, check_body(guessed, &code_of_guessed), &[]).await;
+    assert_verification_failed(&burned);
+    // The codes of the first run count against the limit.
+    let msg = assert_verification_failed(&post(&emu, SEND, contact(limited), &[]).await);
+    assert!(msg.contains("too many codes"), "{msg}");
+    emu.shutdown().await;
+
+    // Third run, past the code's lifetime and the send window: the code sent in the
+    // first run has expired, and the contact held back may have a code again.
+    let emu = restarted(&state, start, SEND_WINDOW + Duration::from_secs(1)).await;
+    let late = post(&emu, CHECK, check_body(expiring, &code_of_expiring), &[]).await;
+    let msg = assert_verification_failed(&late);
+    assert!(msg.contains("expired"), "{msg}");
+    let a = post(&emu, SEND, contact(limited), &[]).await;
+    assert_eq!((a.status, a.json()), (200, json!({})), "{}", a.text);
+    emu.shutdown().await;
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// A code that cannot be saved is not sent: 500 `OSM.0004`, and no code is recorded.
+/// What a killed save left (`*.tmp` beside the codes file) is removed at the next start.
+#[tokio::test]
+async fn a_code_that_cannot_be_saved_is_not_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.jsonl");
+    let codes_file = dir.path().join("state.jsonl.codes.json");
+    let emu = restarted(&state, SystemTime::now(), Duration::ZERO).await;
+    // A directory where the file goes: the rename fails.
+    std::fs::create_dir(&codes_file).unwrap();
+    let a = post(&emu, SEND, contact("unsaved@example.com"), &[]).await;
+    let msg = a.assert_error(500, "OSM.0004", false);
+    assert!(msg.contains("could not be recorded"), "{msg}");
+    assert!(emu.verification_codes().is_empty());
+    emu.shutdown().await;
+
+    std::fs::remove_dir(&codes_file).unwrap();
+    let unfinished = dir.path().join("state.jsonl.codes.json.4242-0.tmp");
+    std::fs::write(&unfinished, "[").unwrap();
+    let emu = restarted(&state, SystemTime::now(), Duration::ZERO).await;
+    assert!(!unfinished.exists(), "{} was left", unfinished.display());
+    assert!(emu.verification_codes().is_empty());
+    emu.shutdown().await;
+}

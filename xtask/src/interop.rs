@@ -19,6 +19,12 @@
 //!    the script is killed and the stage fails.
 //! 4. The emulator is stopped with SIGTERM (killed if it does not stop within
 //!    [`STOP_GRACE`]), on success and on error alike; the stage fails if it crashed.
+//! 5. The Python example of `emulator/README.md` — the fenced block after the line
+//!    [`README_EXAMPLE_MARKER`] — is written to `target/interop/readme_example.py` as it
+//!    stands and run with the same Python, with the built `osm-emulator` first on the
+//!    `PATH` (the example starts its own), under the same time limit; past it, the
+//!    example and what it started are killed. The stage fails if the block is missing
+//!    or the example fails: it never skips it.
 //!
 //! The command fails naming each operation that failed, and its summary lists the
 //! operations the emulator does not serve yet. Files land in `target/interop/`: the
@@ -46,6 +52,27 @@ pub const DEFAULT_TIMEOUT_S: u64 = 300;
 pub const INSTALL_LIMIT: Duration = Duration::from_secs(600);
 /// How long the emulator may take to stop after SIGTERM.
 pub const STOP_GRACE: Duration = Duration::from_secs(10);
+/// The line of `emulator/README.md` that the Python example follows.
+pub const README_EXAMPLE_MARKER: &str = "<!-- interop: python example -->";
+
+/// The Python example of a README: the fenced `python` block right after the line
+/// [`README_EXAMPLE_MARKER`], which must appear once.
+pub fn readme_example(readme: &str) -> anyhow::Result<&str> {
+    let marker = format!("{README_EXAMPLE_MARKER}\n");
+    let mut parts = readme.split(marker.as_str());
+    let (Some(_), Some(after), None) = (parts.next(), parts.next(), parts.next()) else {
+        bail!(
+            "emulator/README.md must have the line {README_EXAMPLE_MARKER} once, before the Python example"
+        );
+    };
+    let body = after.strip_prefix("```python\n").ok_or_else(|| {
+        anyhow!("the line after {README_EXAMPLE_MARKER} must open a ```python block")
+    })?;
+    let end = body
+        .find("\n```")
+        .ok_or_else(|| anyhow!("the Python example after {README_EXAMPLE_MARKER} is not closed"))?;
+    Ok(&body[..=end])
+}
 
 /// One result line of the script.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,33 +226,96 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("PYTHONUNBUFFERED", "1")
         .current_dir(&work);
-    let ran = run_bounded(&mut cmd, options.timeout, "scripts/interop.py");
+    let ran = run_bounded(&mut cmd, options.timeout, "scripts/interop.py", false);
     let stopped = emulator.terminate(STOP_GRACE);
     let (status, output) = ran?;
     let judged = judge(&outcomes(&output), status);
-    eprintln!("interop: {:.1} s", started.elapsed().as_secs_f64());
-    match (judged, stopped) {
-        (Ok(summary), Ok(())) => {
-            println!("{summary}");
-            Ok(())
-        }
+    let interop = match (judged, stopped) {
+        (Ok(summary), Ok(())) => Ok(summary),
         (Err(e), Ok(())) => Err(e),
         (Ok(_), Err(s)) => Err(s.context(format!("the emulator's log is {}", log.display()))),
         (Err(e), Err(s)) => Err(anyhow!(
             "{e:#}\nand the emulator: {s:#} (log: {})",
             log.display()
         )),
+    };
+    let example = run_readme_example(root, &work, &home, &python, &binary, options.timeout);
+    eprintln!("interop: {:.1} s", started.elapsed().as_secs_f64());
+    match (interop, example) {
+        (Ok(summary), Ok(())) => {
+            println!("{summary}; the README's Python example passed");
+            Ok(())
+        }
+        (Err(e), Ok(())) => Err(e),
+        (Ok(_), Err(x)) => Err(x),
+        (Err(e), Err(x)) => Err(anyhow!("{e:#}\nand {x:#}")),
+    }
+}
+
+/// Runs the Python example of `emulator/README.md` as written (see the module's step 5).
+fn run_readme_example(
+    root: &Path,
+    work: &Path,
+    home: &Path,
+    python: &Path,
+    emulator: &Path,
+    limit: Duration,
+) -> anyhow::Result<()> {
+    let readme_path = root.join("emulator").join("README.md");
+    let readme = std::fs::read_to_string(&readme_path)
+        .with_context(|| format!("cannot read {}", readme_path.display()))?;
+    let example = readme_example(&readme).context("the README's Python example")?;
+    let script = work.join("readme_example.py");
+    std::fs::write(&script, example)
+        .with_context(|| format!("cannot write {}", script.display()))?;
+    let bin_dir = emulator
+        .parent()
+        .context("the emulator binary has no directory")?;
+    let path = std::env::join_paths(
+        std::iter::once(bin_dir.to_path_buf()).chain(
+            std::env::var_os("PATH")
+                .iter()
+                .flat_map(std::env::split_paths),
+        ),
+    )
+    .context("cannot put the emulator's directory on PATH")?;
+    eprintln!("interop: running the Python example of emulator/README.md");
+    let mut cmd = crate::bench::command(python);
+    cmd.arg(&script)
+        .env("PATH", path)
+        .env("HOME", home)
+        .env("RUST_LOG", "warn")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env("PYTHONUNBUFFERED", "1")
+        .current_dir(work);
+    match run_bounded(&mut cmd, limit, "the README's Python example", true)? {
+        (Some(s), _) if s.success() => Ok(()),
+        (Some(s), _) => bail!(
+            "the Python example of emulator/README.md failed ({s}): see its output above; \
+             it was run as {}",
+            script.display()
+        ),
+        (None, _) => bail!(
+            "the Python example of emulator/README.md did not finish within {limit:?} (killed)"
+        ),
     }
 }
 
 /// Runs `cmd` with its standard output echoed line by line and collected, its standard
-/// error inherited; kills it after `limit`. Returns its exit status (`None` when it was
-/// killed) and its standard output.
+/// error inherited; kills it after `limit` (with `group`, on Unix, it runs in a process
+/// group of its own, and the whole group is killed: what it started goes too). Returns
+/// its exit status (`None` when it was killed) and its standard output.
 fn run_bounded(
     cmd: &mut Command,
     limit: Duration,
     what: &str,
+    group: bool,
 ) -> anyhow::Result<(Option<ExitStatus>, String)> {
+    #[cfg(unix)]
+    if group {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
     let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -250,6 +340,13 @@ fn run_bounded(
         }
         if Instant::now() >= deadline {
             eprintln!("interop: {what} still running after {limit:?}: killing it");
+            #[cfg(unix)]
+            if group {
+                // The group's id is the child's pid; `kill -KILL -PGID` reaches every member.
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", child.id())])
+                    .status();
+            }
             let _ = child.kill();
             let _ = child.wait();
             break None;
@@ -308,7 +405,7 @@ fn ensure_sdk(venv: &Path) -> anyhow::Result<PathBuf> {
     let deadline = Instant::now() + INSTALL_LIMIT;
     let bounded = |cmd: &mut Command, what: &str| -> anyhow::Result<()> {
         let left = deadline.saturating_duration_since(Instant::now());
-        match run_bounded(cmd, left, what)? {
+        match run_bounded(cmd, left, what, false)? {
             (Some(s), _) if s.success() => Ok(()),
             (Some(s), _) => bail!("{what} failed ({s})"),
             (None, _) => bail!("{what} did not finish within {INSTALL_LIMIT:?}"),
@@ -437,6 +534,37 @@ summary: 2 failed, 2 not served by the emulator yet
         assert!(e.contains("killed at its time limit"), "{e}");
         let e = judge(&[], Some(exit(0))).unwrap_err().to_string();
         assert!(e.contains("reported nothing"), "{e}");
+    }
+
+    #[test]
+    fn finds_the_readme_example() {
+        let readme = format!(
+            "intro\n```python\nnot this\n```\n{README_EXAMPLE_MARKER}\n```python\nimport json\nprint(1)\n```\nafter\n"
+        );
+        assert_eq!(readme_example(&readme).unwrap(), "import json\nprint(1)\n");
+        for broken in [
+            "no marker\n```python\nx\n```\n".to_owned(),
+            format!("{README_EXAMPLE_MARKER}\n```python\nx\n```\n{README_EXAMPLE_MARKER}\n"),
+            format!("{README_EXAMPLE_MARKER}\n```sh\nx\n```\n"),
+            format!("{README_EXAMPLE_MARKER}\n```python\nnever closed\n"),
+        ] {
+            assert!(readme_example(&broken).is_err(), "{broken}");
+        }
+    }
+
+    /// The emulator's README has the example the stage runs.
+    #[test]
+    fn the_emulator_readme_has_its_python_example() {
+        let readme = include_str!("../../emulator/README.md");
+        let example = readme_example(readme).unwrap();
+        for needed in [
+            "OsmClient",
+            "GlobalCredentials",
+            "with_endpoints",
+            "\"create_case\"",
+        ] {
+            assert!(example.contains(needed), "the example lacks {needed}");
+        }
     }
 
     #[test]

@@ -17,7 +17,6 @@ use crate::verification::{CheckFailure, vendor_time};
 /// The vendor's code for a failed verification.
 pub(crate) const VERIFICATION_FAILED: &str = "OSM.01010010";
 
-/// Handles an operation of the `verification` family.
 /// The handlers of this module, by operation id.
 pub(crate) const HANDLERS: &[(&str, super::Handler)] = &[
     ("check_need_verify", super::Handler::Sync(handle)),
@@ -90,13 +89,8 @@ fn send(shared: &Shared, call: &Call) -> Reply {
         return bad_request(&why, &call.request_id).into();
     }
     // The code itself is never logged: only the admin route shows it, like the SMS.
-    if let Err(why) = shared.verification.send(way, value, area, (shared.clock)()) {
-        return business_error(
-            VERIFICATION_FAILED,
-            &format!("Verification failed: {why}"),
-            &call.request_id,
-        )
-        .into();
+    if let Err(failure) = shared.verification.send(way, value, area, (shared.clock)()) {
+        return refused(failure, &call.request_id);
     }
     tracing::info!(contact_way = way, "verification code sent");
     json_response(StatusCode::OK, &json!({}), &call.request_id).into()
@@ -114,17 +108,25 @@ fn check(shared: &Shared, call: &Call) -> Reply {
         .check(way, value, area, code, (shared.clock)())
     {
         Ok(_) => json_response(StatusCode::OK, &json!({}), &call.request_id).into(),
-        Err(CheckFailure::Refused(why)) => business_error(
+        Err(failure) => refused(failure, &call.request_id),
+    }
+}
+
+/// The answer to a code not sent, checked or used: the vendor's "verification failed",
+/// or 500 `OSM.0004` when the change could not be saved to the state file.
+fn refused(failure: CheckFailure, request_id: &str) -> Reply {
+    match failure {
+        CheckFailure::Refused(why) => business_error(
             VERIFICATION_FAILED,
             &format!("Verification failed: {why}"),
-            &call.request_id,
+            request_id,
         )
         .into(),
-        Err(CheckFailure::Unsaved(why)) => service_error(
+        CheckFailure::Unsaved(why) => service_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "OSM.0004",
             &why,
-            &call.request_id,
+            request_id,
         )
         .into(),
     }
@@ -213,8 +215,12 @@ pub(crate) fn refuse_unverified(shared: &Shared, call: &Call) -> Option<Reply> {
             (Some(id), _) => format!("{header} {id:?} is not a verification of {field} {value:?}"),
             (None, _) => {
                 let code = body_text(call, "verify_code");
-                if !code.is_empty() && v.use_code(way, value, area, code, now).is_ok() {
-                    continue;
+                if !code.is_empty() {
+                    match v.use_code(way, value, area, code, now) {
+                        Ok(()) => continue,
+                        Err(CheckFailure::Refused(_)) => {}
+                        Err(unsaved) => return Some(refused(unsaved, &call.request_id)),
+                    }
                 }
                 format!(
                     "{field} {value:?} is neither registered with the account nor verified; \
