@@ -21,11 +21,18 @@ fn main() {
     modules.sort();
     let mut out = String::new();
     for m in &modules {
-        if !m.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        if !m
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
             panic!("src/ops/{m}.rs: a handler module's name must be a Rust identifier");
         }
         let path = dir.join(format!("{m}.rs"));
-        let _ = writeln!(out, "#[path = {:?}]\npub(crate) mod {m};", path.display().to_string());
+        let _ = writeln!(
+            out,
+            "#[path = {:?}]\npub(crate) mod {m};",
+            path.display().to_string()
+        );
     }
     out.push_str("/// The `HANDLERS` table of every module of `src/ops/`.\n");
     out.push_str("pub(crate) const FAMILY_HANDLERS: &[&[(&str, Handler)]] = &[\n");
@@ -33,7 +40,8 @@ fn main() {
         let _ = writeln!(out, "    {m}::HANDLERS,");
     }
     out.push_str("];\n");
-    let target = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it")).join("ops_modules.rs");
+    let target =
+        PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it")).join("ops_modules.rs");
     if std::fs::read_to_string(&target).ok().as_deref() != Some(out.as_str()) {
         std::fs::write(&target, out).expect("OUT_DIR is writable");
     }

@@ -123,3 +123,26 @@ fn description_max() -> u64 {
         .and_then(|f| f.constraints.max_length)
         .unwrap()
 }
+
+/// The project's own reference pages are pages the drift reader reads: each says what the
+/// spec says (a pattern's escaped `\|` included).
+#[test]
+fn drift_reads_the_projects_own_reference_pages() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .current_dir(xtask::project_root())
+        .args(["drift", "docs/reference"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("drift: ")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("no drift"), "{stdout}");
+}

@@ -376,16 +376,31 @@ fn line_error(lines: &[&str], i: usize, message: String) -> ParseError {
 }
 
 /// Splits a table row into trimmed cells: `a | b | c |` and `| a | b |` both give
-/// `["a", "b"...]`.
+/// `["a", "b"...]`. A pipe escaped as Markdown escapes it (`\|`, as the project's own
+/// `docs/reference` pages write a pattern's alternatives) is part of its cell.
 pub fn split_cells(line: &str) -> Vec<String> {
     let mut s = line.trim();
     if let Some(rest) = s.strip_prefix('|') {
         s = rest;
     }
-    if let Some(rest) = s.strip_suffix('|') {
+    if let Some(rest) = s.strip_suffix('|').filter(|r| !r.ends_with('\\')) {
         s = rest;
     }
-    s.split('|').map(|c| c.trim().to_string()).collect()
+    let mut cells = Vec::new();
+    let mut cell = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'|') => {
+                cell.push('|');
+                chars.next();
+            }
+            '|' => cells.push(std::mem::take(&mut cell).trim().to_string()),
+            c => cell.push(c),
+        }
+    }
+    cells.push(cell.trim().to_string());
+    cells
 }
 
 /// `|---|---|`, `---|---|`, `| :--- | ---: |`: cells of dashes and colons only.
@@ -494,6 +509,17 @@ fn status_of(line: &str) -> Option<&str> {
             .or_else(|| rest.strip_prefix(':'))?;
         return Some(rest.trim());
     }
+    // "Status codes: 4XX, 5XX" (the project's own pages, one table for statuses that
+    // share a body): the table is the first status's.
+    if let Some(prefix) = line.get(..13)
+        && prefix.eq_ignore_ascii_case("status codes:")
+    {
+        return line[13..]
+            .split(',')
+            .next()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+    }
     let prefix = line.get(..12)?;
     if !prefix.eq_ignore_ascii_case("status code:") {
         return None;
@@ -509,6 +535,10 @@ mod tests {
     fn cells_and_captions() {
         assert_eq!(split_cells("a | b | c |"), ["a", "b", "c"]);
         assert_eq!(split_cells("| a | b | "), ["a", "b"]);
+        assert_eq!(
+            split_cells(r"| X-Time-Zone | Pattern: `^(GMT\|UTC)?$` |"),
+            ["X-Time-Zone", "Pattern: `^(GMT|UTC)?$`"]
+        );
         assert!(is_separator(&split_cells("|---|---|")));
         assert!(is_separator(&split_cells("---|---|")));
         assert!(!is_separator(&split_cells("a | - |")));
@@ -518,6 +548,7 @@ mod tests {
         assert!(!is_caption("Tables of contents"));
         assert!(!is_caption("Tablé 1"));
         assert_eq!(status_of("Status code: 200"), Some("200"));
+        assert_eq!(status_of("Status codes: 4XX, 5XX"), Some("4XX"));
         assert_eq!(status_of("Status"), None);
         assert_eq!(heading("## Request Parameters"), Some(Section::Request));
         assert_eq!(heading("} Response Example"), Some(Section::Other));
