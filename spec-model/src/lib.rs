@@ -308,6 +308,80 @@ impl Field {
     pub fn property(&self, name: &str) -> Option<&Field> {
         self.properties.iter().find(|f| f.name == name)
     }
+
+    /// The field's constraints as the vendor's reference pages state them: for an array,
+    /// the lengths are those of its items (a page puts both on the array's row); a
+    /// one-value `enum` is a fixed value, not also a default; allowed values only when
+    /// there are several.
+    pub fn vendor_facts(&self) -> VendorFacts {
+        let m = &self.constraints;
+        let (min_length, max_length) = match &self.items {
+            Some(items) => (items.constraints.min_length, items.constraints.max_length),
+            None => (m.min_length, m.max_length),
+        };
+        let fixed = m.fixed().map(str::to_string);
+        let default = m.default.clone().filter(|d| Some(d) != fixed.as_ref());
+        VendorFacts {
+            min_length,
+            max_length,
+            min_items: m.min_items,
+            max_items: m.max_items,
+            default,
+            fixed,
+            required_when: m.required_when.clone(),
+            allowed: if m.allowed.len() > 1 {
+                m.allowed.clone()
+            } else {
+                Vec::new()
+            },
+            pattern: m.pattern.clone(),
+            minimum: m.minimum,
+            maximum: m.maximum,
+        }
+    }
+
+    /// For an array of objects: the members of its items (none otherwise).
+    pub fn item_properties(&self) -> &[Field] {
+        self.items.as_ref().map_or(&[], |i| i.properties.as_slice())
+    }
+
+    /// For an array: the component schema name of its items, if they are one.
+    pub fn item_schema(&self) -> Option<&str> {
+        self.items.as_ref().and_then(|i| i.schema_name.as_deref())
+    }
+
+    /// For an array: the YAML path of its `items` schema.
+    pub fn items_path(&self) -> Option<&[String]> {
+        self.items.as_ref().map(|i| i.schema_path.as_slice())
+    }
+}
+
+/// A field's constraints in the vendor's terms ([`Field::vendor_facts`]): what its
+/// reference pages state and the docs and the drift check show and compare.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VendorFacts {
+    /// Minimum length (of each item, for an array).
+    pub min_length: Option<u64>,
+    /// Maximum length (of each item, for an array).
+    pub max_length: Option<u64>,
+    /// Minimum number of items.
+    pub min_items: Option<u64>,
+    /// Maximum number of items.
+    pub max_items: Option<u64>,
+    /// The value assumed when absent (never the fixed value).
+    pub default: Option<String>,
+    /// The only value allowed.
+    pub fixed: Option<String>,
+    /// When it becomes mandatory.
+    pub required_when: Option<RequiredWhen>,
+    /// The allowed values, when there are several.
+    pub allowed: Vec<String>,
+    /// The pattern.
+    pub pattern: Option<String>,
+    /// The smallest value.
+    pub minimum: Option<i64>,
+    /// The largest value.
+    pub maximum: Option<i64>,
 }
 
 /// A request or response body.
@@ -696,6 +770,16 @@ impl Spec {
             }
         }
         Ok(spec)
+    }
+
+    /// The headers of `op` as its reference page lists them: those the auth layer sends
+    /// (the token, in `components.parameters` and referenced by no operation), then its
+    /// own.
+    pub fn headers_of<'s>(&'s self, op: &'s Operation) -> Vec<&'s Field> {
+        self.auth_headers
+            .iter()
+            .chain(op.params_in(Location::Header))
+            .collect()
     }
 
     /// The tag named `name`.

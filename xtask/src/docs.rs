@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::spec::{Body, Field, Operation, Spec};
+use osm_spec::{Body, Field, Location, Operation};
+
+use crate::spec::Spec;
 
 /// The first line of every generated file; `--check` also uses it to spot generated files
 /// that the spec no longer produces.
@@ -45,11 +47,11 @@ pub struct Generated {
 pub fn render(spec: &Spec, spec_name: &str) -> Result<Vec<Generated>> {
     let errors = spec.error_codes()?;
     let mut files = Vec::new();
-    for op in spec.operations()? {
-        let name = op.operation_id.replace('_', "-");
+    for op in spec.operations() {
+        let name = op.id.replace('_', "-");
         files.push(Generated {
             path: Path::new(OUT_DIR).join(format!("{name}.md")),
-            contents: render_operation(spec, spec_name, &op, &errors)?,
+            contents: render_operation(spec, spec_name, op, &errors)?,
         });
     }
     Ok(files)
@@ -63,7 +65,7 @@ fn cell(s: &str) -> String {
 /// The Description cell of a field: the spec's words, then the constraints in the
 /// vendor's wording, then the declared deviation.
 pub fn describe(f: &Field) -> String {
-    let c = &f.constraints;
+    let c = f.vendor_facts();
     let mut parts: Vec<String> = Vec::new();
     if !f.description.is_empty() {
         parts.push(f.description.clone());
@@ -77,10 +79,10 @@ pub fn describe(f: &Field) -> String {
     if let Some(x) = &c.fixed {
         parts.push(format!("Fixed value: {x}"));
     }
-    if !f.allowed.is_empty() {
-        parts.push(format!("Allowed values: {}", f.allowed.join(", ")));
+    if !c.allowed.is_empty() {
+        parts.push(format!("Allowed values: {}", c.allowed.join(", ")));
     }
-    if let Some(p) = &f.pattern {
+    if let Some(p) = &c.pattern {
         parts.push(format!("Pattern: `{p}`"));
     }
     match (c.min_length, c.max_length) {
@@ -89,7 +91,7 @@ pub fn describe(f: &Field) -> String {
         (None, Some(b)) => parts.push(format!("Maximum length: {b}")),
         (None, None) => {}
     }
-    match (&f.minimum, &f.maximum) {
+    match (c.minimum, c.maximum) {
         (Some(a), Some(b)) => parts.push(format!("Minimum value: {a} Maximum value: {b}")),
         (Some(a), None) => parts.push(format!("Minimum value: {a}")),
         (None, Some(b)) => parts.push(format!("Maximum value: {b}")),
@@ -110,7 +112,7 @@ fn yes_no(b: bool) -> &'static str {
     if b { "Yes" } else { "No" }
 }
 
-fn request_table(out: &mut String, fields: &[Field]) {
+fn request_table<'f>(out: &mut String, fields: impl IntoIterator<Item = &'f Field>) {
     out.push_str("| Parameter | Mandatory | Type | Description |\n");
     out.push_str("| --- | --- | --- | --- |\n");
     for f in fields {
@@ -119,7 +121,7 @@ fn request_table(out: &mut String, fields: &[Field]) {
             "| {} | {} | {} | {} |",
             cell(&f.name),
             yes_no(f.required),
-            cell(&f.ty),
+            cell(&f.vendor_type()),
             cell(&describe(f))
         );
     }
@@ -133,7 +135,7 @@ fn response_table(out: &mut String, fields: &[Field]) {
             out,
             "| {} | {} | {} |",
             cell(&f.name),
-            cell(&f.ty),
+            cell(&f.vendor_type()),
             cell(&describe(f))
         );
     }
@@ -149,10 +151,11 @@ fn nested(fields: &[Field]) -> Vec<(String, Vec<Field>)> {
                     f.schema_name.clone().unwrap_or_else(|| f.name.clone()),
                     &f.properties,
                 )
-            } else if !f.item_properties.is_empty() {
+            } else if !f.item_properties().is_empty() {
                 (
-                    f.item_schema.clone().unwrap_or_else(|| f.name.clone()),
-                    &f.item_properties,
+                    f.item_schema()
+                        .map_or_else(|| f.name.clone(), str::to_owned),
+                    &f.item_properties().to_vec(),
                 )
             } else {
                 continue;
@@ -188,41 +191,42 @@ fn render_operation(
         "{MARKER} from {spec_name}. Do not edit: change the spec, then run `cargo xtask docs` to regenerate this file. -->"
     );
     out.push('\n');
-    let title = op
-        .summary
-        .clone()
-        .unwrap_or_else(|| op.operation_id.clone());
+    let title = if op.summary.is_empty() {
+        op.id.clone()
+    } else {
+        op.summary.clone()
+    };
     let _ = writeln!(out, "# {title}\n");
-    if let Some(d) = &op.description {
-        let _ = writeln!(out, "{d}\n");
+    if !op.description.is_empty() {
+        let _ = writeln!(out, "{}\n", op.description);
     }
     if let Some(t) = spec.title() {
         let _ = writeln!(
             out,
             "Rendered from the spec \"{t}\" (`{spec_name}`), operation `{}`.\n",
-            op.operation_id
+            op.id
         );
     }
 
     out.push_str("## URI\n\n");
-    let _ = writeln!(out, "`{} {}`\n", op.method, op.path);
+    let _ = writeln!(out, "`{} {}`\n", op.method.as_str(), op.path);
 
     let mut table = 0;
     out.push_str("## Request parameters\n\n");
-    for (caption, fields) in [
-        ("Path parameters", &op.path_params),
-        ("Query parameters", &op.query),
+    for (caption, location) in [
+        ("Path parameters", Location::Path),
+        ("Query parameters", Location::Query),
     ] {
-        if !fields.is_empty() {
+        if op.params_in(location).next().is_some() {
             table += 1;
             let _ = writeln!(out, "Table {table} {caption}\n");
-            request_table(&mut out, fields);
+            request_table(&mut out, op.params_in(location));
             out.push('\n');
         }
     }
     table += 1;
     let _ = writeln!(out, "Table {table} Request header parameters\n");
-    request_table(&mut out, &op.headers);
+    request_table(&mut out, spec.model.headers_of(op));
     out.push('\n');
     if let Some(body) = &op.body {
         table += 1;
@@ -246,7 +250,7 @@ fn render_operation(
     let mut i = 0;
     while i < op.responses.len() {
         let r = &op.responses[i];
-        let key = |r: &crate::spec::Response| {
+        let key = |r: &osm_spec::Response| {
             r.body
                 .as_ref()
                 .map(|b| (r.ref_name.clone(), b.schema_name.clone()))
@@ -455,28 +459,27 @@ pub fn run(root: &Path, spec_path: &Path, check_only: bool) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::{Constraints, Kind, RequiredWhen};
+    use osm_spec::{Constraints, Kind, RequiredWhen};
 
     fn field() -> Field {
         Field {
             name: "f".into(),
+            location: Location::Body,
             required: false,
-            ty: "String".into(),
+            nullable: false,
             kind: Kind::String,
+            format: None,
             description: "A thing.".into(),
             constraints: Constraints::default(),
-            allowed: vec![],
-            pattern: None,
-            minimum: None,
-            maximum: None,
             deviation: None,
-            schema_path: vec![],
-            items_path: None,
-            param_path: None,
-            properties: vec![],
-            item_properties: vec![],
-            item_schema: None,
             schema_name: None,
+            items: None,
+            properties: vec![],
+            additional_properties: false,
+            explode: false,
+            schema_path: vec![],
+            param_path: None,
+            personal: false,
         }
     }
 
@@ -500,7 +503,7 @@ mod tests {
         let mut f = field();
         f.constraints.min_items = Some(0);
         f.constraints.max_items = Some(5);
-        f.allowed = vec!["0".into(), "1".into()];
+        f.constraints.allowed = vec!["0".into(), "1".into()];
         f.deviation = Some("On purpose.".into());
         assert_eq!(
             describe(&f),
@@ -514,7 +517,7 @@ mod tests {
         let a = render(&spec, "spec/osm.yaml").unwrap();
         let b = render(&spec, "spec/osm.yaml").unwrap();
         assert_eq!(a, b);
-        assert_eq!(a.len(), spec.operations().unwrap().len());
+        assert_eq!(a.len(), spec.operations().len());
         assert!(
             a.iter()
                 .any(|g| g.path == Path::new("docs/reference/create-case.md"))

@@ -36,7 +36,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use serde_json::Value as Json;
 
 use crate::page::{self, Constraints, MAX_PAGE_BYTES, Page, PageParam, RequiredWhen};
-use crate::spec::{self, Spec};
+use crate::spec::Spec;
 use crate::yaml_edit::{Doc, yaml_string};
 
 /// Where a parameter lives.
@@ -200,22 +200,22 @@ impl SpecOperation {
 /// `spec::Spec` sees it, so that `X-Auth-Token`, sent by the auth layer, is compared too);
 /// the body's and the responses' fields come from their object schemas.
 pub fn operations(spec: &Spec) -> Result<Vec<SpecOperation>> {
-    fn kind(k: spec::Kind) -> ValueKind {
+    fn kind(k: osm_spec::Kind) -> ValueKind {
         match k {
-            spec::Kind::String => ValueKind::String,
-            spec::Kind::Integer => ValueKind::Integer,
-            spec::Kind::Number => ValueKind::Number,
-            spec::Kind::Boolean => ValueKind::Boolean,
-            spec::Kind::Array => ValueKind::Array,
-            spec::Kind::Object => ValueKind::Object,
+            osm_spec::Kind::String => ValueKind::String,
+            osm_spec::Kind::Integer => ValueKind::Integer,
+            osm_spec::Kind::Number => ValueKind::Number,
+            osm_spec::Kind::Boolean => ValueKind::Boolean,
+            osm_spec::Kind::Array => ValueKind::Array,
+            osm_spec::Kind::Object | osm_spec::Kind::Any => ValueKind::Object,
         }
     }
-    fn field(f: &spec::Field, required: Option<RequiredAt>) -> SpecField {
-        let c = &f.constraints;
+    fn field(f: &osm_spec::Field, required: Option<RequiredAt>) -> SpecField {
+        let c = f.vendor_facts();
         SpecField {
             name: f.name.clone(),
             required: f.required,
-            ty: f.ty.clone(),
+            ty: f.vendor_type(),
             kind: kind(f.kind),
             description: f.description.clone(),
             constraints: Constraints {
@@ -229,12 +229,12 @@ pub fn operations(spec: &Spec) -> Result<Vec<SpecOperation>> {
                     field: r.field.clone(),
                     equals: r.equals.clone(),
                 }),
-                minimum: f.minimum.as_deref().and_then(|n| n.parse().ok()),
-                maximum: f.maximum.as_deref().and_then(|n| n.parse().ok()),
+                minimum: c.minimum,
+                maximum: c.maximum,
                 // Only an integer's allowed values are compared (the pages list text
                 // values in prose).
-                allowed: if f.kind == spec::Kind::Integer {
-                    f.allowed.iter().filter_map(|v| v.parse().ok()).collect()
+                allowed: if f.kind == osm_spec::Kind::Integer {
+                    c.allowed.iter().filter_map(|v| v.parse().ok()).collect()
                 } else {
                     Vec::new()
                 },
@@ -243,19 +243,19 @@ pub fn operations(spec: &Spec) -> Result<Vec<SpecOperation>> {
             // Inline parameters have no location the line editor can address.
             location: (!f.schema_path.is_empty()).then(|| Location {
                 schema: f.schema_path.clone(),
-                items: f.items_path.clone(),
+                items: f.items_path().map(<[String]>::to_vec),
                 required,
             }),
         }
     }
     // The line editor addresses mappings; a parameter listed inline in an operation's
     // `parameters` sequence has no such address, and `--apply` leaves it alone.
-    let addressable = |f: &spec::Field| {
+    let addressable = |f: &osm_spec::Field| {
         !f.param_path.as_ref().is_some_and(|p| {
             p.iter().any(|k| k == "parameters") && p.first().is_some_and(|k| k == "paths")
         })
     };
-    let param = |f: &spec::Field| {
+    let param = |f: &osm_spec::Field| {
         let mut sf = field(f, f.param_path.clone().map(RequiredAt::Flag));
         if !addressable(f) {
             sf.location = None;
@@ -263,19 +263,20 @@ pub fn operations(spec: &Spec) -> Result<Vec<SpecOperation>> {
         sf
     };
     let mut out = Vec::new();
-    for op in spec.operations()? {
+    for op in spec.operations() {
         let mut tables = Vec::new();
-        for (place, fields) in [(Place::Path, &op.path_params), (Place::Query, &op.query)] {
+        for (place, location) in [
+            (Place::Path, osm_spec::Location::Path),
+            (Place::Query, osm_spec::Location::Query),
+        ] {
+            let fields: Vec<SpecField> = op.params_in(location).map(param).collect();
             if !fields.is_empty() {
-                tables.push(SpecTable {
-                    place,
-                    fields: fields.iter().map(param).collect(),
-                });
+                tables.push(SpecTable { place, fields });
             }
         }
         tables.push(SpecTable {
             place: Place::Header,
-            fields: op.headers.iter().map(param).collect(),
+            fields: spec.model.headers_of(op).into_iter().map(param).collect(),
         });
         if let Some(body) = &op.body {
             tables.push(SpecTable {
@@ -298,14 +299,15 @@ pub fn operations(spec: &Spec) -> Result<Vec<SpecOperation>> {
             });
         }
         out.push(SpecOperation {
-            title: op
-                .summary
-                .clone()
-                .unwrap_or_else(|| op.operation_id.clone()),
-            method: op.method,
-            path: op.path,
-            operation_id: op.operation_id,
-            description: op.description,
+            title: if op.summary.is_empty() {
+                op.id.clone()
+            } else {
+                op.summary.clone()
+            },
+            method: op.method.as_str().to_string(),
+            path: op.path.clone(),
+            operation_id: op.id.clone(),
+            description: Some(op.description.clone()).filter(|d| !d.is_empty()),
             tables,
         });
     }
