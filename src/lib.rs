@@ -189,7 +189,9 @@
 //! - [`schema`]: JSON Schemas of the request bodies.
 //! - [`exec`]: the executor every operation goes through, and [`Answer`].
 //! - [`generated`]: the types and client generated from `spec/osm.yaml`; [`lenient`]: the
-//!   types that read what the vendor actually sends.
+//!   types that read what the vendor actually sends; [`values`]: the open value sets of
+//!   the spec ([`CaseStatus`], [`CaseType`]) and [`OneOf`], what a setter of an enumerated
+//!   field takes.
 //! - Signing (SDK-HMAC-SHA256) lives in its own crate, `huaweicloud-signing`.
 #![warn(missing_docs)]
 
@@ -207,6 +209,7 @@ pub mod retry;
 pub mod rules;
 pub mod schema;
 pub mod validation;
+pub mod values;
 
 pub use case::{CreatedCase, NewCase};
 pub use client::{
@@ -216,10 +219,11 @@ pub use credentials::{Credentials, CredentialsError, CredentialsProvider, Provid
 pub use download::Download;
 pub use error::{Error, ErrorKind};
 pub use exec::{Answer, REQUEST_ID_HEADER};
-pub use ops::attachments::{Attachment, AttachmentLimits};
+pub use ops::attachments::{AttachOptions, Attachment, AttachmentLimits};
 pub use ops::verification::{Contact, VerifiedContact};
 pub use retry::RetryPolicy;
 pub use validation::ValidationError;
+pub use values::{CaseStatus, CaseType, OneOf, Typed};
 
 // The README's examples compile as doctests too.
 #[cfg(doctest)]
