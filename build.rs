@@ -669,7 +669,7 @@ fn builders(
         let _ = write!(
             out,
             "/// A request of `{id}`: {summary}\n///\n/// {description}\n///\n/// `{sig}` · {idem}. \
-             Start one with [`crate::Client::{id}`], set its fields, then [`{name}::send`] it.\n\
+             Start one with [`crate::Client::{id}`], set its fields, then [`{name}::{send}`] it.\n\
              #[must_use = \"a request does nothing until it is sent\"]\n\
              #[derive(Clone, Debug)]\n\
              pub struct {name}<'c> {{\n    client: &'c crate::Client,\n    input: crate::exec::Input,\n}}\n\n\
@@ -678,6 +678,11 @@ fn builders(
             summary = op.summary,
             description = op.description,
             sig = op.signature(),
+            send = if matches!(answer, AnswerKind::Bytes { .. }) {
+                "send_to"
+            } else {
+                "send"
+            },
             idem = if op.idempotent {
                 "idempotent: retried automatically after timeouts, lost connections, 5xx and 429"
             } else {

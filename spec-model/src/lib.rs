@@ -302,6 +302,9 @@ pub struct Field {
     /// `x-personal-data: true` (on the parameter or the property): the value is personal
     /// data, which `Debug` output must not show.
     pub personal: bool,
+    /// The documented values of an open set (`x-values` on the field's component
+    /// schema), with their names and labels; empty otherwise.
+    pub values: Vec<NamedValue>,
 }
 
 impl Field {
@@ -1279,6 +1282,7 @@ impl<'a> Reader<'a> {
             schema_path: r.path.clone(),
             param_path: None,
             personal: ext_bool(&data.extensions, "x-personal-data") == Some(true),
+            values: Vec::new(),
         };
         c.default = data.default.as_ref().and_then(scalar_text);
         if let Some(w) = data.extensions.get("x-required-when") {
@@ -1332,13 +1336,13 @@ impl<'a> Reader<'a> {
                  move the schema to components.schemas and refer to it"
             ));
         }
-        let value_set_allowed = match (data.extensions.get("x-values"), &r.name) {
-            (Some(v), Some(schema)) if location != Location::Response => value_set(schema, v, s)?
-                .values
-                .into_iter()
-                .map(|v| v.value)
-                .collect(),
-            _ => Vec::new(),
+        if let (Some(v), Some(schema)) = (data.extensions.get("x-values"), &r.name) {
+            field.values = value_set(schema, v, s)?.values;
+        }
+        let value_set_allowed: Vec<String> = if location == Location::Response {
+            Vec::new()
+        } else {
+            field.values.iter().map(|v| v.value.clone()).collect()
         };
         match &s.schema_kind {
             SchemaKind::Type(Type::String(t)) => {

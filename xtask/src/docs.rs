@@ -69,7 +69,7 @@ pub fn describe(f: &Field) -> String {
         parts.push(f.description.clone());
     }
     if let Some(w) = &c.required_when {
-        parts.push(format!("Mandatory when {} is {}", w.field, w.equals));
+        parts.push(format!("Mandatory when {w}"));
     }
     if let Some(d) = &c.default {
         parts.push(format!("Default: {d}"));
@@ -77,7 +77,17 @@ pub fn describe(f: &Field) -> String {
     if let Some(x) = &c.fixed {
         parts.push(format!("Fixed value: {x}"));
     }
-    if !f.allowed.is_empty() {
+    if !f.values.is_empty() {
+        // An open set (`x-values`): a request may send only these; an answer may carry
+        // others.
+        let listed: Vec<String> = f.values.iter().map(|(v, l)| format!("{v} {l}")).collect();
+        let what = if f.allowed.is_empty() {
+            "Documented values (others may come)"
+        } else {
+            "Allowed values"
+        };
+        parts.push(format!("{what}: {}", listed.join(", ")));
+    } else if !f.allowed.is_empty() {
         parts.push(format!("Allowed values: {}", f.allowed.join(", ")));
     }
     if let Some(p) = &f.pattern {
@@ -466,6 +476,7 @@ mod tests {
             description: "A thing.".into(),
             constraints: Constraints::default(),
             allowed: vec![],
+            values: vec![],
             pattern: None,
             minimum: None,
             maximum: None,
@@ -490,6 +501,7 @@ mod tests {
             required_when: Some(RequiredWhen {
                 field: "kind".into(),
                 equals: "5".into(),
+                lookup: None,
             }),
             ..Constraints::default()
         };

@@ -25,13 +25,24 @@ pub struct Spec {
 pub struct RequiredWhen {
     /// The field whose value decides.
     pub field: String,
-    /// The value of that field that makes this one mandatory.
+    /// The value that makes this one mandatory: of `field`, or with `lookup` of the
+    /// member of the record `field` names.
     pub equals: String,
+    /// When the value is looked up: `(operation, member)` (`x-required-when`'s `lookup`).
+    /// The vendor's pages state only the field and the value, which drift compares.
+    pub lookup: Option<(String, String)>,
 }
 
 impl std::fmt::Display for RequiredWhen {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} is {}", self.field, self.equals)
+        match &self.lookup {
+            None => write!(f, "{} is {}", self.field, self.equals),
+            Some((operation, member)) => write!(
+                f,
+                "the {member} of the {} (in {operation}) is {}",
+                self.field, self.equals
+            ),
+        }
     }
 }
 
@@ -92,6 +103,8 @@ pub struct Field {
     pub constraints: Constraints,
     /// The allowed values when the `enum` has more than one.
     pub allowed: Vec<String>,
+    /// The documented values of an open set (`x-values`): `(value, label)`.
+    pub values: Vec<(String, String)>,
     /// `pattern`, if any.
     pub pattern: Option<String>,
     /// `minimum`, if any.
@@ -303,6 +316,10 @@ fn field(f: &osm_spec::Field) -> Field {
         required_when: m.required_when.as_ref().map(|w| RequiredWhen {
             field: w.field.clone(),
             equals: w.equals.clone(),
+            lookup: w
+                .lookup
+                .as_ref()
+                .map(|l| (l.operation.clone(), l.member.clone())),
         }),
     };
     let mut items_path = None;
@@ -327,6 +344,11 @@ fn field(f: &osm_spec::Field) -> Field {
         description: f.description.clone(),
         constraints: c,
         allowed,
+        values: f
+            .values
+            .iter()
+            .map(|v| (v.value.clone(), v.label.clone()))
+            .collect(),
         pattern: m.pattern.clone(),
         minimum: m.minimum.map(|n| n.to_string()),
         maximum: m.maximum.map(|n| n.to_string()),
