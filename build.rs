@@ -17,7 +17,7 @@
 //! - `one_of.rs`: `impl OneOf<E> for E` for every enum a setter takes (see `setter_arg`).
 //!
 //! typify's string newtypes dereference to `String`; `codegen.rs` is rewritten so that
-//! they dereference to `str` (`answer.region_id.as_deref() == Some("x")`).
+//! they dereference to `str` (`body.region_id.as_deref() == Some("x")`) and have `as_str()`.
 //!
 //! A spec that does not parse, or that progenitor refuses, fails the build with a
 //! message naming the file and the problem.
@@ -143,21 +143,48 @@ fn run() -> Result<(), String> {
 }
 
 /// typify's string newtypes implement `Deref<Target = String>`; make it `str`, so that
-/// `Option<Newtype>::as_deref()` is an `Option<&str>` as with a plain `String`. The
-/// rewrite is checked: every such impl is rewritten, or the build fails.
+/// `Option<Newtype>::as_deref()` is an `Option<&str>` as with a plain `String`, and give
+/// each an `as_str()`. The rewrite is checked: every such impl is rewritten, or the build
+/// fails.
 fn deref_to_str(code: &str) -> Result<String, String> {
-    const FROM: &str =
-        "type Target = ::std::string::String;\n        fn deref(&self) -> &::std::string::String {";
-    const TO: &str = "type Target = str;\n        fn deref(&self) -> &str {";
+    const HEAD: &str = "    impl ::std::ops::Deref for ";
+    const BODY: &str = " {\n        type Target = ::std::string::String;\n        fn deref(&self) -> &::std::string::String {\n            &self.0\n        }\n    }\n";
     let impls = code.matches("type Target = ::std::string::String;").count();
-    let rewritten = code.matches(FROM).count();
+    let mut out = String::with_capacity(code.len() + impls * 160);
+    let mut rest = code;
+    let mut rewritten = 0;
+    while let Some(at) = rest.find(HEAD) {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        let after_head = &from[HEAD.len()..];
+        let name_len = after_head
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after_head.len());
+        let (name, tail) = after_head.split_at(name_len);
+        match tail.strip_prefix(BODY) {
+            Some(next) => {
+                let _ = write!(
+                    out,
+                    "{HEAD}{name} {{\n        type Target = str;\n        fn deref(&self) -> &str {{\n            &self.0\n        }}\n    }}\n    \
+                     impl {name} {{\n        /// The text.\n        pub fn as_str(&self) -> &str {{\n            &self.0\n        }}\n    }}\n"
+                );
+                rewritten += 1;
+                rest = next;
+            }
+            None => {
+                out.push_str(HEAD);
+                rest = after_head;
+            }
+        }
+    }
+    out.push_str(rest);
     if impls != rewritten {
         return Err(format!(
             "progenitor's Deref impls changed shape ({rewritten} of {impls} recognised): \
              update deref_to_str in build.rs"
         ));
     }
-    Ok(code.replace(FROM, TO))
+    Ok(out)
 }
 
 /// The enum of every open value set (`x-values`).

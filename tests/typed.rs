@@ -417,3 +417,19 @@ async fn attachments_read_without_blocking_and_options_at_the_root() {
     let _purpose = Purpose::Message;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn typed_records_newtypes_read_as_str() {
+    let body: huaweicloud_osm::generated::types::CreateCaseRequest = serde_json::from_value(
+        NewCase::new("1", "x")
+            .region_id("ap-southeast-3")
+            .body()
+            .clone()
+            .into(),
+    )
+    .unwrap();
+    // `Deref<Target = str>`: `as_deref()` is an `Option<&str>`, and `as_str()` works.
+    assert_eq!(body.region_id.as_deref(), Some("ap-southeast-3"));
+    assert_eq!(body.simple_description.as_str(), "x");
+    assert_eq!(&*body.business_type_id, "1");
+}
