@@ -11,6 +11,13 @@
 //! - `ops_<family>.rs`: one request builder per operation with a setter per parameter
 //!   and body field, and the `Client` method that starts it; included by `src/ops/`.
 //! - `case_setters.rs`: the body setters of `NewCase` (create_case's input).
+//! - `values.rs`: one enum per open value set (`x-values` on a component schema), with
+//!   its values, names and labels, and an `Unknown` variant for a value the spec does not
+//!   list; progenitor's types use it in place of the schema. Included by `src/values.rs`.
+//! - `one_of.rs`: `impl OneOf<E> for E` for every enum a setter takes (see `setter_arg`).
+//!
+//! typify's string newtypes dereference to `String`; `codegen.rs` is rewritten so that
+//! they dereference to `str` (`body.region_id.as_deref() == Some("x")`) and have `as_str()`.
 //!
 //! A spec that does not parse, or that progenitor refuses, fails the build with a
 //! message naming the file and the problem.
@@ -18,7 +25,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use osm_spec::{AnswerKind, Field, Kind, Location, Operation, Spec, pascal};
+use osm_spec::{AnswerKind, Field, Kind, Location, Operation, Spec, ValueSet, pascal};
 
 const SPEC: &str = "spec/osm.yaml";
 
@@ -53,10 +60,12 @@ fn run() -> Result<(), String> {
         .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
     // progenitor's usage snippets are marked `ignore`, which would show up as ignored
     // doctests; they are illustrations, so render them as plain text.
-    let code = prettyplease::unparse(&ast).replace("```ignore", "```text");
+    let code = deref_to_str(&prettyplease::unparse(&ast).replace("```ignore", "```text"))?;
     write_if_changed(&out.join("codegen.rs"), &code)?;
 
     write_if_changed(&out.join("spec_rules.rs"), &pretty(&rules(&spec)?)?)?;
+    write_if_changed(&out.join("values.rs"), &pretty(&values(&spec.value_sets))?)?;
+    let mut one_of = std::collections::BTreeSet::new();
     // One builder file per family (the spec's tags); a family without a hand-written
     // module under src/ops/ gets a generated one.
     println!("cargo:rerun-if-changed=src/ops");
@@ -82,7 +91,7 @@ fn run() -> Result<(), String> {
             .collect();
         write_if_changed(
             &out.join(format!("ops_{family}.rs")),
-            &pretty(&builders(&spec, &ops)?)?,
+            &pretty(&builders(&spec, &ops, &mut one_of)?)?,
         )?;
         if !Path::new("src/ops").join(format!("{family}.rs")).exists() {
             let list: Vec<String> = ops
@@ -108,9 +117,179 @@ fn run() -> Result<(), String> {
         .ok_or("there is no operation create_case")?;
     write_if_changed(
         &out.join("case_setters.rs"),
-        &pretty(&case_setters(create)?)?,
+        &pretty(&case_setters(&spec, create, &mut one_of)?)?,
     )?;
+    let impls: String = one_of
+        .iter()
+        .map(|t| {
+            if let Some(t) = t.strip_prefix("typed ") {
+                return format!(
+                    "impl crate::Typed<{t}> for {t} {{\n    fn into_json(self) -> serde_json::Value {{\n        crate::case::to_json(&self)\n    }}\n}}\n"
+                );
+            }
+            // typify's enums display their value; the value sets' display their label.
+            let text = if t.starts_with("crate::values::") {
+                "String::from(self)"
+            } else {
+                "self.to_string()"
+            };
+            format!(
+                "impl crate::OneOf<{t}> for {t} {{\n    fn into_text(self) -> String {{\n        {text}\n    }}\n}}\n"
+            )
+        })
+        .collect();
+    write_if_changed(&out.join("one_of.rs"), &pretty(&impls)?)?;
     Ok(())
+}
+
+/// typify's string newtypes implement `Deref<Target = String>`; make it `str`, so that
+/// `Option<Newtype>::as_deref()` is an `Option<&str>` as with a plain `String`, and give
+/// each an `as_str()`. The rewrite is checked: every such impl is rewritten, or the build
+/// fails.
+fn deref_to_str(code: &str) -> Result<String, String> {
+    const HEAD: &str = "    impl ::std::ops::Deref for ";
+    const BODY: &str = " {\n        type Target = ::std::string::String;\n        fn deref(&self) -> &::std::string::String {\n            &self.0\n        }\n    }\n";
+    let impls = code.matches("type Target = ::std::string::String;").count();
+    let mut out = String::with_capacity(code.len() + impls * 160);
+    let mut rest = code;
+    let mut rewritten = 0;
+    while let Some(at) = rest.find(HEAD) {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        let after_head = &from[HEAD.len()..];
+        let name_len = after_head
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after_head.len());
+        let (name, tail) = after_head.split_at(name_len);
+        match tail.strip_prefix(BODY) {
+            Some(next) => {
+                let _ = write!(
+                    out,
+                    "{HEAD}{name} {{\n        type Target = str;\n        fn deref(&self) -> &str {{\n            &self.0\n        }}\n    }}\n    \
+                     impl {name} {{\n        /// The text.\n        pub fn as_str(&self) -> &str {{\n            &self.0\n        }}\n    }}\n"
+                );
+                rewritten += 1;
+                rest = next;
+            }
+            None => {
+                out.push_str(HEAD);
+                rest = after_head;
+            }
+        }
+    }
+    out.push_str(rest);
+    if impls != rewritten {
+        return Err(format!(
+            "progenitor's Deref impls changed shape ({rewritten} of {impls} recognised): \
+             update deref_to_str in build.rs"
+        ));
+    }
+    Ok(out)
+}
+
+/// The enum of every open value set (`x-values`).
+fn values(sets: &[ValueSet]) -> String {
+    let mut out = String::new();
+    for set in sets {
+        let name = &set.schema;
+        let (wire, wire_ref, unknown_doc) = match set.kind {
+            Kind::Integer => ("i64", "i64", "a number"),
+            _ => ("String", "&str", "a text"),
+        };
+        let lit = |v: &str| match set.kind {
+            Kind::Integer => v.to_owned(),
+            _ => format!("{v:?}"),
+        };
+        let variants: String = set
+            .values
+            .iter()
+            .map(|v| format!("    /// `{}`: {}.\n    {},\n", v.value, v.label, v.name))
+            .collect();
+        let all: Vec<String> = set
+            .values
+            .iter()
+            .map(|v| format!("{name}::{}", v.name))
+            .collect();
+        let to_value: String = set
+            .values
+            .iter()
+            .map(|v| format!("            {name}::{} => {},\n", v.name, lit(&v.value)))
+            .collect();
+        let from_value: String = set
+            .values
+            .iter()
+            .map(|v| format!("            {} => {name}::{},\n", lit(&v.value), v.name))
+            .collect();
+        let labels: String = set
+            .values
+            .iter()
+            .map(|v| format!("            {name}::{} => Some({:?}),\n", v.name, v.label))
+            .collect();
+        let listed: Vec<String> = set
+            .values
+            .iter()
+            .map(|v| format!("`{}` {}", v.value, v.label))
+            .collect();
+        let (value_fn, unknown_arm, from_impls, de, schema_type) = match set.kind {
+            Kind::Integer => (
+                format!(
+                    "    pub fn value(&self) -> i64 {{\n        match self {{\n{to_value}            {name}::Unknown(v) => *v,\n        }}\n    }}\n"
+                ),
+                "            other => {name}::Unknown(other),\n".replace("{name}", name),
+                format!(
+                    "impl From<i64> for {name} {{\n    fn from(v: i64) -> Self {{\n        Self::from_value(v)\n    }}\n}}\n\
+                     impl From<{name}> for i64 {{\n    fn from(v: {name}) -> Self {{\n        v.value()\n    }}\n}}\n\
+                     impl serde::Serialize for {name} {{\n    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {{\n        s.serialize_i64(self.value())\n    }}\n}}\n"
+                ),
+                format!("        i64::deserialize(d).map({name}::from_value)\n"),
+                "integer",
+            ),
+            _ => (
+                format!(
+                    "    pub fn value(&self) -> &str {{\n        match self {{\n{to_value}            {name}::Unknown(v) => v,\n        }}\n    }}\n"
+                ),
+                "            other => {name}::Unknown(other.to_owned()),\n".replace("{name}", name),
+                format!(
+                    "impl From<&str> for {name} {{\n    fn from(v: &str) -> Self {{\n        Self::from_value(v)\n    }}\n}}\n\
+                     impl From<String> for {name} {{\n    fn from(v: String) -> Self {{\n        Self::from_value(&v)\n    }}\n}}\n\
+                     impl From<{name}> for String {{\n    fn from(v: {name}) -> Self {{\n        v.value().to_owned()\n    }}\n}}\n\
+                     impl serde::Serialize for {name} {{\n    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {{\n        s.serialize_str(self.value())\n    }}\n}}\n"
+                ),
+                format!("        String::deserialize(d).map(|v| {name}::from_value(&v))\n"),
+                "string",
+            ),
+        };
+        let enum_values: Vec<String> = set.values.iter().map(|v| lit(&v.value)).collect();
+        let _ = write!(
+            out,
+            "/// {desc}\n///\n/// The values the spec lists (`x-values` on the schema `{name}`): {listed}. \
+             A value it does not list reads as [`{name}::Unknown`], so that a new value from the \
+             service does not break a call.\n\
+             #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]\n\
+             pub enum {name} {{\n{variants}    /// A value the spec does not list ({unknown_doc}), as the service sent it.\n    Unknown({wire}),\n}}\n\n\
+             impl {name} {{\n    /// Every value the spec lists, in its order.\n    pub const ALL: &'static [{name}] = &[{all}];\n\n    \
+             /// The value for `value` (a value the spec does not list is [`{name}::Unknown`]).\n    \
+             pub fn from_value(value: {wire_ref}) -> Self {{\n        match value {{\n{from_value}{unknown_arm}        }}\n    }}\n\n    \
+             /// The value on the wire.\n{value_fn}\n    \
+             /// The spec's label for display, or `None` for a value it does not list.\n    \
+             pub fn label(&self) -> Option<&'static str> {{\n        match self {{\n{labels}            {name}::Unknown(_) => None,\n        }}\n    }}\n\n    \
+             /// Whether the spec lists this value.\n    pub fn is_known(&self) -> bool {{\n        !matches!(self, {name}::Unknown(_))\n    }}\n}}\n\n\
+             /// The label, or the value itself when the spec does not list it.\n\
+             impl std::fmt::Display for {name} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        \
+             match self.label() {{\n            Some(l) => f.write_str(l),\n            None => write!(f, \"{{}}\", self.value()),\n        }}\n    }}\n}}\n\n\
+             {from_impls}\n\
+             impl<'de> serde::Deserialize<'de> for {name} {{\n    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {{\n{de}    }}\n}}\n\n\
+             impl schemars::JsonSchema for {name} {{\n    fn schema_name() -> String {{\n        {name:?}.to_owned()\n    }}\n\n    \
+             fn json_schema(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {{\n        \
+             // Open: any {schema_type}; the listed values are documentation.\n        \
+             serde_json::from_value(serde_json::json!({{\"type\": {schema_type:?}, \"examples\": [{examples}]}})).expect(\"a literal schema\")\n    }}\n}}\n\n",
+            desc = set.description,
+            listed = listed.join(", "),
+            all = all.join(", "),
+            examples = enum_values.join(", "),
+        );
+    }
+    out
 }
 
 /// Makes every identifier `gen` raw (`r#gen`). typify writes the `JsonSchema` impls of
@@ -190,8 +369,16 @@ fn rule(f: &Field) -> String {
     let allowed: Vec<String> = c.allowed.iter().map(|v| format!("{v:?}")).collect();
     let when = match &c.required_when {
         Some(w) => format!(
-            "Some(RequiredWhen {{ field: {:?}, equals: {:?} }})",
-            w.field, w.equals
+            "Some(RequiredWhen {{ field: {:?}, equals: {:?}, lookup: {} }})",
+            w.field,
+            w.equals,
+            match &w.lookup {
+                Some(l) => format!(
+                    "Some(Lookup {{ operation: {:?}, list: {:?}, member: {:?} }})",
+                    l.operation, l.list, l.member
+                ),
+                None => "None".into(),
+            }
         ),
         None => "None".into(),
     };
@@ -363,14 +550,71 @@ fn setter_name(f: &Field) -> String {
     }
 }
 
-/// The argument type and the conversion to `serde_json::Value` of a setter.
-fn setter_arg(f: &Field) -> (&'static str, &'static str) {
+/// The Rust type of a string field's values when the spec enumerates them: the
+/// generated open enum of a value set (`x-values`), or typify's enum of an inline `enum`
+/// (named after the operation and the parameter, or the body schema and the member).
+fn enum_type(spec: &Spec, f: &Field, owner: &str) -> Option<String> {
+    if let Some(set) = f
+        .schema_name
+        .as_ref()
+        .and_then(|n| spec.value_sets.iter().find(|s| s.schema == *n))
+    {
+        return Some(format!("crate::values::{}", set.schema));
+    }
+    (f.kind == Kind::String && !f.constraints.allowed.is_empty() && f.schema_name.is_none()).then(
+        || {
+            format!(
+                "crate::generated::types::{}{}",
+                pascal(owner),
+                pascal(&f.name)
+            )
+        },
+    )
+}
+
+/// The argument type and the conversion to `serde_json::Value` of a setter. A string
+/// whose values the spec enumerates takes `impl OneOf<E>`: the enum `E`, or text (checked
+/// against the spec's values before sending); the impls for `E` are collected in `one_of`.
+fn setter_arg(
+    spec: &Spec,
+    f: &Field,
+    owner: &str,
+    one_of: &mut std::collections::BTreeSet<String>,
+) -> (String, String) {
+    if f.kind == Kind::String
+        && let Some(t) = enum_type(spec, f, owner)
+    {
+        one_of.insert(t.clone());
+        return (
+            format!("impl crate::OneOf<{t}>"),
+            "serde_json::Value::String(crate::OneOf::into_text(value))".into(),
+        );
+    }
+    // An object of a named schema that lists its members: the generated type, or JSON.
+    if f.kind == Kind::Object
+        && !f.additional_properties
+        && let Some(n) = &f.schema_name
+    {
+        let t = format!("crate::generated::types::{n}");
+        one_of.insert(format!("typed {t}"));
+        return (
+            format!("impl crate::Typed<{t}>"),
+            "crate::Typed::into_json(value)".into(),
+        );
+    }
+    let (a, c) = setter_arg_plain(f);
+    (a.to_owned(), c.to_owned())
+}
+
+fn setter_arg_plain(f: &Field) -> (&'static str, &'static str) {
     match f.kind {
         Kind::String => (
             "impl Into<String>",
             "serde_json::Value::String(value.into())",
         ),
-        Kind::Integer => ("i64", "serde_json::Value::from(value)"),
+        // `Into<i64>`: any integer up to 32 bits, `i64`, and the open enums of integer
+        // value sets (`CaseStatus`).
+        Kind::Integer => ("impl Into<i64>", "serde_json::Value::from(value.into())"),
         Kind::Number => ("f64", "serde_json::Value::from(value)"),
         Kind::Boolean => ("bool", "serde_json::Value::Bool(value)"),
         // `AsRef<str>` rather than `Into<String>`: `&Vec<&str>` and `&[String]` (items
@@ -432,7 +676,11 @@ fn field_doc(f: &Field) -> String {
     d
 }
 
-fn builders(spec: &Spec, ops: &[&Operation]) -> Result<String, String> {
+fn builders(
+    spec: &Spec,
+    ops: &[&Operation],
+    one_of: &mut std::collections::BTreeSet<String>,
+) -> Result<String, String> {
     let mut out = String::new();
     let mut client_methods = String::new();
     for op in ops {
@@ -462,7 +710,7 @@ fn builders(spec: &Spec, ops: &[&Operation]) -> Result<String, String> {
         let _ = write!(
             out,
             "/// A request of `{id}`: {summary}\n///\n/// {description}\n///\n/// `{sig}` · {idem}. \
-             Start one with [`crate::Client::{id}`], set its fields, then [`{name}::send`] it.\n\
+             Start one with [`crate::Client::{id}`], set its fields, then [`{name}::{send}`] it.\n\
              #[must_use = \"a request does nothing until it is sent\"]\n\
              #[derive(Clone, Debug)]\n\
              pub struct {name}<'c> {{\n    client: &'c crate::Client,\n    input: crate::exec::Input,\n}}\n\n\
@@ -471,6 +719,11 @@ fn builders(spec: &Spec, ops: &[&Operation]) -> Result<String, String> {
             summary = op.summary,
             description = op.description,
             sig = op.signature(),
+            send = if matches!(answer, AnswerKind::Bytes { .. }) {
+                "send_to"
+            } else {
+                "send"
+            },
             idem = if op.idempotent {
                 "idempotent: retried automatically after timeouts, lost connections, 5xx and 429"
             } else {
@@ -483,7 +736,7 @@ fn builders(spec: &Spec, ops: &[&Operation]) -> Result<String, String> {
             if !names.insert(setter.clone()) {
                 return Err(format!("{}: two fields make the setter `{setter}`", op.id));
             }
-            let (arg, conv) = setter_arg(f);
+            let (arg, conv) = setter_arg(spec, f, &op.id, one_of);
             let _ = write!(
                 out,
                 "    /// {}\n    pub fn {setter}(mut self, value: {arg}) -> Self {{\n        \
@@ -491,12 +744,17 @@ fn builders(spec: &Spec, ops: &[&Operation]) -> Result<String, String> {
                 field_doc(f)
             );
         }
+        let body_schema = op
+            .body
+            .as_ref()
+            .and_then(|b| b.schema_name.clone())
+            .unwrap_or_default();
         for f in op.body.iter().flat_map(|b| b.fields.iter()) {
             let setter = setter_name(f);
             if !names.insert(setter.clone()) {
                 return Err(format!("{}: two fields make the setter `{setter}`", op.id));
             }
-            let (arg, conv) = setter_arg(f);
+            let (arg, conv) = setter_arg(spec, f, &body_schema, one_of);
             let _ = write!(
                 out,
                 "    /// {}\n    pub fn {setter}(mut self, value: {arg}) -> Self {{\n        \
@@ -553,7 +811,6 @@ fn builders(spec: &Spec, ops: &[&Operation]) -> Result<String, String> {
             id = op.id,
         );
     }
-    let _ = spec;
     if !client_methods.is_empty() {
         let _ = write!(out, "impl crate::Client {{\n{client_methods}}}\n");
     }
@@ -630,12 +887,17 @@ fn getter_ret(f: &Field) -> (&'static str, String) {
 
 /// `NewCase`'s setter and getter of every body field, and the fields and headers that
 /// hold personal data (`x-personal-data`), which its `Debug` hides.
-fn case_setters(op: &Operation) -> Result<String, String> {
+fn case_setters(
+    spec: &Spec,
+    op: &Operation,
+    one_of: &mut std::collections::BTreeSet<String>,
+) -> Result<String, String> {
     let body = op.body.as_ref().ok_or("create_case has no body")?;
+    let owner = body.schema_name.clone().unwrap_or_default();
     let mut setters = String::new();
     for f in &body.fields {
         let setter = setter_name(f);
-        let (arg, conv) = setter_arg(f);
+        let (arg, conv) = setter_arg(spec, f, &owner, one_of);
         let _ = write!(
             setters,
             "    /// Sets `{}`: {}\n    pub fn {setter}(mut self, value: {arg}) -> Self {{\n        \

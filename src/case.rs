@@ -51,9 +51,13 @@ use crate::validation::{self, Problem, ValidationError};
 /// assert_eq!(case.get_accessory_ids(), Some(vec!["att-2"]));
 /// assert_eq!(case.get_extends_map().unwrap()["channel"], "alerting");
 ///
-/// let err = NewCase::new("5", "no region").validate().unwrap_err();
-/// assert_eq!(err.to_string(), "region_id is required when business_type_id is \"5\" but missing");
+/// let err = NewCase::new("1", "x".repeat(1201)).validate().unwrap_err();
+/// assert_eq!(err.to_string(), "simple_description is 1201 characters long; the maximum length is 1200");
 /// ```
+///
+/// Whether `region_id` is required depends on the problem type (a fault report needs
+/// it), which the case alone cannot tell: see
+/// [`crate::ClientBuilder::check_fault_report_region`].
 #[derive(Clone, PartialEq)]
 pub struct NewCase {
     pub(crate) fields: Map<String, Value>,

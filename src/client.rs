@@ -82,6 +82,7 @@ pub struct ClientBuilder {
     exactly_once: bool,
     reconcile_window: Duration,
     reconcile_first_look: Duration,
+    check_lookups: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -140,7 +141,11 @@ impl ClientBuilder {
         self.credentials_provider(CredentialsProvider::new(source))
     }
 
-    /// `X-Language` for every ticket, such as `en-us` (the service defaults to `zh-cn`).
+    /// `X-Language` for every request, such as `en-us`. The service defaults to `zh-cn`:
+    /// without it, the names in look-ups (problem types, severities, categories,
+    /// regions) come back in Chinese, and matching them against English text finds
+    /// nothing. Match on what does not depend on the language where you can (a problem
+    /// type's [`crate::CaseType`], an id kept in configuration).
     pub fn language(mut self, language: impl Into<String>) -> Self {
         self.language = Some(language.into());
         self
@@ -223,6 +228,18 @@ impl ClientBuilder {
     /// [`crate::ops::exactly_once::DEFAULT_FIRST_LOOK`], 1 s); later waits double.
     pub fn reconcile_first_look(mut self, wait: Duration) -> Self {
         self.reconcile_first_look = wait;
+        self
+    }
+
+    /// Checks, before a create is sent, the requirements of the spec that depend on a
+    /// look-up (`x-required-when` with a `lookup`): `region_id` is required when the
+    /// problem type `business_type_id` names is a fault report (its
+    /// [`crate::CaseType::FaultReport`] in `list_problem_types`). Off by default: it
+    /// costs one `list_problem_types` call, made on the first create of the client and
+    /// cached for its lifetime (one call, however many creates run at once). A problem
+    /// type the answer does not list is left for the service to judge.
+    pub fn check_fault_report_region(mut self, yes: bool) -> Self {
+        self.check_lookups = yes;
         self
     }
 
@@ -324,6 +341,8 @@ impl ClientBuilder {
                 exactly_once: self.exactly_once,
                 reconcile_window: self.reconcile_window,
                 reconcile_first_look: self.reconcile_first_look,
+                check_lookups: self.check_lookups,
+                lookups: tokio::sync::Mutex::new(std::collections::HashMap::new()),
                 returned: std::sync::Mutex::new(std::collections::VecDeque::new()),
                 in_flight: crate::ops::exactly_once::InFlight::default(),
             }),
@@ -368,6 +387,13 @@ struct Shared {
     exactly_once: bool,
     reconcile_window: Duration,
     reconcile_first_look: Duration,
+    /// Whether creates check the requirements decided by a look-up.
+    check_lookups: bool,
+    /// The answers of those look-ups, by operation id (one per operation the spec
+    /// names in a look-up: bounded by the spec).
+    lookups: tokio::sync::Mutex<
+        std::collections::HashMap<&'static str, Arc<serde_json::Map<String, serde_json::Value>>>,
+    >,
     /// The last ticket ids this client returned from creates, newest last.
     returned: std::sync::Mutex<std::collections::VecDeque<String>>,
     /// The exactly-once creates in flight.
@@ -415,6 +441,7 @@ impl Client {
             exactly_once: false,
             reconcile_window: crate::ops::exactly_once::DEFAULT_RECONCILE_WINDOW,
             reconcile_first_look: crate::ops::exactly_once::DEFAULT_FIRST_LOOK,
+            check_lookups: false,
         }
     }
 
@@ -443,6 +470,28 @@ impl Client {
 
     pub(crate) fn reconcile_first_look(&self) -> Duration {
         self.shared.reconcile_first_look
+    }
+
+    pub(crate) fn check_lookups_enabled(&self) -> bool {
+        self.shared.check_lookups
+    }
+
+    /// The answer of look-up operation `op`, called once per client and cached.
+    pub(crate) async fn lookup_answer(
+        &self,
+        op: &'static crate::rules::OperationRules,
+    ) -> Result<Arc<serde_json::Map<String, serde_json::Value>>, Error> {
+        // Held across the call: concurrent creates wait for the one look-up.
+        let mut cache = self.shared.lookups.lock().await;
+        if let Some(answer) = cache.get(op.id) {
+            return Ok(answer.clone());
+        }
+        let answer = self
+            .execute::<serde_json::Map<String, serde_json::Value>>(crate::exec::Input::new(op))
+            .await?;
+        let answer = Arc::new(answer.into_inner());
+        cache.insert(op.id, answer.clone());
+        Ok(answer)
     }
 
     pub(crate) fn in_flight(&self) -> &crate::ops::exactly_once::InFlight {

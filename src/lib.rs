@@ -118,7 +118,83 @@
 //! # }
 //! ```
 //!
+//! # An alert handler
+//!
+//! Look up a problem type and a severity, attach a log, open the ticket exactly once
+//! (a second run for the same alert finds the first run's ticket), post a follow-up,
+//! close it. Where the spec enumerates values, the code uses the generated enums
+//! ([`CaseType`], [`CaseStatus`], `UpdateCaseActionId`); answers carry them with an
+//! `Unknown` variant, so a value the service adds later still reads.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = osm_emulator::Emulator::builder().ak_sk("AKEXAMPLE", "secret").start().await?;
+//! use std::time::Duration;
+//! use huaweicloud_osm::{Attachment, CaseStatus, CaseType, Client, Credentials, NewCase};
+//!
+//! let client = Client::builder()
+//!     .endpoint(emulator.base_url())
+//!     .credentials(Credentials::ak_sk("AKEXAMPLE", "secret"))
+//!     // Names in look-ups come back in Chinese unless a language is set.
+//!     .language("en-us")
+//!     // A fault report without a region is refused before it is sent (one cached look-up).
+//!     .check_fault_report_region(true)
+//!     .build()?;
+//! // A problem type that opens a fault report: its case type, not its display name.
+//! let problems = client.list_problem_types().send().await?;
+//! let problem = problems
+//!     .incident_business_type_list
+//!     .iter()
+//!     .find(|p| p.case_type == Some(CaseType::FaultReport))
+//!     .and_then(|p| p.business_type_id.clone())
+//!     .expect("a fault-report problem type");
+//! // The product category by its acronym, and a severity (named in the client's language).
+//! let categories = client.list_product_categories().send().await?;
+//! let ecs = categories
+//!     .incident_product_category_list
+//!     .iter()
+//!     .find(|c| c.incident_product_category_acronym.as_deref() == Some("ECS"))
+//!     .and_then(|c| c.incident_product_category_id.clone())
+//!     .expect("the ECS category");
+//! let severities = client
+//!     .list_severities()
+//!     .product_category_id(&ecs)
+//!     .business_type_id(&problem)
+//!     .send()
+//!     .await?;
+//! let major = severities
+//!     .severity_list
+//!     .iter()
+//!     .find(|s| s.severity_name.as_deref() == Some("Major"))
+//!     .and_then(|s| s.severity_id.clone())
+//!     .expect("a Major severity");
+//! // Attach a log, then open the ticket unless this alert's ticket is open already.
+//! let log = Attachment::new("dmesg.log", "EXT4-fs error (device vda1)\n");
+//! let log_id = client.upload_attachment(log.name(), log.data().clone()).await?;
+//! let case = NewCase::new(problem, "[alert 7f3a9c] ecs-01: disk full")
+//!     .product_category_id(ecs)
+//!     .severity_id(major)
+//!     .region_id("ap-southeast-3")
+//!     .accessory_ids([log_id]);
+//! let ticket = client.create_case_unless_open(&case, Duration::from_secs(24 * 3600)).await?;
+//! // Follow it up, read its state (an enum, with a label for display), close it.
+//! client.reply(&ticket.incident_id, "The disk filled up again at 09:12.").await?;
+//! let status = client.show_case_status().case_id(&ticket.incident_id).send().await?;
+//! assert_eq!(status.status, Some(CaseStatus::WaitingToBeAccepted));
+//! println!("{}: {}", ticket.incident_id, status.status.as_ref().unwrap());
+//! client.close_case(&ticket.incident_id).await?;
+//! assert_eq!(emulator.case_status(&ticket.incident_id), Some(CaseStatus::Completed.value()));
+//! # emulator.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Follow a ticket up
+//!
+//! Helpers act on a ticket id: [`Client::reply`], [`Client::reply_with_attachments`],
+//! [`Client::close_case`], [`Client::cancel_case`], [`Client::urge_case`]. The request
+//! builders take the spec's enums where it has them, or text, checked before sending.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -129,13 +205,16 @@
 //! #     .endpoint(emulator.base_url())
 //! #     .credentials(Credentials::token("t"))
 //! #     .build()?;
+//! use huaweicloud_osm::generated::types::{NewMessage, UpdateCaseActionId};
+//!
 //! let id = client.create_case(&NewCase::new("1", "disk full")).await?.incident_id;
 //! client
 //!     .create_message()
 //!     .case_id(&id)
-//!     .message(serde_json::json!({"content": "the disk is full again"}))
+//!     .message(NewMessage::text("the disk is full again")?)
 //!     .send()
 //!     .await?;
+//! client.update_case().case_id(&id).action_id(UpdateCaseActionId::Press).send().await?;
 //! let detail = client.show_case_detail().case_id(&id).send().await?;
 //! let info = detail.incident_detail_info.as_ref().unwrap();
 //! assert_eq!(info.incident_id.as_deref(), Some(id.as_str()));
@@ -194,7 +273,9 @@
 //! - [`schema`]: JSON Schemas of the request bodies.
 //! - [`exec`]: the executor every operation goes through, and [`Answer`].
 //! - [`generated`]: the types and client generated from `spec/osm.yaml`; [`lenient`]: the
-//!   types that read what the vendor actually sends.
+//!   types that read what the vendor actually sends; [`values`]: the open value sets of
+//!   the spec ([`CaseStatus`], [`CaseType`]) and [`OneOf`], what a setter of an enumerated
+//!   field takes.
 //! - Signing (SDK-HMAC-SHA256) lives in its own crate, `huaweicloud-signing`.
 #![warn(missing_docs)]
 
@@ -212,6 +293,7 @@ pub mod retry;
 pub mod rules;
 pub mod schema;
 pub mod validation;
+pub mod values;
 
 pub use case::{CreatedCase, NewCase};
 pub use client::{
@@ -221,10 +303,11 @@ pub use credentials::{Credentials, CredentialsError, CredentialsProvider, Provid
 pub use download::Download;
 pub use error::{Error, ErrorKind};
 pub use exec::{Answer, REQUEST_ID_HEADER};
-pub use ops::attachments::{Attachment, AttachmentLimits};
+pub use ops::attachments::{AttachOptions, Attachment, AttachmentLimits};
 pub use ops::verification::{Contact, VerifiedContact};
 pub use retry::RetryPolicy;
 pub use validation::ValidationError;
+pub use values::{CaseStatus, CaseType, OneOf, Typed};
 
 // The README's examples compile as doctests too.
 #[cfg(doctest)]

@@ -51,8 +51,39 @@ pub enum Kind {
 pub struct RequiredWhen {
     /// The field whose value triggers the requirement.
     pub field: &'static str,
-    /// The value that triggers it.
+    /// The value that triggers it: of `field`, or with [`RequiredWhen::lookup`] of the
+    /// member of the record `field` names.
     pub equals: &'static str,
+    /// When `field` holds an id: where the member that decides is looked up. Such a
+    /// requirement cannot be checked from the request alone; the client checks it when
+    /// asked ([`crate::ClientBuilder::check_fault_report_region`]).
+    pub lookup: Option<Lookup>,
+}
+
+/// Where the value that decides a [`RequiredWhen`] is looked up: the answer of
+/// `operation` lists records in its member `list`; the record whose `field` equals the
+/// request's has `member`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lookup {
+    /// The operation to call (`list_problem_types`).
+    pub operation: &'static str,
+    /// The array member of its answer (`incident_business_type_list`).
+    pub list: &'static str,
+    /// The member that decides (`case_type`).
+    pub member: &'static str,
+}
+
+impl std::fmt::Display for RequiredWhen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.lookup {
+            None => write!(f, "{} is {:?}", self.field, self.equals),
+            Some(l) => write!(
+                f,
+                "the {} of the {} (in {}) is {:?}",
+                l.member, self.field, l.operation, self.equals
+            ),
+        }
+    }
 }
 
 /// The constraints of one parameter or body field.

@@ -28,6 +28,16 @@ pub enum Problem {
         /// That field's value.
         equals: &'static str,
     },
+    /// The field is required by the record another field names (looked up, such as a
+    /// problem type that is a fault report) but missing.
+    MissingBecauseOf {
+        /// The field that names the record (`business_type_id`).
+        field: &'static str,
+        /// The record's member that decides (`case_type`).
+        member: &'static str,
+        /// That member's value (`5`).
+        equals: &'static str,
+    },
     /// The value has more characters than allowed.
     TooLong {
         /// The limit.
@@ -184,6 +194,14 @@ fn describe(f: &mut fmt::Formatter<'_>, problem: &Problem) -> fmt::Result {
         Problem::MissingBecause { field, equals } => {
             write!(f, "is required when {field} is \"{equals}\" but missing")
         }
+        Problem::MissingBecauseOf {
+            field,
+            member,
+            equals,
+        } => write!(
+            f,
+            "is required when the {member} of the {field} is \"{equals}\" (as it is) but missing"
+        ),
         Problem::TooLong { max, actual } => write!(
             f,
             "is {actual} {} long; the maximum length is {max}",
@@ -440,7 +458,10 @@ pub fn check_body_of(
                 if rule.required {
                     return err(rule.name, Problem::Missing);
                 }
+                // A requirement decided by a look-up is the client's to check
+                // (`Client::check_required_lookups`), not the request's alone.
                 if let Some(when) = rule.required_when
+                    && when.lookup.is_none()
                     && body.get(when.field).and_then(Value::as_str) == Some(when.equals)
                 {
                     return err(

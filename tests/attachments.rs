@@ -337,15 +337,22 @@ async fn every_check_comes_before_the_first_upload() {
         .unwrap_err();
     assert_eq!(err.error().validation().unwrap().field(), "accessory_ids");
     // An invalid ticket: nothing is uploaded for it.
+    let max = huaweicloud_osm::rules::CREATE_CASE
+        .body_field("simple_description")
+        .and_then(|r| r.max_length)
+        .unwrap();
     let err = client
         .create_case_with_attachments(
-            &NewCase::new("5", "no region"),
+            &NewCase::new("1", "x".repeat(max + 1)),
             &files(),
             &AttachOptions::new(),
         )
         .await
         .unwrap_err();
-    assert_eq!(err.error().validation().unwrap().field(), "region_id");
+    assert_eq!(
+        err.error().validation().unwrap().field(),
+        "simple_description"
+    );
     assert_eq!(emu.requests_seen(), 0);
     emu.shutdown().await;
 }

@@ -8,8 +8,9 @@
 //! rules: the completed schema has no difference left, except that a required member
 //! with a default (create_case's `source_id`) is optional in it, as the client fills it
 //! in. Not expressible by either:
-//! `x-required-when` (region_id is required when business_type_id is "5"), which
-//! `NewCase::validate` checks.
+//! `x-required-when` (region_id is required when the problem type business_type_id names
+//! is a fault report), which the client checks with a look-up when asked
+//! (`ClientBuilder::check_fault_report_region`).
 
 use huaweicloud_osm::schema;
 use osm_spec::{Field, Kind, Spec};

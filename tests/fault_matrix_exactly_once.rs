@@ -71,7 +71,7 @@ async fn consultations(emu: &RunningEmulator) -> Vec<String> {
         .unwrap()
         .incident_business_type_list
         .iter()
-        .filter(|p| p.case_type.as_deref() == Some("0"))
+        .filter(|p| p.case_type == Some(huaweicloud_osm::CaseType::Consultation))
         .filter_map(|p| p.business_type_id.clone())
         .collect()
 }

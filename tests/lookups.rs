@@ -46,12 +46,18 @@ async fn every_lookup_answers_from_the_catalogue() {
         .iter()
         .find(|p| p.business_type_id.as_deref() == Some(LOGIN_FAILURE))
         .expect("the login-failure problem type");
-    assert_eq!(login.case_type.as_deref(), Some("5"));
+    assert_eq!(
+        login.case_type,
+        Some(huaweicloud_osm::CaseType::FaultReport)
+    );
     assert_eq!(
         login.business_type_name.as_deref(),
         Some("Cannot log in to a server")
     );
-    assert!(list.iter().any(|p| p.case_type.as_deref() == Some("0")));
+    assert!(
+        list.iter()
+            .any(|p| p.case_type == Some(huaweicloud_osm::CaseType::Consultation))
+    );
     assert!(
         list.iter()
             .all(|p| p.business_type_id.as_ref().is_some_and(|id| id.len() == 32))

@@ -168,6 +168,13 @@ fn source_id_is_fixed_and_region_id_conditional() {
         (when.field.as_str(), when.equals.as_str()),
         ("business_type_id", "5")
     );
+    // "5" is a case_type of the problem type, looked up, not a problem-type id.
+    let lookup = when.lookup.expect("region_id's rule names its look-up");
+    assert_eq!(
+        (lookup.operation.as_str(), lookup.member.as_str()),
+        ("list_problem_types", "case_type")
+    );
+    assert_eq!(lookup.list, "incident_business_type_list");
 }
 
 #[test]

@@ -141,7 +141,7 @@ pub fn field_help(rule: &FieldRule) -> String {
         limits.push(format!("default {d}"));
     }
     if let Some(w) = rule.required_when {
-        limits.push(format!("required when {} is {}", w.field, w.equals));
+        limits.push(format!("required when {w}"));
     }
     match rule.location {
         Location::Header => limits.push(format!("header {}", rule.name)),

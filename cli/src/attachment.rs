@@ -229,7 +229,7 @@ async fn limits(m: &ArgMatches, session: Option<&Session>) -> Result<AttachmentL
 fn read(paths: &[PathBuf], limits: &AttachmentLimits) -> Result<Vec<Attachment>, Failure> {
     paths
         .iter()
-        .map(|p| Attachment::read(p, limits).map_err(|e| from_error(e, attach_flag)))
+        .map(|p| Attachment::read_blocking(p, limits).map_err(|e| from_error(e, attach_flag)))
         .collect()
 }
 

@@ -1,44 +1,32 @@
-//! Ticket statuses with their labels, as the spec describes them: the `status` filter
-//! of `list_cases` lists the values it allows and names each in its description
-//! (`0 waiting to be accepted, 1 being handled, …`), so the labels are read from there
-//! and never written down twice.
+//! Ticket statuses with their labels, from the library's [`CaseStatus`], which is
+//! generated from the spec's `x-values` of the schema `CaseStatus`: one source for the
+//! values, the names and the labels.
 
+use huaweicloud_osm::CaseStatus;
+#[cfg(test)]
 use huaweicloud_osm::rules::{self, FieldRule, Location};
 use serde_json::Value;
 
 /// The deepest a JSON answer is searched for `status` members.
 const MAX_DEPTH: usize = 16;
 
-/// The spec's rule that lists the statuses.
+/// The spec's rule of list_cases' status filter.
+#[cfg(test)]
 fn rule() -> Option<&'static FieldRule> {
     rules::LIST_CASES.param(Location::Query, "status")
 }
 
 /// Every status the spec names: `(value, label)`, in the spec's order.
 pub fn labels() -> Vec<(i64, String)> {
-    let Some(rule) = rule() else {
-        return Vec::new();
-    };
-    // "Only tickets in this state: 0 waiting to be accepted, 1 being handled, …."
-    let list = rule
-        .description
-        .split_once(':')
-        .map_or(rule.description, |(_, l)| l);
-    list.split(',')
-        .filter_map(|item| {
-            let item = item.trim().trim_end_matches('.');
-            let (n, label) = item.split_once(' ')?;
-            let n: i64 = n.parse().ok()?;
-            rule.allowed
-                .contains(&n.to_string().as_str())
-                .then(|| (n, label.split_whitespace().collect::<Vec<_>>().join(" ")))
-        })
+    CaseStatus::ALL
+        .iter()
+        .filter_map(|s| Some((s.value(), s.label()?.to_owned())))
         .collect()
 }
 
 /// The label of status `n`, if the spec names it.
 pub fn label(n: i64) -> Option<String> {
-    labels().into_iter().find(|(v, _)| *v == n).map(|(_, l)| l)
+    CaseStatus::from_value(n).label().map(str::to_owned)
 }
 
 /// A status as shown to a person: `17 (waiting for the customer's feedback)`, or the

@@ -215,8 +215,20 @@ async fn parameter_check_failures() {
         .assert_error(400, "OSM.0001", false);
     assert_eq!(msg, "business_type_id is required but missing");
 
+    // A fault report (a problem type whose case_type is "5") without a region.
+    let fault = token_client(&emu)
+        .list_problem_types()
+        .send()
+        .await
+        .unwrap()
+        .incident_business_type_list
+        .iter()
+        .find(|p| p.case_type == Some(huaweicloud_osm::CaseType::FaultReport))
+        .and_then(|p| p.business_type_id.clone())
+        .unwrap();
     let mut region = body();
-    region["business_type_id"] = "5".into();
+    region["business_type_id"] = fault.into();
+    region.as_object_mut().unwrap().remove("region_id");
     let msg = post_json(&url, &auth, &region.to_string())
         .await
         .assert_error(400, "OSM.0001", false);

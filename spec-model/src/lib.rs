@@ -19,7 +19,8 @@
 //! | `x-business-errors` | operation | a 200 whose body carries `error_code` is a refusal |
 //! | `x-hand-written` | operation | left out of progenitor's input (multipart) |
 //! | `x-error-codes` | operation, schema | documented error codes |
-//! | `x-required-when` | property | mandatory when another field has a value |
+//! | `x-required-when` | property | mandatory when another field has a value (`field`, `equals`), or when a member of the record another operation's answer lists for that value does (`lookup: {operation, member}`: [`Lookup`]) |
+//! | `x-values` | component schema (string or integer) | the documented values of an open set, each `{value, name, label}`: a Rust name and a label for display; a value the list lacks still reads ([`ValueSet`]) |
 //! | `x-upstream-deviation` | parameter, property | a deliberate departure from the vendor's page |
 //! | `x-rust-type` | component schema | replaced by a hand-written Rust type in generated code |
 //! | `x-default-answer` | operation | the answer assumed until the service is asked (documented values) |
@@ -169,14 +170,63 @@ pub enum Kind {
 pub struct RequiredWhen {
     /// The field whose value decides.
     pub field: String,
-    /// The value that makes this field mandatory.
+    /// The value that makes this field mandatory: of `field` itself, or, with
+    /// [`RequiredWhen::lookup`], of a member of the record `field` names.
     pub equals: String,
+    /// When `field` holds an id, the look-up that tells the member that decides.
+    pub lookup: Option<Lookup>,
+}
+
+/// Where the value that decides a [`RequiredWhen`] is found: the answer of `operation`
+/// lists records (in its array member `list`); the one whose `field` member equals the
+/// request's `field` has `member`, which is compared with `equals`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lookup {
+    /// The operation to call (`list_problem_types`).
+    pub operation: String,
+    /// The array member of its answer that lists the records (found by the model).
+    pub list: String,
+    /// The member of a record that decides (`case_type`).
+    pub member: String,
 }
 
 impl fmt::Display for RequiredWhen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} is {}", self.field, self.equals)
+        match &self.lookup {
+            None => write!(f, "{} is {}", self.field, self.equals),
+            Some(l) => write!(
+                f,
+                "the {} of the {} ({}) is {}",
+                l.member, self.field, l.operation, self.equals
+            ),
+        }
     }
+}
+
+/// The documented values of an open set (`x-values` on a component schema): the spec
+/// names and labels each, and a value it does not list still reads (the generated Rust
+/// enum has an `Unknown` variant for it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueSet {
+    /// The component schema (and the name of the Rust type).
+    pub schema: String,
+    /// [`Kind::String`] or [`Kind::Integer`].
+    pub kind: Kind,
+    /// The schema's description.
+    pub description: String,
+    /// The values, in the spec's order.
+    pub values: Vec<NamedValue>,
+}
+
+/// One value of a [`ValueSet`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedValue {
+    /// The value on the wire, as text.
+    pub value: String,
+    /// The Rust name of the variant (`PascalCase`).
+    pub name: String,
+    /// The label for display (`waiting for the customer's feedback`).
+    pub label: String,
 }
 
 /// The constraints of a field. For an array, `min_length`/`max_length` and
@@ -253,6 +303,9 @@ pub struct Field {
     /// `x-personal-data: true` (on the parameter or the property): the value is personal
     /// data, which `Debug` output must not show.
     pub personal: bool,
+    /// The documented values of an open set (`x-values` on the field's component
+    /// schema), with their names and labels; empty otherwise.
+    pub values: Vec<NamedValue>,
 }
 
 impl Field {
@@ -669,11 +722,15 @@ pub struct Spec {
     pub auth_headers: Vec<Field>,
     /// The service's error codes listed on component schemas (`x-error-codes`).
     pub error_codes: Vec<ErrorCode>,
-    /// Component schemas replaced by hand-written Rust types: (schema name, type path).
+    /// Component schemas replaced by Rust types: (schema name, type path). Those with
+    /// `x-rust-type` name a hand-written type; those with `x-values` the generated
+    /// `crate::values::<schema>`.
     pub rust_types: Vec<(String, String)>,
     /// Every tag an operation uses, with its `osm` noun and description: the top-level
     /// `tags` entry, or the tag's own name and a plain description when it has none.
     pub tags: Vec<Tag>,
+    /// The open value sets (`x-values`), in the order of `components.schemas`.
+    pub value_sets: Vec<ValueSet>,
 }
 
 /// A family of operations (an OpenAPI tag).
@@ -744,12 +801,25 @@ impl Spec {
             error_codes: Vec::new(),
             rust_types: Vec::new(),
             tags: Vec::new(),
+            value_sets: Vec::new(),
         };
         let reader = Reader { doc: &spec.openapi };
         spec.operations = reader.operations()?;
         spec.auth_headers = reader.auth_headers(&spec.operations)?;
         spec.error_codes = reader.schema_error_codes()?;
+        spec.value_sets = reader.value_sets()?;
         spec.rust_types = reader.rust_types();
+        for set in &spec.value_sets {
+            if spec.rust_types.iter().any(|(n, _)| *n == set.schema) {
+                return err(format!(
+                    "{}: x-values and x-rust-type exclude each other (x-values generates the type)",
+                    set.schema
+                ));
+            }
+            spec.rust_types
+                .push((set.schema.clone(), format!("crate::values::{}", set.schema)));
+        }
+        resolve_lookups(&mut spec.operations)?;
         let mut seen = std::collections::HashSet::new();
         for op in &spec.operations {
             if !seen.insert(op.id.as_str()) {
@@ -840,6 +910,7 @@ impl Spec {
             for s in c.schemas.values_mut() {
                 if let ReferenceOr::Item(s) = s {
                     s.schema_data.extensions.shift_remove("x-rust-type");
+                    s.schema_data.extensions.shift_remove("x-values");
                 }
             }
         }
@@ -1352,6 +1423,7 @@ impl<'a> Reader<'a> {
             schema_path: r.path.clone(),
             param_path: None,
             personal: ext_bool(&data.extensions, "x-personal-data") == Some(true),
+            values: Vec::new(),
         };
         c.default = data.default.as_ref().and_then(scalar_text);
         if let Some(w) = data.extensions.get("x-required-when") {
@@ -1363,11 +1435,56 @@ impl<'a> Reader<'a> {
                 .get("equals")
                 .and_then(scalar_text)
                 .ok_or_else(|| SpecError(format!("{name}: x-required-when needs `equals`")))?;
+            let lookup = match w.get("lookup") {
+                None => None,
+                Some(l) => {
+                    let get = |k: &str| {
+                        l.get(k)
+                            .and_then(Value::as_str)
+                            .filter(|v| !v.is_empty())
+                            .map(str::to_owned)
+                            .ok_or_else(|| {
+                                SpecError(format!(
+                                    "{name}: x-required-when's lookup needs `{k}` (text)"
+                                ))
+                            })
+                    };
+                    if let Some(k) = l.as_object().and_then(|o| {
+                        o.keys()
+                            .find(|k| !["operation", "member"].contains(&k.as_str()))
+                    }) {
+                        return err(format!(
+                            "{name}: x-required-when's lookup has an unknown key `{k}` (known: operation, member)"
+                        ));
+                    }
+                    Some(Lookup {
+                        operation: get("operation")?,
+                        // Found by `resolve_lookups` once every operation is read.
+                        list: String::new(),
+                        member: get("member")?,
+                    })
+                }
+            };
             c.required_when = Some(RequiredWhen {
                 field: f.to_string(),
                 equals,
+                lookup,
             });
         }
+        if data.extensions.contains_key("x-values") && r.name.is_none() {
+            return err(format!(
+                "{name}: x-values belongs on a component schema (it names a Rust type); \
+                 move the schema to components.schemas and refer to it"
+            ));
+        }
+        if let (Some(v), Some(schema)) = (data.extensions.get("x-values"), &r.name) {
+            field.values = value_set(schema, v, s)?.values;
+        }
+        let value_set_allowed: Vec<String> = if location == Location::Response {
+            Vec::new()
+        } else {
+            field.values.iter().map(|v| v.value.clone()).collect()
+        };
         match &s.schema_kind {
             SchemaKind::Type(Type::String(t)) => {
                 field.kind = Kind::String;
@@ -1450,6 +1567,11 @@ impl<'a> Reader<'a> {
             }
             _ => field.kind = Kind::Any,
         }
+        // A request may send only the documented values of an open set; an answer may
+        // carry any.
+        if !value_set_allowed.is_empty() {
+            c.allowed = value_set_allowed;
+        }
         field.constraints = c;
         Ok(field)
     }
@@ -1480,6 +1602,20 @@ impl<'a> Reader<'a> {
             for (name, s) in &c.schemas {
                 if let ReferenceOr::Item(s) = s {
                     out.extend(error_codes(&s.schema_data.extensions, name)?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn value_sets(&self) -> Result<Vec<ValueSet>> {
+        let mut out = Vec::new();
+        if let Some(c) = self.components() {
+            for (name, s) in &c.schemas {
+                if let ReferenceOr::Item(s) = s
+                    && let Some(v) = s.schema_data.extensions.get("x-values")
+                {
+                    out.push(value_set(name, v, s)?);
                 }
             }
         }
@@ -1519,6 +1655,155 @@ pub fn scalar_text(v: &Value) -> Option<String> {
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
     }
+}
+
+/// Reads the `x-values` of component schema `schema`: a non-empty list of
+/// `{value, name, label}`, values of the schema's type (string or integer, without an
+/// `enum`: the set is open), names `PascalCase` identifiers other than `Unknown`, labels
+/// one line of text; no value or name twice.
+fn value_set(schema: &str, v: &Value, s: &Schema) -> Result<ValueSet> {
+    let at = |m: String| SpecError(format!("{schema}: x-values: {m}"));
+    let kind = match &s.schema_kind {
+        SchemaKind::Type(Type::String(t)) if t.enumeration.is_empty() => Kind::String,
+        SchemaKind::Type(Type::Integer(t)) if t.enumeration.is_empty() => Kind::Integer,
+        SchemaKind::Type(Type::String(_) | Type::Integer(_)) => {
+            return Err(at(
+                "the schema has an `enum` too; an open set lists its values in x-values only"
+                    .into(),
+            ));
+        }
+        _ => {
+            return Err(at(
+                "only a string or integer schema can have x-values".into()
+            ));
+        }
+    };
+    let list = v
+        .as_array()
+        .filter(|l| !l.is_empty())
+        .ok_or_else(|| at("must be a non-empty list of {value, name, label}".into()))?;
+    let mut values: Vec<NamedValue> = Vec::new();
+    for (i, e) in list.iter().enumerate() {
+        let obj = e
+            .as_object()
+            .ok_or_else(|| at(format!("entry {i} is not a mapping")))?;
+        if let Some(k) = obj
+            .keys()
+            .find(|k| !["value", "name", "label"].contains(&k.as_str()))
+        {
+            return Err(at(format!(
+                "entry {i} has an unknown key `{k}` (known: value, name, label)"
+            )));
+        }
+        let value = match (kind, obj.get("value")) {
+            (Kind::String, Some(Value::String(t))) => t.clone(),
+            (Kind::Integer, Some(Value::Number(n))) if n.is_i64() => n.to_string(),
+            _ => {
+                return Err(at(format!(
+                    "entry {i}: `value` must be {}",
+                    if kind == Kind::String {
+                        "a string"
+                    } else {
+                        "an integer"
+                    }
+                )));
+            }
+        };
+        let text = |k: &str| {
+            obj.get(k)
+                .and_then(Value::as_str)
+                .map(collapse)
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| at(format!("entry {i}: `{k}` must be non-empty text")))
+        };
+        let name = text("name")?;
+        if !name.starts_with(|c: char| c.is_ascii_uppercase())
+            || !name.chars().all(|c| c.is_ascii_alphanumeric())
+            || name == "Unknown"
+        {
+            return Err(at(format!(
+                "entry {i}: name `{name}` must be a PascalCase identifier other than Unknown"
+            )));
+        }
+        let label = text("label")?;
+        if values.iter().any(|v| v.value == value) {
+            return Err(at(format!("the value {value} is listed twice")));
+        }
+        if values.iter().any(|v| v.name == name) {
+            return Err(at(format!("the name {name} is used twice")));
+        }
+        values.push(NamedValue { value, name, label });
+    }
+    Ok(ValueSet {
+        schema: schema.to_owned(),
+        kind,
+        description: s
+            .schema_data
+            .description
+            .as_deref()
+            .map(collapse)
+            .unwrap_or_default(),
+        values,
+    })
+}
+
+/// Checks every `x-required-when` look-up against the operation it names (which must
+/// exist and answer with one array of records that have both the deciding field and the
+/// member), and fills in [`Lookup::list`].
+fn resolve_lookups(ops: &mut [Operation]) -> Result<()> {
+    let answers: Vec<(String, Vec<Field>)> = ops
+        .iter()
+        .map(|o| {
+            let fields = o
+                .success()
+                .and_then(|r| r.body.as_ref())
+                .map(|b| b.fields.clone())
+                .unwrap_or_default();
+            (o.id.clone(), fields)
+        })
+        .collect();
+    for op in ops.iter_mut() {
+        let id = op.id.clone();
+        for f in op.body.iter_mut().flat_map(|b| b.fields.iter_mut()) {
+            let Some(w) = f.constraints.required_when.as_mut() else {
+                continue;
+            };
+            let Some(l) = w.lookup.as_mut() else {
+                continue;
+            };
+            let at = |m: String| SpecError(format!("{id}: {}: x-required-when: {m}", f.name));
+            let (_, answer) = answers
+                .iter()
+                .find(|(o, _)| *o == l.operation)
+                .ok_or_else(|| at(format!("no operation {} to look up", l.operation)))?;
+            let lists: Vec<&Field> = answer
+                .iter()
+                .filter(|a| {
+                    a.kind == Kind::Array
+                        && a.items.as_ref().is_some_and(|i| {
+                            i.properties.iter().any(|p| p.name == w.field)
+                                && i.properties.iter().any(|p| p.name == l.member)
+                        })
+                })
+                .collect();
+            match lists.as_slice() {
+                [one] => l.list = one.name.clone(),
+                [] => {
+                    return Err(at(format!(
+                        "the answer of {} lists no records with both {} and {}",
+                        l.operation, w.field, l.member
+                    )));
+                }
+                _ => {
+                    return Err(at(format!(
+                        "the answer of {} has several lists of records with {} and {}",
+                        l.operation, w.field, l.member
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Collapses runs of whitespace (including newlines) into single spaces.
@@ -1589,6 +1874,204 @@ mod tests {
         ] {
             let e = spec_with(bad).unwrap_err().to_string();
             assert!(e.contains("list_things") && e.contains(says), "{bad}: {e}");
+        }
+    }
+
+    /// A spec with a list operation answering `Things` and a create whose body has
+    /// `zone_id` (with `when` as its x-required-when), plus the schema `Kind` (`kind`).
+    fn spec_of(kind: &str, when: &str) -> Result<Spec> {
+        let text = format!(
+            "openapi: 3.0.3
+info: {{title: t, version: '1'}}
+paths:
+  /v2/things:
+    get:
+      operationId: list_things
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Things'
+    post:
+      operationId: create_thing
+      requestBody:
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/NewThing'
+      responses:
+        '200':
+          description: ok
+components:
+  schemas:
+    Things:
+      type: object
+      properties:
+        thing_list:
+          type: array
+          items:
+            type: object
+            properties:
+              thing_id: {{type: string}}
+              kind:
+                $ref: '#/components/schemas/Kind'
+    NewThing:
+      type: object
+      properties:
+        thing_id: {{type: string}}
+        zone_id:
+          type: string
+{when}
+    Kind:
+{kind}
+"
+        );
+        Spec::from_text("test.yaml", text)
+    }
+
+    const KIND: &str = "      type: string
+      x-values:
+        - {value: '0', name: Plain, label: plain}
+        - {value: '5', name: Fault, label: fault report}
+";
+    const WHEN: &str = "          x-required-when:
+            field: thing_id
+            lookup: {operation: list_things, member: kind}
+            equals: '5'
+";
+
+    #[test]
+    fn value_sets_and_look_ups_are_read() {
+        let spec = spec_of(KIND, WHEN).unwrap();
+        let set = &spec.value_sets[0];
+        assert_eq!((set.schema.as_str(), set.kind), ("Kind", Kind::String));
+        assert_eq!(
+            set.values
+                .iter()
+                .map(|v| (v.value.as_str(), v.name.as_str(), v.label.as_str()))
+                .collect::<Vec<_>>(),
+            [("0", "Plain", "plain"), ("5", "Fault", "fault report")]
+        );
+        assert!(
+            spec.rust_types
+                .contains(&("Kind".to_owned(), "crate::values::Kind".to_owned()))
+        );
+        let create = spec.operation("create_thing").unwrap();
+        let zone = create.body.as_ref().unwrap().field("zone_id").unwrap();
+        let when = zone.constraints.required_when.as_ref().unwrap();
+        let lookup = when.lookup.as_ref().unwrap();
+        assert_eq!(
+            (
+                lookup.operation.as_str(),
+                lookup.list.as_str(),
+                lookup.member.as_str()
+            ),
+            ("list_things", "thing_list", "kind")
+        );
+        assert_eq!(
+            when.to_string(),
+            "the kind of the thing_id (list_things) is 5"
+        );
+        // progenitor never sees the extension.
+        let input = spec.progenitor_input();
+        let ReferenceOr::Item(kind) = &input.components.as_ref().unwrap().schemas["Kind"] else {
+            panic!("Kind is a schema")
+        };
+        assert!(!kind.schema_data.extensions.contains_key("x-values"));
+    }
+
+    #[test]
+    fn malformed_value_sets_are_refused_naming_the_schema() {
+        for (kind, says) in [
+            ("      type: string\n      x-values: []\n", "non-empty list"),
+            (
+                "      type: string\n      x-values: {a: b}\n",
+                "non-empty list",
+            ),
+            (
+                "      type: object\n      x-values:\n        - {value: '0', name: A, label: a}\n",
+                "string or integer",
+            ),
+            (
+                "      type: string\n      enum: ['0']\n      x-values:\n        - {value: '0', name: A, label: a}\n",
+                "`enum` too",
+            ),
+            (
+                "      type: integer\n      x-values:\n        - {value: '0', name: A, label: a}\n",
+                "an integer",
+            ),
+            (
+                "      type: string\n      x-values:\n        - {value: 0, name: A, label: a}\n",
+                "a string",
+            ),
+            (
+                "      type: string\n      x-values:\n        - {value: '0', name: a b, label: a}\n",
+                "PascalCase",
+            ),
+            (
+                "      type: string\n      x-values:\n        - {value: '0', name: Unknown, label: a}\n",
+                "other than Unknown",
+            ),
+            (
+                "      type: string\n      x-values:\n        - {value: '0', name: A}\n",
+                "`label`",
+            ),
+            (
+                "      type: string\n      x-values:\n        - {value: '0', name: A, label: a, colour: red}\n",
+                "unknown key `colour`",
+            ),
+            (
+                "      type: string\n      x-values:\n        - {value: '0', name: A, label: a}\n        - {value: '0', name: B, label: b}\n",
+                "listed twice",
+            ),
+            (
+                "      type: string\n      x-values:\n        - {value: '0', name: A, label: a}\n        - {value: '1', name: A, label: b}\n",
+                "used twice",
+            ),
+            (
+                "      type: string\n      x-rust-type: crate::X\n      x-values:\n        - {value: '0', name: A, label: a}\n",
+                "exclude each other",
+            ),
+        ] {
+            let e = spec_of(kind, "").unwrap_err().to_string();
+            assert!(e.contains("Kind") && e.contains(says), "{kind}: {e}");
+        }
+    }
+
+    #[test]
+    fn an_inline_value_set_is_refused() {
+        let when = "          x-values:\n            - {value: a, name: A, label: a}\n";
+        let e = spec_of(KIND, when).unwrap_err().to_string();
+        assert!(
+            e.contains("zone_id") && e.contains("component schema"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn malformed_look_ups_are_refused() {
+        for (when, says) in [
+            (
+                "          x-required-when:\n            field: thing_id\n            lookup: {operation: list_nothing, member: kind}\n            equals: '5'\n",
+                "no operation list_nothing",
+            ),
+            (
+                "          x-required-when:\n            field: thing_id\n            lookup: {operation: list_things, member: colour}\n            equals: '5'\n",
+                "no records with both thing_id and colour",
+            ),
+            (
+                "          x-required-when:\n            field: thing_id\n            lookup: {operation: list_things}\n            equals: '5'\n",
+                "needs `member`",
+            ),
+            (
+                "          x-required-when:\n            field: thing_id\n            lookup: {operation: list_things, member: kind, via: x}\n            equals: '5'\n",
+                "unknown key `via`",
+            ),
+        ] {
+            let e = spec_of(KIND, when).unwrap_err().to_string();
+            assert!(e.contains("zone_id") && e.contains(says), "{when}: {e}");
         }
     }
 }

@@ -366,8 +366,25 @@ impl Attachment {
 
     /// Reads the file at `path`, checked against `limits` first (its name, type and size
     /// from the file system, so that a file too large is never read), then read with a
-    /// bound of the largest size allowed. Blocking.
-    pub fn read(path: impl AsRef<Path>, limits: &AttachmentLimits) -> Result<Self, Error> {
+    /// bound of the largest size allowed. The file is read on Tokio's blocking pool, so
+    /// the call does not block the async task; outside async code, see
+    /// [`Attachment::read_blocking`].
+    pub async fn read(path: impl AsRef<Path>, limits: &AttachmentLimits) -> Result<Self, Error> {
+        let path = path.as_ref().to_owned();
+        let limits = limits.clone();
+        tokio::task::spawn_blocking(move || Self::read_blocking(path, &limits))
+            .await
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Configuration,
+                    format!("reading the file failed: {e}"),
+                )
+            })?
+    }
+
+    /// [`Attachment::read`] for code that is not async: blocks the calling thread while
+    /// the file is read.
+    pub fn read_blocking(path: impl AsRef<Path>, limits: &AttachmentLimits) -> Result<Self, Error> {
         let path = path.as_ref();
         limits.check_path(path)?;
         let name = file_name(path)?;
@@ -722,16 +739,7 @@ impl crate::Client {
     /// too large is refused without being read.
     pub async fn upload_attachment_file(&self, path: impl AsRef<Path>) -> Result<String, Error> {
         let options = UploadOptions::default();
-        let path = path.as_ref().to_owned();
-        let limits = options.limits.clone();
-        let file = tokio::task::spawn_blocking(move || Attachment::read(path, &limits))
-            .await
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Configuration,
-                    format!("reading the file failed: {e}"),
-                )
-            })??;
+        let file = Attachment::read(path, &options.limits).await?;
         self.upload_attachment_with(&file, &options).await
     }
 
@@ -860,6 +868,9 @@ impl crate::Client {
                 e.for_operation(rules::CREATE_CASE),
                 AttachStage::Check,
             ));
+        }
+        if let Err(e) = self.check_required_lookups(case).await {
+            return Err(fail(e, AttachStage::Check));
         }
         let total = files.len();
         let mut uploaded: Vec<UploadedAttachment> = Vec::with_capacity(total);

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::case::{CreatedCase, NewCase};
 use crate::error::{Error, ErrorKind};
 use crate::exec::Input;
-use crate::generated::types::CreateCaseResponse;
+use crate::generated::types::{CreateCaseResponse, UpdateCaseActionId};
 use crate::ops::exactly_once::{
     self as once, CLOCK_SKEW_ALLOWANCE, Known, LIST_TIME_ZONE, LOOKBACK, Listed, MAX_TICKETS, PAGE,
     Verdict,
@@ -25,10 +25,75 @@ impl crate::Client {
     /// is resolved by looking the ticket up (see [`CreatedCase::found_after`]); otherwise
     /// see [`Error::outcome_unknown`].
     pub async fn create_case(&self, case: &NewCase) -> Result<CreatedCase, Error> {
+        self.check_required_lookups(case).await?;
         if self.exactly_once_enabled() {
             return self.create_case_exactly_once(case).await;
         }
         self.create_case_once(case).await
+    }
+
+    /// With [`crate::ClientBuilder::check_fault_report_region`], checks the requirements
+    /// of create_case's body that a look-up decides (`x-required-when` with a `lookup`
+    /// in the spec: `region_id` for a fault report); otherwise does nothing. The look-up
+    /// is made once per client and cached. A record the look-up does not list is left
+    /// for the service to judge.
+    pub(crate) async fn check_required_lookups(&self, case: &NewCase) -> Result<(), Error> {
+        if !self.check_lookups_enabled() {
+            return Ok(());
+        }
+        for rule in rules::CREATE_CASE.body {
+            let Some(when) = rule.required_when else {
+                continue;
+            };
+            let Some(lookup) = when.lookup else {
+                continue;
+            };
+            if case.fields.get(rule.name).is_some_and(|v| !v.is_null()) {
+                continue;
+            }
+            let Some(key) = case
+                .fields
+                .get(when.field)
+                .and_then(serde_json::Value::as_str)
+            else {
+                continue;
+            };
+            let op = rules::operation(lookup.operation).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Configuration,
+                    format!(
+                        "the spec names no operation {} to look up",
+                        lookup.operation
+                    ),
+                )
+            })?;
+            let answer = self.lookup_answer(op).await?;
+            let decided = answer
+                .get(lookup.list)
+                .and_then(serde_json::Value::as_array)
+                .into_iter()
+                .flatten()
+                .find(|r| r.get(when.field).and_then(serde_json::Value::as_str) == Some(key))
+                .and_then(|r| r.get(lookup.member))
+                .and_then(|v| match v {
+                    serde_json::Value::String(s) => Some(s.clone()),
+                    serde_json::Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                });
+            if decided.as_deref() == Some(when.equals) {
+                return Err(Error::from(crate::ValidationError::new(
+                    rule.name,
+                    crate::rules::Location::Body,
+                    crate::validation::Problem::MissingBecauseOf {
+                        field: when.field,
+                        member: lookup.member,
+                        equals: when.equals,
+                    },
+                ))
+                .for_operation(rules::CREATE_CASE));
+            }
+        }
+        Ok(())
     }
 
     /// One create under the client's retry policy, without reconciliation.
@@ -174,7 +239,11 @@ impl crate::Client {
         let mut open: Vec<(Option<SystemTime>, Listed)> = listed
             .into_iter()
             .filter(|t| t.problem.as_deref() == Some(problem.as_str()))
-            .filter(|t| t.status.is_none_or(|s| !once::CLOSED_STATES.contains(&s)))
+            .filter(|t| {
+                t.status
+                    .as_ref()
+                    .is_none_or(|s| !once::CLOSED_STATES.contains(s))
+            })
             .filter(|t| once::check_id(&t.id).is_ok())
             .map(|t| (t.created.as_deref().and_then(once::parse_time), t))
             .filter(|(at, _)| at.is_none_or(|at| at + CLOCK_SKEW_ALLOWANCE >= since))
@@ -220,6 +289,7 @@ impl crate::Client {
         case: &NewCase,
         within: Duration,
     ) -> Result<CreatedCase, Error> {
+        self.check_required_lookups(case).await?;
         if let Some(open) = self.find_open_case(case, within).await? {
             tracing::info!(incident_id = %open.incident_id, "an open ticket with this description and problem type exists");
             return Ok(open);
@@ -352,4 +422,133 @@ fn key_of(case: &NewCase) -> (String, String) {
             .to_owned()
     };
     (text("simple_description"), text("business_type_id"))
+}
+
+/// The body of a message to add to a ticket ([`crate::Client::create_message`]'s
+/// `message`), its members those of the spec's `NewMessage`.
+impl crate::generated::types::NewMessage {
+    /// A message of `content` alone. Refused, naming the field and the limit, when the
+    /// text breaks the spec's limits.
+    pub fn text(content: impl Into<String>) -> Result<Self, Error> {
+        Self::checked(serde_json::json!({ "content": content.into() }))
+    }
+
+    /// A message of `content` with the attachments `accessory_ids` (uploaded beforehand
+    /// for a message: [`crate::ops::attachments::Purpose::Message`]). Refused, naming the
+    /// field and the limit, when either breaks the spec's limits (such as too many ids).
+    pub fn with_attachments(
+        content: impl Into<String>,
+        accessory_ids: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Result<Self, Error> {
+        let ids: Vec<String> = accessory_ids
+            .into_iter()
+            .map(|i| i.as_ref().to_owned())
+            .collect();
+        Self::checked(serde_json::json!({ "content": content.into(), "accessory_ids": ids }))
+    }
+
+    fn checked(message: serde_json::Value) -> Result<Self, Error> {
+        let mut body = serde_json::Map::new();
+        body.insert("message".into(), message.clone());
+        crate::validation::check_body_of(rules::CREATE_MESSAGE, &body)
+            .map_err(|e| Error::from(e).for_operation(rules::CREATE_MESSAGE))?;
+        serde_json::from_value(message).map_err(|e| {
+            Error::new(ErrorKind::Validation, format!("message: {e}"))
+                .for_operation(rules::CREATE_MESSAGE)
+        })
+    }
+}
+
+impl crate::Client {
+    /// Adds a message of `text` to ticket `case_id` (create_message). The text is checked
+    /// against the spec's limits before anything is sent; a business error in the 200
+    /// answer is an error.
+    pub async fn reply(
+        &self,
+        case_id: &str,
+        text: impl Into<String>,
+    ) -> Result<crate::Answer<crate::generated::types::CreateMessageResponse>, Error> {
+        let message = crate::generated::types::NewMessage::text(text)?;
+        self.create_message()
+            .case_id(case_id)
+            .message(message)
+            .send()
+            .await
+    }
+
+    /// Uploads `files` for a message ([`crate::ops::attachments::Purpose::Message`]),
+    /// then adds a message of `text` naming them to ticket `case_id`. The text, the number
+    /// of files and each file are checked before anything is sent. When an upload or the
+    /// message fails, the files uploaded so far stay on the service (unnamed by any
+    /// message).
+    pub async fn reply_with_attachments(
+        &self,
+        case_id: &str,
+        text: impl Into<String>,
+        files: &[crate::Attachment],
+    ) -> Result<crate::Answer<crate::generated::types::CreateMessageResponse>, Error> {
+        use crate::ops::attachments::{Purpose, UploadOptions};
+        let text = text.into();
+        let options = UploadOptions::default().purpose(Purpose::Message);
+        // Every check first: the message with as many ids as it will carry, then the files.
+        crate::generated::types::NewMessage::with_attachments(
+            text.clone(),
+            files.iter().map(|_| "0"),
+        )?;
+        for f in files {
+            options
+                .limits
+                .check(f.name(), f.len())
+                .map_err(|e| Error::from(e).for_operation(rules::UPLOAD_ATTACHMENT))?;
+        }
+        let mut ids = Vec::with_capacity(files.len());
+        for f in files {
+            ids.push(self.upload_attachment_with(f, &options).await?);
+        }
+        let message = crate::generated::types::NewMessage::with_attachments(text, &ids)?;
+        self.create_message()
+            .case_id(case_id)
+            .message(message)
+            .send()
+            .await
+    }
+
+    /// Closes ticket `case_id` (update_case with [`UpdateCaseActionId::Close`]). For a
+    /// verdict or a rating, use [`crate::Client::update_case`] and its setters.
+    pub async fn close_case(
+        &self,
+        case_id: &str,
+    ) -> Result<crate::Answer<crate::generated::types::UpdateCaseResponse>, Error> {
+        self.case_action(case_id, UpdateCaseActionId::Close).await
+    }
+
+    /// Withdraws ticket `case_id` (update_case with [`UpdateCaseActionId::Cancel`]).
+    pub async fn cancel_case(
+        &self,
+        case_id: &str,
+    ) -> Result<crate::Answer<crate::generated::types::UpdateCaseResponse>, Error> {
+        self.case_action(case_id, UpdateCaseActionId::Cancel).await
+    }
+
+    /// Urges support about ticket `case_id` (update_case with
+    /// [`UpdateCaseActionId::Press`]). The service refuses urging too often with a
+    /// business error (`OSM.01010004`).
+    pub async fn urge_case(
+        &self,
+        case_id: &str,
+    ) -> Result<crate::Answer<crate::generated::types::UpdateCaseResponse>, Error> {
+        self.case_action(case_id, UpdateCaseActionId::Press).await
+    }
+
+    async fn case_action(
+        &self,
+        case_id: &str,
+        action: UpdateCaseActionId,
+    ) -> Result<crate::Answer<crate::generated::types::UpdateCaseResponse>, Error> {
+        self.update_case()
+            .case_id(case_id)
+            .action_id(action)
+            .send()
+            .await
+    }
 }

@@ -57,9 +57,14 @@ pub(crate) const PAGE: usize = 100;
 /// The list's time window is sent in UTC, and answers' bare times are read as UTC.
 pub(crate) const LIST_TIME_ZONE: &str = "GMT+0";
 
-/// The ticket states that are no longer open: 3 completed, 4 withdrawn (cancelled),
-/// 12 invalid, 13 deleted (the states the spec's `CaseSummary.status` describes).
-pub(crate) const CLOSED_STATES: &[i64] = &[3, 4, 12, 13];
+/// The ticket states that are no longer open: completed, withdrawn (cancelled),
+/// invalid, deleted (values of the spec's `CaseStatus`).
+pub(crate) const CLOSED_STATES: &[crate::CaseStatus] = &[
+    crate::CaseStatus::Completed,
+    crate::CaseStatus::Withdrawn,
+    crate::CaseStatus::Invalid,
+    crate::CaseStatus::Deleted,
+];
 
 /// A ticket as a look at the list shows it; only those with the exact description.
 #[derive(Clone, Debug)]
@@ -67,7 +72,7 @@ pub(crate) struct Listed {
     pub(crate) id: String,
     pub(crate) problem: Option<String>,
     pub(crate) created: Option<String>,
-    pub(crate) status: Option<i64>,
+    pub(crate) status: Option<crate::CaseStatus>,
 }
 
 /// What a look at the list says of this call's ticket.
@@ -381,7 +386,7 @@ mod tests {
             id: id.into(),
             problem: Some(problem.into()),
             created: created.map(str::to_owned),
-            status: Some(0),
+            status: Some(crate::CaseStatus::WaitingToBeAccepted),
         }
     }
 

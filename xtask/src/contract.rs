@@ -93,9 +93,8 @@ def _answer(response):
 
 
 def _region_id_required(case, response):
-    """A create without region_id for a problem type that needs one: business_type_id "5"
-    (x-required-when), or a fault report (case_type "5" in the catalogue), refused for
-    that reason."""
+    """A create without region_id for a problem type that needs one (x-required-when: a
+    fault report, case_type "5" in the catalogue), refused for that reason."""
     body = case.body if isinstance(case.body, dict) else None
     if body is None or body.get("region_id") not in (None, ""):
         return False
@@ -104,10 +103,7 @@ def _region_id_required(case, response):
     return (
         response.status_code == 400
         and answer.get("error_code") == "OSM.0001"
-        and (
-            (body.get("business_type_id") == "5" and msg.startswith("region_id is required when business_type_id is"))
-            or msg.startswith("region_id is required: problem type ")
-        )
+        and msg.startswith("region_id is required: problem type ")
     )
 
 

@@ -71,7 +71,7 @@ pub fn describe(f: &Field) -> String {
         parts.push(f.description.clone());
     }
     if let Some(w) = &c.required_when {
-        parts.push(format!("Mandatory when {} is {}", w.field, w.equals));
+        parts.push(format!("Mandatory when {w}"));
     }
     if let Some(d) = &c.default {
         parts.push(format!("Default: {d}"));
@@ -79,7 +79,21 @@ pub fn describe(f: &Field) -> String {
     if let Some(x) = &c.fixed {
         parts.push(format!("Fixed value: {x}"));
     }
-    if !c.allowed.is_empty() {
+    if !f.values.is_empty() {
+        // An open set (`x-values`): a request may send only these; an answer may carry
+        // others.
+        let listed: Vec<String> = f
+            .values
+            .iter()
+            .map(|v| format!("{} {}", v.value, v.label))
+            .collect();
+        let what = if c.allowed.is_empty() {
+            "Documented values (others may come)"
+        } else {
+            "Allowed values"
+        };
+        parts.push(format!("{what}: {}", listed.join(", ")));
+    } else if !c.allowed.is_empty() {
         parts.push(format!("Allowed values: {}", c.allowed.join(", ")));
     }
     if let Some(p) = &c.pattern {
@@ -480,6 +494,7 @@ mod tests {
             schema_path: vec![],
             param_path: None,
             personal: false,
+            values: vec![],
         }
     }
 
@@ -493,6 +508,7 @@ mod tests {
             required_when: Some(RequiredWhen {
                 field: "kind".into(),
                 equals: "5".into(),
+                lookup: None,
             }),
             ..Constraints::default()
         };

@@ -94,7 +94,7 @@ fn the_rendered_tables_say_what_the_spec_says() {
         "Default: zh-cn",
         "Fixed value: 83aeb0f2834c4df49826c781d32a963e",
         "Allowed values: 0, 1",
-        "Mandatory when business_type_id is 5",
+        "Mandatory when the case_type of the business_type_id (in list_problem_types) is 5",
         "Deviation from the vendor's page: Absent from the vendor's page",
         "Status codes: 4XX, 5XX",
     ] {
