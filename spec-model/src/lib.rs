@@ -196,7 +196,7 @@ impl fmt::Display for RequiredWhen {
             None => write!(f, "{} is {}", self.field, self.equals),
             Some(l) => write!(
                 f,
-                "the {} of the {} ({}) is {}",
+                "the {} of the {} (in {}) is {}",
                 l.member, self.field, l.operation, self.equals
             ),
         }

@@ -230,6 +230,24 @@ fn integers_after_any(text: &str, lower: &str, labels: &[&str]) -> Vec<i64> {
     else {
         return Vec::new();
     };
+    // Values with labels, as the project's pages list an open set ("0 waiting to be
+    // accepted, 1 being handled, …"): one per comma-separated item, up to the next label
+    // (a colon) or the end of the sentence.
+    let mut labelled = Vec::new();
+    for item in text[pos..].split(',') {
+        let item = item.trim_start();
+        let Some(n) = leading_signed(item).filter(|_| digits_len(item) > 0) else {
+            break;
+        };
+        labelled.push(n);
+        let rest = &item[digits_len(item)..];
+        if rest.contains(':') || rest.trim_end().ends_with('.') || labelled.len() >= MAX_ALLOWED {
+            break;
+        }
+    }
+    if labelled.len() > 1 {
+        return labelled;
+    }
     let mut out = Vec::new();
     for word in text[pos..].split([',', ' ', ';', '\n', '\t']) {
         if word.is_empty() {
@@ -341,7 +359,20 @@ fn required_when_of(text: &str, lower: &str) -> Option<RequiredWhen> {
     .iter()
     .find_map(|label| {
         after_all(lower, label).find_map(|pos| {
-            let words: Vec<&str> = text[pos..].split_whitespace().take(3).collect();
+            // "the case_type of the business_type_id (in list_problem_types) is 5": the
+            // field and the value, the look-up being the spec's own business.
+            let rest = &text[pos..];
+            let words: Vec<&str> = rest.split_whitespace().take(10).collect();
+            if let ["the", _member, "of", "the", field, ..] = words.as_slice()
+                && let Some(close) = rest.find(") is ")
+            {
+                let value = rest[close + 5..].split_whitespace().next()?;
+                return Some(RequiredWhen {
+                    field: clean_token(field)?,
+                    equals: clean_token(value)?,
+                });
+            }
+            let words: Vec<&str> = rest.split_whitespace().take(3).collect();
             match words.as_slice() {
                 [field, is, value]
                     if is.eq_ignore_ascii_case("is")
@@ -382,6 +413,22 @@ mod tests {
             Some(RequiredWhen {
                 field: "kind".into(),
                 equals: "7".into()
+            })
+        );
+        let c = parse_constraints(
+            "Allowed values: 0 waiting to be accepted, 1 being handled, 17 waiting for the customer's feedback Minimum value: 0, 3",
+        )
+        .unwrap();
+        assert_eq!(c.allowed, [0, 1, 17]);
+        let c = parse_constraints(
+            "Mandatory when the case_type of the business_type_id (in list_problem_types) is 5",
+        )
+        .unwrap();
+        assert_eq!(
+            c.required_when,
+            Some(RequiredWhen {
+                field: "business_type_id".into(),
+                equals: "5".into()
             })
         );
         assert!(parse_constraints("Maximum length: many").is_err());
