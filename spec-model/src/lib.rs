@@ -1825,6 +1825,41 @@ pub fn pascal(s: &str) -> String {
         .collect()
 }
 
+/// The tags the operations use, described by the top-level `tags` list where it has them.
+fn tags(doc: &OpenAPI, operations: &[Operation]) -> Result<Vec<Tag>> {
+    let mut out: Vec<Tag> = Vec::new();
+    for t in &doc.tags {
+        let noun = match t.extensions.get("x-cli") {
+            None => t.name.clone(),
+            Some(Value::String(v)) if command_word(v) => v.clone(),
+            Some(v) => {
+                return err(format!(
+                    "tag {}: x-cli must be a command word (lower case letters, digits, -), not {v}",
+                    t.name
+                ));
+            }
+        };
+        if out.iter().any(|o| o.noun == noun) {
+            return err(format!("tag {}: x-cli `{noun}` names two tags", t.name));
+        }
+        out.push(Tag {
+            name: t.name.clone(),
+            noun,
+            description: t.description.as_deref().map(collapse).unwrap_or_default(),
+        });
+    }
+    for op in operations {
+        if !out.iter().any(|t| t.name == op.family) {
+            out.push(Tag {
+                name: op.family.clone(),
+                noun: op.family.replace('_', "-"),
+                description: format!("The operations tagged {}", op.family),
+            });
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2074,39 +2109,4 @@ components:
             assert!(e.contains("zone_id") && e.contains(says), "{when}: {e}");
         }
     }
-}
-
-/// The tags the operations use, described by the top-level `tags` list where it has them.
-fn tags(doc: &OpenAPI, operations: &[Operation]) -> Result<Vec<Tag>> {
-    let mut out: Vec<Tag> = Vec::new();
-    for t in &doc.tags {
-        let noun = match t.extensions.get("x-cli") {
-            None => t.name.clone(),
-            Some(Value::String(v)) if command_word(v) => v.clone(),
-            Some(v) => {
-                return err(format!(
-                    "tag {}: x-cli must be a command word (lower case letters, digits, -), not {v}",
-                    t.name
-                ));
-            }
-        };
-        if out.iter().any(|o| o.noun == noun) {
-            return err(format!("tag {}: x-cli `{noun}` names two tags", t.name));
-        }
-        out.push(Tag {
-            name: t.name.clone(),
-            noun,
-            description: t.description.as_deref().map(collapse).unwrap_or_default(),
-        });
-    }
-    for op in operations {
-        if !out.iter().any(|t| t.name == op.family) {
-            out.push(Tag {
-                name: op.family.clone(),
-                noun: op.family.replace('_', "-"),
-                description: format!("The operations tagged {}", op.family),
-            });
-        }
-    }
-    Ok(out)
 }

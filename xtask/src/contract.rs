@@ -131,6 +131,9 @@ UNSTATED_RULES = (
     # A file name with a control character: a multipart header cannot carry it, so the
     # client and the emulator refuse it for the JSON upload too.
     "which a multipart header cannot carry",
+    # A file type the service does not accept: the accepted types are what
+    # show_attachment_limits answers, not a rule a schema can state.
+    "is not of an accepted file type",
 )
 
 
