@@ -506,15 +506,22 @@ mod tests {
         let store = Collections::memory(2);
         put(&store, "a", "1", json!(1)).unwrap();
         let r: Result<(), StoreError> = store.update(|tx| {
-            tx.put("a", "2", json!(2))?;
             tx.remove("a", "1");
-            tx.put("a", "3", json!(3))
+            tx.put("a", "2", json!(2))?;
+            tx.put("a", "3", json!(3))?;
+            tx.next_id("ids", 9);
+            tx.put("a", "4", json!(4))
         });
         assert!(matches!(r, Err(StoreError::Full(_))), "{r:?}");
         store.read(|d| {
             assert_eq!(d.get("a", "1"), Some(&json!(1)));
             assert_eq!(d.len("a"), 1);
         });
+        assert_eq!(
+            store.update(|tx| Ok::<_, StoreError>(tx.next_id("ids", 9))),
+            Ok(Some(1)),
+            "the refused transaction's id was given back"
+        );
     }
 
     #[test]
