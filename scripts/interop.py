@@ -463,6 +463,46 @@ def recorded(run, sent):
             run.report("ok", "recorded tickets", incident_id, f"{len(want)} members and the headers as sent")
 
 
+def labels(run, incident_id):
+    """The seven label operations: a label created, found by its name (create_labels
+    answers no id), renamed, put on the ticket, read back through list_case_labels and
+    list_cases' label_id_list filter, taken off; a second one deleted. One label stays on
+    the ticket, so that the follow-ups' list_cases reads a label_list too."""
+    hdr = dict(x_language="en-us", x_site=1)
+    ctx = "en-us"
+    run.call("create_labels", osm.CreateLabelsRequest(
+        body=osm.CreateLabelsReq(name="interop-kept", color="#112233"), **hdr), ctx, empty=True)
+    run.call("create_labels", osm.CreateLabelsRequest(
+        body=osm.CreateLabelsReq(name="interop-gone", color="#445566"), **hdr), "a second label", empty=True)
+    found = run.call("list_labels", osm.ListLabelsRequest(name="interop", offset=0, limit=10, **hdr), ctx,
+                     nonempty=("label_list",))
+    ids = {l.name: l.label_id for l in getattr(found, "label_list", None) or []}
+    kept, gone = ids.get("interop-kept"), ids.get("interop-gone")
+    if kept is None or gone is None:
+        run.report("FAIL", "list_labels", ctx, f"the two labels created are not listed by name: {ids}")
+        return
+    run.call("update_labels", osm.UpdateLabelsRequest(
+        label_id=kept, body=osm.UpdateLabelsReq(name="interop-kept", color="#000000"), **hdr), ctx, empty=True)
+    run.call("create_case_labels", osm.CreateCaseLabelsRequest(
+        case_id=incident_id, label_ids=[kept, gone], **hdr), ctx, empty=True)
+    on = run.call("list_case_labels", osm.ListCaseLabelsRequest(case_id=incident_id, **hdr), ctx,
+                  nonempty=("case_label_list",))
+    got = sorted(l.label_id for l in getattr(on, "case_label_list", None) or [])
+    if got != sorted([kept, gone]):
+        run.report("FAIL", "create_case_labels", ctx, f"the ticket carries {got}, expected {[kept, gone]}")
+    listed = run.call("list_cases", osm.ListCasesRequest(label_id_list=[str(gone)], **hdr), "label_id_list",
+                      nonempty=("incident_info_list",))
+    if listed is not None and [c.incident_id for c in listed.incident_info_list or []] != [incident_id]:
+        run.report("FAIL", "list_cases", "label_id_list", "the labelled ticket is not the one listed")
+    run.call("delete_case_labels", osm.DeleteCaseLabelsRequest(
+        case_id=incident_id, label_ids=[gone], **hdr), ctx, empty=True)
+    run.call("delete_labels", osm.DeleteLabelsRequest(label_id=gone, **hdr), ctx, empty=True)
+    after = run.call("list_labels", osm.ListLabelsRequest(**hdr), "after delete_labels", nonempty=("label_list",))
+    left = [l.label_id for l in getattr(after, "label_list", None) or []]
+    if gone in left or kept not in left:
+        run.report("FAIL", "delete_labels", ctx, f"labels left: {left}")
+
+
 def follow_ups(run, incident_id):
     """Follow-up, attachment and verification operations; 501 ones are skipped."""
     hdr = dict(x_language="en-us", x_site=1)
@@ -622,6 +662,7 @@ def main():
             run.report("FAIL", "look-ups", lang or "defaults", traceback.format_exc(limit=3).replace("\n", " | "))
     recorded(run, tickets)
     try:
+        labels(run, next(iter(tickets), "interop-no-such-ticket"))
         follow_ups(run, next(iter(tickets), "interop-no-such-ticket"))
     except Exception:  # noqa: BLE001
         run.report("FAIL", "follow-ups", "", traceback.format_exc(limit=3).replace("\n", " | "))

@@ -49,6 +49,14 @@ fn every_operation_of_the_spec_has_a_command() {
                 "--{}",
                 lower.strip_prefix("x-").unwrap_or(&lower).replace('_', "-")
             );
+            // An array takes one item per flag, named in the singular (`label_ids` →
+            // `--label-id`).
+            let flag = match p.kind {
+                huaweicloud_osm::rules::Kind::Array => {
+                    flag.strip_suffix('s').map(str::to_owned).unwrap_or(flag)
+                }
+                _ => flag,
+            };
             let shown = help.contains(&flag) || help.contains(&p.name.to_ascii_uppercase());
             assert!(
                 shown,

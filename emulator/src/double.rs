@@ -25,7 +25,7 @@ use crate::http::json_response;
 use crate::vendor::{method_not_allowed, service_error};
 
 /// What a reset cleared: how many of each part of the state (`tickets`,
-/// `ticket_states`, `faults`, `requests`, `expectations`, and whatever later parts add).
+/// `ticket_states`, `records` (the generic store's), `faults`, `requests`, `expectations`, and whatever later parts add).
 pub type ResetReport = BTreeMap<&'static str, usize>;
 
 /// Clears the state of the emulator, every part of it, and says how much of each.
@@ -50,6 +50,7 @@ pub(crate) fn reset(shared: &Shared) -> Result<ResetReport, String> {
     let mut cleared = ResetReport::new();
     cleared.insert("tickets", shared.store.clear()?);
     cleared.insert("ticket_states", shared.cases.clear()?);
+    cleared.insert("records", shared.collections.clear()?);
     cleared.insert("attachments", shared.files.clear());
     cleared.insert("verifications", shared.verification.clear());
     cleared.insert("faults", shared.faults.clear());

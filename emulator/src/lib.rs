@@ -58,6 +58,7 @@ mod auth;
 mod body;
 mod cases;
 mod catalogue;
+mod collections;
 mod double;
 mod expect;
 mod fault;
@@ -90,6 +91,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::watch;
 
 pub use catalogue::{Catalogue, CatalogueError};
+pub use collections::{DEFAULT_MAX_RECORDS, MAX_RECORD_BYTES};
 pub use double::ResetReport;
 pub use expect::{Expectation, ExpectationGuard, ExpectationReport};
 pub use fault::{AimError, Fault, Faults};
@@ -135,7 +137,8 @@ pub const DEFAULT_BINARY_LISTEN: &str = "127.0.0.1:8086";
 pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 
 /// Every file and folder an emulator keeps for the state file `state`: the file itself,
-/// its lock note (`<file>.lock`), the ticket journal (`<file>.cases`), the attachments
+/// its lock note (`<file>.lock`), the ticket journal (`<file>.cases`), the records of
+/// the stateful operations (`<file>.collections`), the attachments
 /// (`<file>.attachments/`), the verified contacts (`<file>.verified.json`) and the
 /// verification codes sent (`<file>.codes.json`). For a tool
 /// that starts afresh by removing them (none is used while an emulator runs on it).
@@ -146,6 +149,7 @@ pub fn state_paths(state: &std::path::Path) -> Vec<PathBuf> {
         state.to_path_buf(),
         PathBuf::from(lock),
         cases::journal_path(state),
+        collections::journal_path(state),
         files::dir_for(state),
         verification::file_for(state),
         verification::codes_file_for(state),
@@ -188,6 +192,7 @@ impl Emulator {
             record_limit: DEFAULT_RECORD_LIMIT,
             record_body_bytes: DEFAULT_RECORD_BODY_BYTES,
             max_tickets: DEFAULT_MAX_TICKETS,
+            max_records: DEFAULT_MAX_RECORDS,
         }
     }
 }
@@ -213,6 +218,7 @@ pub struct EmulatorBuilder {
     record_limit: usize,
     record_body_bytes: usize,
     max_tickets: usize,
+    max_records: usize,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -378,6 +384,16 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The most records the emulator's stateful operations keep, over every collection
+    /// (labels, the labels on each ticket, …; default [`DEFAULT_MAX_RECORDS`], 100,000;
+    /// 0 is taken as 1): a change that would add one beyond is answered `500 OSM.0004`
+    /// saying so, and changes nothing. A memory-only emulator forgets them with
+    /// [`RunningEmulator::reset`].
+    pub fn max_records(mut self, records: usize) -> Self {
+        self.max_records = records;
+        self
+    }
+
     /// How many bytes of each request body the request record keeps (default
     /// [`DEFAULT_RECORD_BODY_BYTES`], 16 KiB); the rest is counted, not kept.
     pub fn record_body_bytes(mut self, bytes: usize) -> Self {
@@ -450,6 +466,19 @@ impl EmulatorBuilder {
             }
             None => cases::Cases::memory(),
         };
+        // The generic store of the stateful operations (`ops::*`), under the same lock.
+        let collections = match &self.state_file {
+            Some(path) => {
+                let journal = collections::journal_path(path);
+                let what = format!("cannot use the records journal {}", journal.display());
+                let max = self.max_records;
+                tokio::task::spawn_blocking(move || collections::Collections::open(&journal, max))
+                    .await
+                    .map_err(|e| StartError::new(what.clone(), e.into()))?
+                    .map_err(|e| StartError::new(what, e))?
+            }
+            None => collections::Collections::memory(self.max_records),
+        };
         let side = self.state_file.clone();
         let (registered, ttl) = (self.registered, self.code_ttl);
         let (files, verification) = tokio::task::spawn_blocking(move || {
@@ -509,6 +538,7 @@ impl EmulatorBuilder {
             shutdown: shutdown_rx.clone(),
             catalogue: Arc::new(self.catalogue.unwrap_or_default()),
             cases,
+            collections,
             files,
             verification,
             attachment_max_mb,
@@ -567,6 +597,8 @@ pub(crate) struct Shared {
     pub(crate) shutdown: watch::Receiver<bool>,
     pub(crate) catalogue: Arc<Catalogue>,
     pub(crate) cases: cases::Cases,
+    /// The generic store of the stateful operations: named collections of records.
+    pub(crate) collections: collections::Collections,
     pub(crate) files: files::Files,
     pub(crate) verification: verification::Verification,
     pub(crate) attachment_max_mb: u32,

@@ -109,6 +109,12 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = osm_emulator::DEFAULT_MAX_TICKETS as u64,
           value_parser = clap::value_parser!(u64).range(1..))]
     max_tickets: u64,
+
+    /// The most records the stateful operations keep (labels, the labels on tickets, …);
+    /// a change beyond is refused (500 OSM.0004, saying so).
+    #[arg(long, value_name = "N", default_value_t = osm_emulator::DEFAULT_MAX_RECORDS as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    max_records: u64,
 }
 
 #[tokio::main]
@@ -174,7 +180,8 @@ async fn main() -> ExitCode {
     builder = builder
         .verification_code_ttl(std::time::Duration::from_secs(args.code_ttl))
         .check_references(!args.no_check_references)
-        .max_tickets(usize::try_from(args.max_tickets).unwrap_or(usize::MAX));
+        .max_tickets(usize::try_from(args.max_tickets).unwrap_or(usize::MAX))
+        .max_records(usize::try_from(args.max_records).unwrap_or(usize::MAX));
     if let Some(state) = args.state {
         builder = builder.state_file(state);
     }

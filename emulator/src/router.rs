@@ -257,10 +257,11 @@ fn params(
     let mut out = Vec::with_capacity(op.params.len());
     for rule in op.params {
         let value = match rule.location {
-            Location::Path => path_values
-                .iter()
-                .find(|(n, _)| *n == rule.name)
-                .map(|(_, v)| Value::String(v.clone())),
+            // Read by the rule's type, as a query value is (an integer id is a number).
+            Location::Path => match path_values.iter().find(|(n, _)| *n == rule.name) {
+                Some((_, v)) => Some(validation::param_value(rule, v).map_err(|e| e.to_string())?),
+                None => None,
+            },
             Location::Query => {
                 let texts: Vec<&str> = pairs
                     .iter()

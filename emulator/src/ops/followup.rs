@@ -137,6 +137,9 @@ fn names(shared: &Shared, t: &RecordedTicket, lang: &str) -> (String, String, St
 
 fn summary(shared: &Shared, call: &Call, t: &RecordedTicket, state: &CaseState) -> Value {
     let (problem, kind, region, product) = names(shared, t, call.language());
+    let labels = shared
+        .collections
+        .read(|d| super::labels::on_case(d, &t.incident_id));
     json!({
         "status": state.status,
         "incident_id": t.incident_id,
@@ -147,6 +150,7 @@ fn summary(shared: &Shared, call: &Call, t: &RecordedTicket, state: &CaseState) 
         "dc_name": region,
         "simple_description": text(&t.body, "simple_description"),
         "create_time": rfc3339::format(t.received_at),
+        "label_list": labels,
     })
 }
 
@@ -228,6 +232,17 @@ fn list_cases(shared: &Shared, call: &Call) -> Result<Value, String> {
                 .collect()
         })
         .unwrap_or_default();
+    let label_ids: Vec<String> = call
+        .param("label_id_list")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .filter(|id| !id.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
     let app_key = call.text("app_key").filter(|k| !k.is_empty());
     let incident_id = call.text("incident_id").filter(|k| !k.is_empty());
     let status = call.int("status");
@@ -254,6 +269,12 @@ fn list_cases(shared: &Shared, call: &Call) -> Result<Value, String> {
             s.status != cases::STATUS_DELETED && status.is_none_or(|st| s.status == st)
         })
         .collect();
+    // Labels: a ticket carrying at least one of those asked for.
+    if !label_ids.is_empty() {
+        shared.collections.read(|d| {
+            rows.retain(|(t, _)| super::labels::carries_any(d, &t.incident_id, &label_ids));
+        });
+    }
     rows.sort_by(|a, b| {
         b.0.received_at
             .cmp(&a.0.received_at)
