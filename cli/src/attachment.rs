@@ -84,18 +84,7 @@ pub fn command() -> Command {
         rules::SHOW_ATTACHMENT_LIMITS,
         false,
     );
-    let delete = args::operation_args(
-        Command::new("delete").about("Delete an uploaded attachment (delete_attachment)"),
-        rules::DELETE_ATTACHMENT,
-        false,
-    );
-    let download = args::operation_args(
-        Command::new("download")
-            .about("Download an attachment to a file (download_attachment)")
-            .after_help("Example:\n  osm attachment download 0123456789abcdef0123456789abcdef --out dmesg.log"),
-        rules::DOWNLOAD_ATTACHMENT,
-        false,
-    );
+    // delete and download are the operations' generated commands (crate::generic).
     Command::new("attachment")
         .about("Files to attach to a ticket: upload, limits, delete")
         .long_about(format!(
@@ -117,8 +106,6 @@ pub fn command() -> Command {
         .arg_required_else_help(true)
         .subcommand(upload)
         .subcommand(limits_cmd)
-        .subcommand(delete)
-        .subcommand(download)
 }
 
 /// Runs `osm attachment …`.
@@ -130,11 +117,7 @@ pub async fn run(global: &ArgMatches, m: &ArgMatches, json_output: bool) -> Resu
             Ok(())
         }
         Some(("limits", sm)) => {
-            generic(global, sm, rules::SHOW_ATTACHMENT_LIMITS, json_output).await
-        }
-        Some(("delete", sm)) => generic(global, sm, rules::DELETE_ATTACHMENT, json_output).await,
-        Some(("download", sm)) => {
-            generic(global, sm, rules::DOWNLOAD_ATTACHMENT, json_output).await
+            crate::generic::run(global, rules::SHOW_ATTACHMENT_LIMITS, sm, json_output).await
         }
         _ => Err(Failure::usage(
             "unknown attachment command; see osm attachment --help",
@@ -164,36 +147,6 @@ fn print_limits(limits: &AttachmentLimits, json_output: bool) {
         output::out(&format!("  largest file: {} bytes", limits.max_bytes()));
         output::out(&format!("  file types: {}", limits.file_types().join(", ")));
     }
-}
-
-/// A call of an operation whose flags are its rules (limits, delete), printed as the
-/// service answered.
-async fn generic(
-    global: &ArgMatches,
-    m: &ArgMatches,
-    op: &'static OperationRules,
-    json_output: bool,
-) -> Result<(), Failure> {
-    let flag = |field: &str| args::flag_of(op, field);
-    let mut input = Input::new(op);
-    args::fill_input(op, m, &mut input, false)?;
-    let Some(session) = session::for_operation(global, op, &input).await? else {
-        return Ok(());
-    };
-    if matches!(op.answer, rules::AnswerKind::Bytes { .. }) {
-        let result = crate::download::save(&session, m, input, json_output).await;
-        session.finish().await;
-        return result.map_err(|e| e.unwrap_or_else(|e| from_error(e, flag)));
-    }
-    let result = session.client.send_json(input).await;
-    session.finish().await;
-    let answer = result.map_err(|e| from_error(e, flag))?;
-    if json_output || !answer.value().as_object().is_some_and(|o| o.is_empty()) {
-        output::answer(answer.raw_json(), answer.value(), json_output);
-    } else {
-        output::out("Done");
-    }
-    Ok(())
 }
 
 fn attach_flag(_: &str) -> Option<String> {
