@@ -2007,7 +2007,7 @@ components:
         );
         assert_eq!(
             when.to_string(),
-            "the kind of the thing_id (list_things) is 5"
+            "the kind of the thing_id (in list_things) is 5"
         );
         // progenitor never sees the extension.
         let input = spec.progenitor_input();
