@@ -36,7 +36,8 @@
 //!   is refused (`_state_refusal`), which no schema can foresee.
 //! - Gaps of the spec (`UNSTATED_RULES`): checks of the emulator that the spec does not
 //!   state yet (the multipart `form_data` JSON, a non-empty `contact_value` of the form
-//!   its `contact_way` says, an attachment name without control characters; Base64
+//!   its `contact_way` says, an attachment name a multipart header can carry, a file
+//!   type the service accepts, the documented values of an open set in a request; Base64
 //!   `accessory_data` is now `format: byte`). Each is listed by its message so it stays
 //!   visible until the spec states it.
 
@@ -128,12 +129,15 @@ UNSTATED_RULES = (
     "contact_value is empty",
     "is not an e-mail address",
     "is not a phone number",
-    # A file name with a control character: a multipart header cannot carry it, so the
-    # client and the emulator refuse it for the JSON upload too.
-    "which a multipart header cannot carry",
+    # A file name a multipart header cannot carry (a control character, a quote, a slash
+    # or a backslash): the client and the emulator refuse it for the JSON upload too.
+    "is malformed: the name holds",
     # A file type the service does not accept: the accepted types are what
     # show_attachment_limits answers, not a rule a schema can state.
     "is not of an accepted file type",
+    # A request may send only the documented values of an open set (x-values, such as a
+    # ticket's status in list_cases); OpenAPI's schema states the range, not the set.
+    "query parameter status must be",
 )
 
 
