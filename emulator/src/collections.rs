@@ -247,7 +247,7 @@ impl Collections {
     /// Records beyond `max_records` are kept (they were answered), but no new one is
     /// taken until enough are removed.
     pub(crate) fn open(path: &Path, max_records: usize) -> io::Result<Self> {
-        remove_unfinished(path)?;
+        crate::durable::remove_unfinished(path)?;
         let mut file = OpenOptions::new()
             .read(true)
             .append(true)
@@ -463,33 +463,6 @@ fn snapshot(path: &Path, data: &Data) -> io::Result<(File, usize)> {
     }
     let file = OpenOptions::new().read(true).append(true).open(path)?;
     Ok((file, lines))
-}
-
-/// Removes what a snapshot that failed or was killed before its rename left beside
-/// `path` (`<name>.<pid>-<n>.tmp`).
-fn remove_unfinished(path: &Path) -> io::Result<()> {
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
-        return Ok(());
-    };
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Ok(());
-    };
-    let mut prefix = name.to_string_lossy().into_owned();
-    prefix.push('.');
-    for entry in entries {
-        let entry = entry?;
-        let file = entry.file_name();
-        let file = file.to_string_lossy();
-        if file.starts_with(&prefix) && file.ends_with(".tmp") {
-            fs::remove_file(entry.path())?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -60,6 +60,7 @@ mod cases;
 mod catalogue;
 mod collections;
 mod double;
+mod durable;
 mod expect;
 mod fault;
 mod files;

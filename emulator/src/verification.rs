@@ -236,34 +236,6 @@ fn load<T: serde::de::DeserializeOwned>(
         .map_err(|e| invalid(e.to_string()))
 }
 
-/// Removes what a save that failed or was killed before its rename left beside `path`
-/// (`<name>.<pid>-<n>.tmp`): it was never answered.
-fn remove_unfinished(path: &Path) -> io::Result<()> {
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
-        return Ok(());
-    };
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Ok(());
-    };
-    let mut prefix = name.to_string_lossy().into_owned();
-    prefix.push('.');
-    for entry in entries {
-        let entry = entry?;
-        let file = entry.file_name();
-        let file = file.to_string_lossy();
-        if file.starts_with(&prefix) && file.ends_with(".tmp") {
-            tracing::info!(path = %entry.path().display(), "removing an unfinished write");
-            fs::remove_file(entry.path())?;
-        }
-    }
-    Ok(())
-}
-
 impl Verification {
     /// The state, loading the verified contacts and the codes sent kept beside the
     /// state file `state`, if any. Blocking; to be called under the state file's lock.
@@ -279,7 +251,7 @@ impl Verification {
         let (mut verified, mut codes) = (Vec::new(), VecDeque::new());
         if let Some(f) = &files {
             for path in [&f.verified, &f.codes] {
-                remove_unfinished(path)?;
+                crate::durable::remove_unfinished(path)?;
             }
             verified = load(&f.verified, "verified contacts", u64::MAX)?.unwrap_or_default();
             codes = load(&f.codes, "verification codes", MAX_CODES_FILE_BYTES)?.unwrap_or_default();
