@@ -149,6 +149,25 @@ fn print_limits(limits: &AttachmentLimits, json_output: bool) {
     }
 }
 
+/// What a dry run shows for the uploads of `paths`, for `purpose` (`incident` or
+/// `message`), before the request that names them.
+fn planned_uploads(
+    global: &ArgMatches,
+    credentials: Option<&huaweicloud_osm::Credentials>,
+    paths: &[PathBuf],
+    purpose: &str,
+) -> Vec<Request> {
+    paths
+        .iter()
+        .map(|p| Request::upload(global, credentials, rules::UPLOAD_ATTACHMENT, p, purpose))
+        .collect()
+}
+
+/// What a dry run shows in place of the id upload `i` (from 1) will answer.
+fn pending_id(i: usize) -> serde_json::Value {
+    json!(format!("[the id upload {i} answers]"))
+}
+
 fn attach_flag(_: &str) -> Option<String> {
     Some("--attach".into())
 }
@@ -243,25 +262,14 @@ pub async fn create_with(
     session::logging(global, credentials.as_ref());
     session::timeout(global)?;
     if global.get_flag("dry_run") {
-        let mut requests: Vec<Request> = paths
-            .iter()
-            .map(|p| {
-                Request::upload(
-                    global,
-                    credentials.as_ref(),
-                    rules::UPLOAD_ATTACHMENT,
-                    p,
-                    "incident",
-                )
-            })
-            .collect();
+        let mut requests = planned_uploads(global, credentials.as_ref(), &paths, "incident");
         let mut create = crate::case::create_request(global, credentials.as_ref(), &case);
         let mut ids: Vec<serde_json::Value> = case
             .body()
             .get("accessory_ids")
             .and_then(|v| v.as_array().cloned())
             .unwrap_or_default();
-        ids.extend((1..=paths.len()).map(|i| json!(format!("[the id upload {i} answers]"))));
+        ids.extend((1..=paths.len()).map(pending_id));
         create.set_body("accessory_ids", json!(ids));
         requests.push(create);
         crate::dryrun::print(&requests, json_output);
@@ -500,7 +508,6 @@ pub async fn reply_with(
             ids.len() + paths.len()
         )));
     }
-    let placeholder = |i: usize| json!(format!("[the id upload {i} answers]"));
     let mut planned = message.clone();
     let mut all = ids.clone();
     all.extend((1..=paths.len()).map(|i| json!(format!("a{i:031}"))));
@@ -514,21 +521,10 @@ pub async fn reply_with(
     session::logging(global, credentials.as_ref());
     session::timeout(global)?;
     if global.get_flag("dry_run") {
-        let mut requests: Vec<Request> = paths
-            .iter()
-            .map(|p| {
-                Request::upload(
-                    global,
-                    credentials.as_ref(),
-                    rules::UPLOAD_ATTACHMENT,
-                    p,
-                    "message",
-                )
-            })
-            .collect();
+        let mut requests = planned_uploads(global, credentials.as_ref(), &paths, "message");
         let mut reply = Request::of(global, credentials.as_ref(), &input);
         let mut shown = ids.clone();
-        shown.extend((1..=paths.len()).map(placeholder));
+        shown.extend((1..=paths.len()).map(pending_id));
         reply.set_nested("message", "accessory_ids", json!(shown));
         requests.push(reply);
         crate::dryrun::print(&requests, json_output);
