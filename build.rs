@@ -792,7 +792,7 @@ fn builders(
                     out,
                     "    /// Validates the request against the spec and sends it; the answer has no body.\n    \
                      pub async fn send(self) -> Result<crate::Answer<()>, crate::Error> {{\n        \
-                     self.client.execute_empty(self.input).await\n    }}\n\n"
+                     self.client.execute::<()>(self.input).await\n    }}\n\n"
                 );
             }
         }

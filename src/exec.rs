@@ -323,18 +323,6 @@ impl<T> Answer<T> {
         self.value
     }
 
-    /// The same answer with its value mapped.
-    #[allow(dead_code, reason = "execute_empty uses it")]
-    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Answer<U> {
-        Answer {
-            value: f(self.value),
-            status: self.status,
-            request_id: self.request_id,
-            attempts: self.attempts,
-            raw: self.raw,
-        }
-    }
-
     /// The answer's body, read into the operation's type.
     pub fn value(&self) -> &T {
         &self.value
@@ -609,32 +597,6 @@ impl Client {
         self.run(&prepared, |raw| map_answer::<T>(op, raw)).await
     }
 
-    /// Validates and sends `input`, an operation whose answer has no body.
-    #[allow(
-        dead_code,
-        reason = "the builders of operations whose answer is empty call it; the spec has none today"
-    )]
-    pub(crate) async fn execute_empty(&self, input: Input) -> Result<Answer<()>, Error> {
-        let op = input.op;
-        let prepared = input.prepare(self).map_err(|e| e.for_operation(op))?;
-        self.run(&prepared, |raw| {
-            if (200..300).contains(&raw.status) && raw.body.iter().all(u8::is_ascii_whitespace) {
-                if raw.status != op.success_status {
-                    return map_answer::<Value>(op, raw).map(|a| a.map(|_| ()));
-                }
-                return Ok(Answer {
-                    value: (),
-                    status: raw.status,
-                    request_id: raw.request_id,
-                    attempts: 0,
-                    raw: raw.body,
-                });
-            }
-            map_answer::<Value>(op, raw).map(|a| a.map(|_| ()))
-        })
-        .await
-    }
-
     /// Validates the parameters of `input` and sends it with `body` as its body, of
     /// media type `content_type`: for hand-written operations whose body is not JSON
     /// (multipart uploads). A body that is not JSON is signed as `UNSIGNED-PAYLOAD`.
@@ -873,9 +835,18 @@ pub(crate) fn map_answer<T: DeserializeOwned>(
             }
         }
     }
+    // An operation whose answer the spec declares empty reads an empty body as `null`
+    // (`()` for its builder, `null` for the generic JSON call).
+    let body: &[u8] = if op.answer == crate::rules::AnswerKind::Empty
+        && raw.body.iter().all(u8::is_ascii_whitespace)
+    {
+        b"null"
+    } else {
+        &raw.body
+    };
     // The fast reader first; the one that tracks the path only to explain a failure.
-    let value: T = match serde_json::from_slice(&raw.body).or_else(|_| {
-        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&raw.body))
+    let value: T = match serde_json::from_slice(body).or_else(|_| {
+        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(body))
     }) {
         Ok(v) => v,
         Err(e) => {
@@ -904,6 +875,30 @@ pub(crate) fn map_answer<T: DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_answer_reads_as_null_for_an_operation_the_spec_declares_empty() {
+        let empty = OperationRules {
+            answer: crate::rules::AnswerKind::Empty,
+            ..*crate::rules::DELETE_ATTACHMENT
+        };
+        let raw = |body: &'static [u8]| Raw {
+            status: 200,
+            request_id: None,
+            retry_after: None,
+            content_encoding: None,
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(body),
+        };
+        assert!(map_answer::<()>(&empty, raw(b"")).is_ok());
+        assert_eq!(
+            *map_answer::<Value>(&empty, raw(b" \n")).unwrap().value(),
+            Value::Null
+        );
+        // A body that is there must still read; and a JSON operation's empty body does not.
+        assert!(map_answer::<()>(&empty, raw(b"{oops")).is_err());
+        assert!(map_answer::<Value>(crate::rules::DELETE_ATTACHMENT, raw(b"")).is_err());
+    }
 
     #[test]
     fn a_body_that_may_hold_an_error_code_is_parsed() {
