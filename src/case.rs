@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::generated::types::CreateCaseRequest;
 use crate::rules::{self, Location};
 
-include!(concat!(env!("OUT_DIR"), "/case_setters.rs"));
+include!("generated/case_setters.rs");
 use crate::validation::{self, Problem, ValidationError};
 
 /// A ticket to open: the JSON body plus the per-ticket headers.

@@ -9,11 +9,10 @@ use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
+use crate::credentials::Clock;
 use crate::credentials::{Credentials, CredentialsProvider, ProvideCredentials};
 use crate::error::{Error, ErrorKind};
 use crate::exec::{self, Prepared};
-use crate::generated;
-use crate::hooks::{Clock, Inner};
 use crate::retry::RetryPolicy;
 use crate::rules::{Location, OperationRules};
 use crate::validation;
@@ -324,13 +323,10 @@ impl ClientBuilder {
                     })?
             }
         };
-        let inner = Inner {
-            credentials,
-            clock: self.clock.unwrap_or_else(|| Arc::new(SystemTime::now)),
-        };
         Ok(Client {
-            api: generated::Client::new_with_client(&endpoint, http.clone(), inner),
             shared: Arc::new(Shared {
+                credentials,
+                clock: self.clock.unwrap_or_else(|| Arc::new(SystemTime::now)),
                 http,
                 endpoint,
                 endpoint_url: url,
@@ -377,6 +373,8 @@ fn tls_config(https: bool) -> Result<rustls::ClientConfig, Error> {
 }
 
 struct Shared {
+    credentials: crate::credentials::CredentialsProvider,
+    clock: Clock,
     http: reqwest::Client,
     endpoint: String,
     endpoint_url: reqwest::Url,
@@ -405,7 +403,6 @@ struct Shared {
 /// Build one per process and reuse it: connections are kept alive between calls.
 #[derive(Clone)]
 pub struct Client {
-    api: generated::Client,
     shared: Arc<Shared>,
 }
 
@@ -413,7 +410,7 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("endpoint", &self.shared.endpoint)
-            .field("credentials", &self.api.inner.credentials)
+            .field("credentials", &self.shared.credentials)
             .field("language", &self.shared.language)
             .field("time_zone", &self.shared.time_zone)
             .field("x_site", &self.shared.x_site)
@@ -448,12 +445,6 @@ impl Client {
     /// The endpoint requests go to.
     pub fn endpoint(&self) -> &str {
         &self.shared.endpoint
-    }
-
-    /// The generated client underneath, for its raw operation builders. Requests made
-    /// through it are still authenticated by the hooks, but not validated or retried.
-    pub fn generated(&self) -> &generated::Client {
-        &self.api
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {
@@ -526,12 +517,12 @@ impl Client {
     }
 
     pub(crate) fn now(&self) -> SystemTime {
-        (self.api.inner.clock)()
+        (self.shared.clock)()
     }
 
     /// The credentials for the next attempt (cached; refreshed before they expire).
     pub(crate) async fn credentials(&self) -> Result<Credentials, Error> {
-        self.api.inner.credentials.current().await.map_err(|e| {
+        self.shared.credentials.current().await.map_err(|e| {
             Error::new(
                 ErrorKind::Credentials,
                 "no usable credentials; nothing was sent",

@@ -286,7 +286,6 @@ pub mod download;
 pub mod error;
 pub mod exec;
 pub mod generated;
-mod hooks;
 pub mod lenient;
 pub mod ops;
 pub mod retry;

@@ -1,4 +1,4 @@
-//! The rules of every operation, as `build.rs` read them from `spec/osm.yaml` through
+//! The rules of every operation, as the generator (`cargo xtask generate`, `codegen/`) read them from `spec/osm.yaml` through
 //! the spec's model.
 //!
 //! typify turns string lengths into validating newtypes, but it does not enforce item
@@ -281,7 +281,7 @@ impl OperationRules {
     }
 }
 
-include!(concat!(env!("OUT_DIR"), "/spec_rules.rs"));
+include!("generated/spec_rules.rs");
 
 /// The rules of the operation `id`.
 pub fn operation(id: &str) -> Option<&'static OperationRules> {

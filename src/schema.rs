@@ -22,7 +22,7 @@ use crate::rules::{self, FieldRule, Kind};
 /// Makes the schema of one body.
 type BodySchema = fn() -> schemars::schema::RootSchema;
 
-include!(concat!(env!("OUT_DIR"), "/body_schemas.rs"));
+include!("generated/body_schemas.rs");
 
 /// The operations that take a JSON body, in the spec's order.
 pub fn operations_with_body() -> impl Iterator<Item = &'static str> {

@@ -1,6 +1,6 @@
 //! Checks a request against the spec before a single byte is sent.
 //!
-//! Every rule comes from [`crate::rules`], which `build.rs` reads out of
+//! Every rule comes from [`crate::rules`], which the generator (`codegen/`) reads out of
 //! `spec/osm.yaml`: lengths (counted in characters, as typify does), item counts, fixed
 //! values, required fields, and `region_id` being required when `business_type_id` is
 //! `"5"`. Errors name the field, the rule, the limit and the size of the value. After

@@ -34,7 +34,7 @@ use crate::generated::types::{
 use crate::rules::{self, Location};
 use crate::validation::{self, Problem, ValidationError};
 
-include!(concat!(env!("OUT_DIR"), "/ops_attachments.rs"));
+include!("../generated/ops_attachments.rs");
 
 /// Bytes in the "MB" of `limit_size`. The vendor does not say whether it means 10^6 or
 /// 2^20 bytes; the client and the emulator read it as 2^20 (a MiB), as services of this

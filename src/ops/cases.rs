@@ -13,7 +13,7 @@ use crate::ops::exactly_once::{
 };
 use crate::rules;
 
-include!(concat!(env!("OUT_DIR"), "/ops_cases.rs"));
+include!("../generated/ops_cases.rs");
 
 impl crate::Client {
     /// Opens a service ticket.

@@ -4,4 +4,4 @@
 //! connections, 5xx and 429 under its [`crate::RetryPolicy`]. Every query parameter is
 //! checked against the spec before anything is sent.
 
-include!(concat!(env!("OUT_DIR"), "/ops_lookups.rs"));
+include!("../generated/ops_lookups.rs");

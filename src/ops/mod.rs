@@ -18,4 +18,4 @@ mod multipart;
 pub mod verification;
 
 // The families without a hand-written module above, generated from the spec's tags.
-include!(concat!(env!("OUT_DIR"), "/ops_modules.rs"));
+include!("../generated/ops_modules.rs");

@@ -34,7 +34,7 @@ use crate::case::NewCase;
 use crate::error::{Error, ErrorKind};
 use crate::rules;
 
-include!(concat!(env!("OUT_DIR"), "/ops_verification.rs"));
+include!("../generated/ops_verification.rs");
 
 /// A phone number or an e-mail address to send notifications to.
 #[derive(Clone, PartialEq, Eq, Hash, serde::Serialize)]

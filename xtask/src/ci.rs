@@ -7,7 +7,8 @@
 //!
 //! 1. `fmt`: `cargo fmt --all -- --check`
 //! 2. `clippy`: `cargo clippy --workspace --all-targets --locked -- -D warnings`
-//! 3. `docs`: the docs check ([`crate::docs::check`], called directly)
+//! 3. `generated`: `src/generated/` and `docs/reference/` match the spec
+//!    ([`crate::generate::check`], called directly)
 //! 4. `package`: `cargo package --workspace --locked` (the crates build from their
 //!    packaged files)
 //! 5. `licences`: the licence of every crate of the dependency tree against `deny.toml`,
@@ -33,8 +34,8 @@ pub const CARGO_DENY_VERSION: &str = "0.20.2";
 enum Step {
     /// `cargo` with these arguments (the cargo that runs the xtask).
     Cargo(&'static [&'static str]),
-    /// The docs check.
-    Docs,
+    /// The check of everything the spec generates.
+    Generated,
     /// `cargo deny`, installed first if missing.
     Deny(&'static [&'static str]),
     /// The README's test command.
@@ -68,8 +69,8 @@ pub const STAGES: &[Stage] = &[
         ])],
     },
     Stage {
-        name: "docs",
-        steps: &[Step::Docs],
+        name: "generated",
+        steps: &[Step::Generated],
     },
     Stage {
         name: "package",
@@ -92,7 +93,7 @@ impl Step {
     fn label(self) -> String {
         match self {
             Step::Cargo(args) => format!("cargo {}", args.join(" ")),
-            Step::Docs => "cargo xtask docs --check".into(),
+            Step::Generated => "cargo xtask generate --check".into(),
             Step::Deny(args) => format!("cargo deny {}", args.join(" ")),
             Step::Test => "cargo xtask test".into(),
         }
@@ -114,19 +115,19 @@ fn run_command(label: &str, cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
-fn run_step(step: Step, root: &Path, spec_path: &Path) -> Result<()> {
+fn run_step(step: Step, root: &Path) -> Result<()> {
     let label = step.label();
     match step {
         Step::Cargo(args) => {
             run_command(&label, Command::new(cargo()).args(args).current_dir(root))
         }
-        Step::Docs => {
-            let problems = crate::docs::check(root, spec_path)?;
+        Step::Generated => {
+            let problems = crate::generate::check(root)?;
             if !problems.is_empty() {
                 bail!(
-                    "the docs check failed:\n  {}\n{}",
+                    "the check of the generated files failed:\n  {}\n{}",
                     problems.join("\n  "),
-                    crate::docs::REGENERATE
+                    crate::generate::REGENERATE
                 );
             }
             Ok(())
@@ -190,11 +191,11 @@ pub fn plan(stages: &[Stage]) -> String {
 }
 
 /// Runs the stages in `root`; the error names the step that failed.
-pub fn run_stages(stages: &[Stage], root: &Path, spec_path: &Path) -> Result<()> {
+pub fn run_stages(stages: &[Stage], root: &Path) -> Result<()> {
     for s in stages {
         for step in s.steps {
             println!("ci: {}: {}", s.name, step.label());
-            run_step(*step, root, spec_path).with_context(|| format!("stage `{}`", s.name))?;
+            run_step(*step, root).with_context(|| format!("stage `{}`", s.name))?;
         }
     }
     println!("ci: all stages passed");
@@ -202,8 +203,8 @@ pub fn run_stages(stages: &[Stage], root: &Path, spec_path: &Path) -> Result<()>
 }
 
 /// Runs every stage (what `cargo xtask ci` without arguments does).
-pub fn run(root: &Path, spec_path: &Path) -> Result<()> {
-    run_stages(STAGES, root, spec_path)
+pub fn run(root: &Path) -> Result<()> {
+    run_stages(STAGES, root)
 }
 
 /// The workspace's declared `rust-version` (the xtask shares it with every crate).

@@ -26,10 +26,12 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+pub mod build_vs_aws;
 pub mod ci;
 pub mod contract;
 pub mod docs;
 pub mod drift;
+pub mod generate;
 pub mod interop;
 pub mod page;
 pub mod render;

@@ -3,12 +3,15 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use xtask::{ci, default_spec_path, docs, drift, project_root, watch};
+use xtask::{ci, default_spec_path, docs, drift, generate, project_root, watch};
 
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
+  generate [--check]                   write src/generated/ (the library's generated
+                                       code) and docs/reference/ from spec/osm.yaml;
+                                       --check: exit 1 if any is stale
   docs [--check]                       render docs/reference/ from spec/osm.yaml;
                                        --check: exit 1 if docs/ is stale
   drift PAGE... [--url URL...] [--apply] [--spec PATH]
@@ -44,6 +47,9 @@ commands:
   bench [--quick] [--no-python] [--no-build-time]
                                        benchmarks against baselines measured in the
                                        same run; table + target/bench/summary.json
+  build-vs-aws [--rounds N]            a small ticket-opening program built cold with
+                                       this crate and with aws-config +
+                                       aws-sdk-support, side by side; ratio of times
   help                                 this text
 ";
 
@@ -57,6 +63,7 @@ fn main() -> ExitCode {
         }
     };
     let code = match command {
+        "generate" => generate_command(rest),
         "docs" => docs_command(rest),
         "drift" => drift_command(rest),
         "ci" => ci_command(rest),
@@ -66,6 +73,7 @@ fn main() -> ExitCode {
         "interop" => report(xtask::interop::run(&project_root(), rest)),
         "soak" => report(xtask::soak::run(&project_root(), rest)),
         "bench" => report(xtask::bench::run(&project_root(), rest)),
+        "build-vs-aws" => report(xtask::build_vs_aws::run_command(&project_root(), rest)),
         // New commands go here, each in its own module.
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
@@ -90,6 +98,52 @@ fn report(result: anyhow::Result<()>) -> u8 {
 fn usage_error(message: &str) -> u8 {
     eprintln!("error: {message}\n\n{USAGE}");
     2
+}
+
+fn generate_command(args: &[String]) -> u8 {
+    let mut check = false;
+    for a in args {
+        match a.as_str() {
+            "--check" => check = true,
+            other => return usage_error(&format!("generate: unexpected argument `{other}`")),
+        }
+    }
+    let root = project_root();
+    if check {
+        match generate::check(&root) {
+            Ok(problems) if problems.is_empty() => {
+                println!("src/generated/ and docs/reference/ match spec/osm.yaml");
+                0
+            }
+            Ok(problems) => {
+                for p in &problems {
+                    eprintln!("{p}");
+                }
+                eprintln!("{}", generate::REGENERATE);
+                1
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                2
+            }
+        }
+    } else {
+        match generate::write(&root) {
+            Ok(messages) => {
+                for m in &messages {
+                    println!("{m}");
+                }
+                if messages.is_empty() {
+                    println!("src/generated/ and docs/reference/ were up to date");
+                }
+                0
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                2
+            }
+        }
+    }
 }
 
 fn docs_command(args: &[String]) -> u8 {
@@ -150,7 +204,7 @@ fn ci_command(args: &[String]) -> u8 {
         print!("{}", ci::plan(&stages));
         return 0;
     }
-    match ci::run_stages(&stages, &project_root(), &default_spec_path()) {
+    match ci::run_stages(&stages, &project_root()) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("error: {e:#}");
