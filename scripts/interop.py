@@ -32,7 +32,9 @@ served by the emulator yet``, ``FAIL <operation> (<context>): <what was lost>``;
 starting with ``note`` say how the SDK's types differ from the wire's without losing
 anything. With ``--spec-operation 'METHOD PATH ID'`` (repeatable, from the spec), every
 spec operation must have been called, found by the SDK's own method and path; else
-``FAIL coverage``. Exit status 1 if any line is a ``FAIL``.
+``FAIL coverage``; and the spec's operations must be the SDK's, every one the SDK's
+``OsmClient`` can call (method and path) and no other; else ``FAIL parity``, naming each
+operation the vendor has that the spec lacks. Exit status 1 if any line is a ``FAIL``.
 
 Importing the SDK writes ``~/.huaweicloud/application_id``; point ``HOME`` at a scratch
 directory (``cargo xtask interop`` uses ``target/interop/python-home``).
@@ -606,6 +608,41 @@ def coverage(run, spec_operations):
         run.report("ok", "coverage", "", f"all {len(spec)} operations of the spec called")
 
 
+def parity(run, spec_operations):
+    """The spec against the vendor's SDK: every operation the SDK's OsmClient can call (its
+    ``_<name>_http_info`` methods, asked for their HTTP method and path without sending
+    anything) must be an operation of the spec, and every spec operation one of the SDK's,
+    so that an operation the vendor adds is noticed."""
+    if not spec_operations:
+        return
+    spec = {}
+    for line in spec_operations:
+        method, path, op_id = line.split()
+        spec[(method.upper(), path)] = op_id
+    sdk = {}
+    for attr in sorted(dir(OsmClient)):
+        if not (attr.startswith("_") and attr.endswith("_http_info")):
+            continue
+        name = attr[1:-len("_http_info")]
+        request_class = getattr(osm, "".join(w.capitalize() for w in name.split("_")) + "Request", None)
+        if request_class is None:
+            run.report("FAIL", "parity", name, "the SDK has no request class for it")
+            continue
+        http = getattr(OsmClient, attr)(request_class())
+        sdk[(http["method"].upper(), http["resource_path"])] = name
+    not_in_spec = [f"{name} ({m} {p})" for (m, p), name in sorted(sdk.items(), key=lambda kv: kv[1])
+                   if (m, p) not in spec]
+    not_in_sdk = [f"{op_id} ({m} {p})" for (m, p), op_id in sorted(spec.items(), key=lambda kv: kv[1])
+                  if (m, p) not in sdk]
+    if not_in_spec:
+        run.report("FAIL", "parity", "", f"{len(not_in_spec)} of the SDK's {len(sdk)} operations are not in the spec: "
+                   + ", ".join(not_in_spec))
+    if not_in_sdk:
+        run.report("FAIL", "parity", "", "spec operations the SDK does not have: " + ", ".join(not_in_sdk))
+    if not not_in_spec and not not_in_sdk:
+        run.report("ok", "parity", "", f"the spec's {len(spec)} operations are the SDK's {len(sdk)}, method and path")
+
+
 def self_test(client):
     """The comparison itself, on answers made up here and read by the SDK's own deserializer:
     a faithful answer must compare clean, and each kind of loss must be found."""
@@ -667,6 +704,7 @@ def main():
     except Exception:  # noqa: BLE001
         run.report("FAIL", "follow-ups", "", traceback.format_exc(limit=3).replace("\n", " | "))
     coverage(run, args.spec_operation)
+    parity(run, args.spec_operation)
     for n in sorted(run.notes):
         print(n)
     skipped = sorted(set(run.skipped))
