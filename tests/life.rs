@@ -127,7 +127,12 @@ async fn the_log_records_what_was_done_and_contact_changes_show_in_the_detail() 
         .send()
         .await
         .unwrap();
-    let detail = client.show_case_detail().case_id(&case).send().await.unwrap();
+    let detail = client
+        .show_case_detail()
+        .case_id(&case)
+        .send()
+        .await
+        .unwrap();
     let ext = detail
         .incident_detail_info
         .as_ref()
@@ -356,7 +361,9 @@ async fn a_completed_ticket_is_rated_once_and_the_detail_shows_it() {
         .create_scores()
         .case_id(&case)
         .judgement("quick")
-        .incident_satisfaction_list([json!({ "satisfaction_id": id, "satisfaction_value": top + 1 })])
+        .incident_satisfaction_list([
+            json!({ "satisfaction_id": id, "satisfaction_value": top + 1 }),
+        ])
         .send()
         .await
         .unwrap_err();
@@ -369,11 +376,19 @@ async fn a_completed_ticket_is_rated_once_and_the_detail_shows_it() {
         .send()
         .await
         .unwrap();
-    let detail = client.show_case_detail().case_id(&case).send().await.unwrap();
+    let detail = client
+        .show_case_detail()
+        .case_id(&case)
+        .send()
+        .await
+        .unwrap();
     let info = detail.incident_detail_info.as_ref().unwrap();
     assert_eq!(info.judgement.as_deref(), Some("quick and right"));
     assert_eq!(info.incident_satisfaction.len(), 1);
-    assert_eq!(info.incident_satisfaction[0].satisfaction_id, Some(id.into()));
+    assert_eq!(
+        info.incident_satisfaction[0].satisfaction_id,
+        Some(id.into())
+    );
     assert_eq!(
         info.incident_satisfaction[0].satisfaction_value,
         Some(top.into())
@@ -413,9 +428,19 @@ async fn a_completed_ticket_is_rated_once_and_the_detail_shows_it() {
         .send()
         .await
         .unwrap();
-    let detail = client.show_case_detail().case_id(&other).send().await.unwrap();
+    let detail = client
+        .show_case_detail()
+        .case_id(&other)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
-        detail.incident_detail_info.as_ref().unwrap().judgement.as_deref(),
+        detail
+            .incident_detail_info
+            .as_ref()
+            .unwrap()
+            .judgement
+            .as_deref(),
         Some("fine")
     );
     emu.shutdown().await;
@@ -539,9 +564,7 @@ async fn extra_fields_cc_addresses_and_reports_are_accepted() {
         .accessory_id
         .clone()
         .unwrap();
-    let contacts = |files: &str| {
-        json!({ "name": "Jane Doe", "mobile": "+86 100 0000", "id_type": 20, "id_files": [files] })
-    };
+    let contacts = |files: &str| json!({ "name": "Jane Doe", "mobile": "+86 100 0000", "id_type": 20, "id_files": [files] });
     client
         .create_feedback()
         .type_("copyright")

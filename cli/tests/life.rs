@@ -62,7 +62,13 @@ async fn a_ticket_s_life_through_the_case_commands() {
 
     ok(
         &emu,
-        &["case", "set-contact", &a, "--remind-mail", "dba@example.com"],
+        &[
+            "case",
+            "set-contact",
+            &a,
+            "--remind-mail",
+            "dba@example.com",
+        ],
     )
     .await;
     let shown = ok(&emu, &["case", "show", &a]).await;
@@ -91,7 +97,7 @@ async fn a_ticket_s_life_through_the_case_commands() {
     .await;
     ok(&emu, &["case", "show-extends", &a]).await;
 
-    let dims = ok(&emu, &["case", "satisfaction-dimensions"]).await;
+    let dims = ok(&emu, &["case", "dimensions"]).await;
     let dim = dims["satisfaction_dimension_list"][0]["satisfaction_id"]
         .as_i64()
         .unwrap();
@@ -214,7 +220,10 @@ async fn the_export_is_written_to_a_file() {
     .await;
     assert_eq!(out.status.code(), Some(2), "{}", common::text(&out.stderr));
     let err = common::text(&out.stderr);
-    assert!(err.contains("--limit") && err.contains(&top.to_string()), "{err}");
+    assert!(
+        err.contains("--limit") && err.contains(&top.to_string()),
+        "{err}"
+    );
     assert_eq!(emu.requests_seen(), before);
     emu.shutdown().await;
 }
@@ -274,7 +283,10 @@ async fn a_report_is_filed_and_a_long_one_refused() {
     let out = osm(&emu, &args).await;
     assert_eq!(out.status.code(), Some(2));
     let err = common::text(&out.stderr);
-    assert!(err.contains("--content") && err.contains(&max.to_string()), "{err}");
+    assert!(
+        err.contains("--content") && err.contains(&max.to_string()),
+        "{err}"
+    );
     assert_eq!(emu.requests_seen(), before);
     emu.shutdown().await;
 }
