@@ -25,7 +25,9 @@ region; then a fault ticket without a region, which must be refused (400 ``OSM.0
 naming ``region_id``), and the tickets the emulator recorded (its admin route), which
 must hold what the SDK sent. Last, once, the follow-up, attachment and verification
 operations: an operation that answers 501 ``EMULATOR.0501`` is not served by the
-emulator yet and is reported as ``skip``.
+emulator yet and is reported as ``skip``; then a ticket's life on three other tickets
+(counts, contact details, extra fields, relations, a rating, the operation log, the
+copied addresses, the export read as a workbook, a report of abuse).
 
 Output, one line per call: ``ok <operation> (<context>)``, ``skip <operation>: not
 served by the emulator yet``, ``FAIL <operation> (<context>): <what was lost>``; lines
@@ -560,6 +562,123 @@ def follow_ups(run, incident_id):
     attempt("update_cases", osm.UpdateCasesRequest(case_id=incident_id, action_id="cancel", **hdr))
 
 
+def life(run, incident_ids):
+    """A ticket's life: counts, contact details shown back in the detail, extra fields,
+    relations created, listed and undone, a rating of a closed ticket (once: a second one
+    is a business error), the operation log of it all, the copied addresses, the export
+    (a workbook holding the tickets asked for) and a report of abuse."""
+    hdr = dict(x_language="en-us", x_site=1)
+    ctx = "en-us"
+    if len(incident_ids) < 3:
+        run.report("FAIL", "life", ctx, f"three tickets needed, {len(incident_ids)} opened")
+        return
+    a, b, c = incident_ids[:3]
+    counts = run.call("list_case_counts", osm.ListCaseCountsRequest(**hdr), ctx, nonempty=("incident_status_counts",))
+    if counts is not None and sum(x.count for x in counts.incident_status_counts or []) < 3:
+        run.report("FAIL", "list_case_counts", ctx, "fewer tickets counted than were opened")
+    run.call("list_case_counts", osm.ListCaseCountsRequest(status=0, **hdr), "status=0",
+             nonempty=("incident_status_counts",))
+
+    run.call("update_case_contact_info", osm.UpdateCaseContactInfoRequest(
+        case_id=a, body=osm.UpdateCaseContactInfoReq(remind_mail="interop@example.com", remind_time="09:00-18:00"),
+        **hdr), ctx, empty=True)
+    shown = run.call("show_case_detail", osm.ShowCaseDetailRequest(case_id=a, **hdr), "after update_case_contact_info")
+    ext = getattr(getattr(shown, "incident_detail_info", None), "ext_info", None)
+    if shown is not None and getattr(ext, "remind_mail", None) != "interop@example.com":
+        run.report("FAIL", "update_case_contact_info", ctx, "show_case_detail does not show the new address")
+
+    run.call("create_case_extends_param", osm.CreateCaseExtendsParamRequest(
+        case_id=a, body=osm.PutCaseExtParamReq(extends_map={"instance_id": "i-interop"}), **hdr), ctx, empty=True)
+    run.call("show_case_extends_param", osm.ShowCaseExtendsParamRequest(case_id=a, **hdr), ctx, empty=True)
+
+    run.call("create_relations", osm.CreateRelationsRequest(
+        case_id=a, body=osm.CreateRelationsReq(related_id_list=[b, c]), **hdr), ctx, empty=True)
+    rel = run.call("list_relation", osm.ListRelationRequest(case_id=a, **hdr), ctx, nonempty=("case_relation_list",))
+    got = [r.case_id for r in getattr(rel, "case_relation_list", None) or []]
+    if rel is not None and got != [b, c]:
+        run.report("FAIL", "create_relations", ctx, f"related {got}, expected {[b, c]}")
+    run.call("delete_relation", osm.DeleteRelationRequest(
+        case_id=a, body=osm.DeleteRelationsReq(related_id=c), **hdr), ctx, empty=True)
+    rel = run.call("list_relation", osm.ListRelationRequest(case_id=a, **hdr), "after delete_relation",
+                   nonempty=("case_relation_list",))
+    got = [r.case_id for r in getattr(rel, "case_relation_list", None) or []]
+    if rel is not None and got != [b]:
+        run.report("FAIL", "delete_relation", ctx, f"related {got}, expected {[b]}")
+
+    dims = run.call("list_satisfaction_dimensions", osm.ListSatisfactionDimensionsRequest(**hdr), ctx,
+                    nonempty=("satisfaction_dimension_list",))
+    dim = (getattr(dims, "satisfaction_dimension_list", None) or [None])[0]
+    run.call("update_cases", osm.UpdateCasesRequest(case_id=b, action_id="close", **hdr), "close before rating")
+    if dim is not None:
+        rating = osm.CreateScoreV2Req(judgement="interop: solved", incident_satisfaction_list=[
+            osm.IncidentSatisfactionV2Do(satisfaction_id=dim.satisfaction_id, satisfaction_value=dim.value)])
+        run.call("create_scores", osm.CreateScoresRequest(case_id=b, body=rating, **hdr), ctx, empty=True)
+        shown = run.call("show_case_detail", osm.ShowCaseDetailRequest(case_id=b, **hdr), "after create_scores")
+        info = getattr(shown, "incident_detail_info", None)
+        if shown is not None and (getattr(info, "judgement", None) != "interop: solved"
+                                  or not getattr(info, "incident_satisfaction", None)):
+            run.report("FAIL", "create_scores", ctx, "show_case_detail does not show the rating")
+        # A second rating: the service's business error in a 200, which the SDK hands back.
+        try:
+            again = run.client.create_scores(osm.CreateScoresRequest(case_id=b, body=rating, **hdr))
+            if getattr(again, "error_code", None) == "OSM.01010001":
+                run.report("ok", "create_scores", "a second rating", "refused, 200 OSM.01010001")
+            else:
+                run.report("FAIL", "create_scores", "a second rating", f"answered {again}")
+        except Exception as e:  # noqa: BLE001
+            run.report("FAIL", "create_scores", "a second rating", f"{type(e).__name__}: {e}")
+
+    logs = run.call("list_case_operate_logs", osm.ListCaseOperateLogsRequest(case_id=b, offset=0, limit=10, **hdr),
+                    ctx, nonempty=("incident_operate_log_list",))
+    kinds = [entry.operate_type for entry in getattr(logs, "incident_operate_log_list", None) or []]
+    if logs is not None and kinds != [0, 3, 5]:
+        run.report("FAIL", "list_case_operate_logs", ctx, f"types {kinds}, expected opened, closed, rated [0, 3, 5]")
+    run.call("list_case_cc_emails", osm.ListCaseCcEmailsRequest(**hdr), ctx)
+
+    export(run, [a, b], c, hdr)
+
+    data = base64.b64encode(b"interop: proof of the infringement\n").decode("ascii")
+    up = run.call("upload_json_accessories", osm.UploadJsonAccessoriesRequest(
+        body=osm.AccessoryJsonFormatReq(accessory_name="proof.txt", accessory_from="incident", upload_type=0,
+                                        accessory_data=data), **hdr), "proof for create_feedback")
+    proof = getattr(up, "accessory_id", None) or "interop-no-such-attachment"
+    report = osm.CreateFeedbackV2Req(
+        type="copyright", title="OBS;https://example.com/copy", content="interop: a copy of a book",
+        files=[proof], contacts=osm.ContactWayInfoV2(name="Interop", mobile="+86 100", id_type=20, id_files=[proof]))
+    run.call("create_feedback", osm.CreateFeedbackRequest(body=report), "", empty=True)
+
+
+def export(run, wanted, other, hdr):
+    """download_cases: a file (the spec's application/octet-stream) the SDK streams whole,
+    a zip archive holding a workbook whose sheet lists the tickets asked for, and not the
+    other one."""
+    import io
+    import zipfile
+
+    op = "download_cases"
+    run.called.add(op)
+    try:
+        response = run.client.download_cases(osm.DownloadCasesRequest(
+            language="en-us", timezone="GMT+8", incident_id=",".join(wanted), **hdr))
+        chunks = []
+        response.consume_download_stream(lambda stream: chunks.extend(stream.iter_content(8192)))
+        got = b"".join(chunks)
+        with zipfile.ZipFile(io.BytesIO(got)) as z:
+            bad = z.testzip()
+            sheet = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+            names = z.namelist()
+    except ServiceResponseException as e:
+        run.report("FAIL", op, "en-us", f"HTTP {e.status_code} {e.error_code}: {e.error_msg}")
+        return
+    except Exception as e:  # noqa: BLE001 - any failure of the SDK or of the file is a finding
+        run.report("FAIL", op, "en-us", f"{type(e).__name__}: {e}")
+        return
+    missing = [t for t in wanted if t not in sheet]
+    if bad is not None or missing or other in sheet or "[Content_Types].xml" not in names:
+        run.report("FAIL", op, "en-us", f"workbook of {names}: bad member {bad}, missing {missing}")
+    else:
+        run.report("ok", op, "en-us", f"{len(got)} bytes, a workbook listing the {len(wanted)} tickets asked for")
+
 def download(run, accessory_id, want, hdr):
     """A file answer (the spec's application/octet-stream): the SDK's stream response must
     hand back the bytes that were uploaded, whole."""
@@ -701,6 +820,7 @@ def main():
     try:
         labels(run, next(iter(tickets), "interop-no-such-ticket"))
         follow_ups(run, next(iter(tickets), "interop-no-such-ticket"))
+        life(run, list(tickets)[1:])
     except Exception:  # noqa: BLE001
         run.report("FAIL", "follow-ups", "", traceback.format_exc(limit=3).replace("\n", " | "))
     coverage(run, args.spec_operation)

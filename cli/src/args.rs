@@ -263,7 +263,8 @@ pub fn flag_of(op: &OperationRules, field: &str) -> Option<String> {
 }
 
 /// A flag's text as the JSON value its rule wants. Integers must be integers that fit
-/// (no silent rounding), booleans `true`/`false`; other text stays text.
+/// (no silent rounding), booleans `true`/`false`, objects JSON objects; other text stays
+/// text.
 fn scalar(rule: &FieldRule, flag: &str, text: &str) -> Result<Value, Failure> {
     match rule.kind {
         Kind::Integer => text
@@ -276,6 +277,14 @@ fn scalar(rule: &FieldRule, flag: &str, text: &str) -> Result<Value, Failure> {
             "false" => Ok(Value::Bool(false)),
             _ => Err(Failure::usage(format!(
                 "{flag} {text:?}: expected true or false"
+            ))),
+        },
+        // An object as an array's item (a rating of `--incident-satisfaction-list`):
+        // the item's JSON text.
+        Kind::Object => match serde_json::from_str::<Value>(text) {
+            Ok(v @ Value::Object(_)) => Ok(v),
+            _ => Err(Failure::usage(format!(
+                "{flag} {text:?}: expected a JSON object"
             ))),
         },
         _ => Ok(Value::String(text.to_owned())),

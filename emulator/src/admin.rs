@@ -136,6 +136,22 @@ pub(crate) async fn handle(
                 ),
             }
         }
+        (r, &Method::GET) if r.starts_with("tickets/") && r.ends_with("/extends-param") => {
+            // What create_case_extends_param stored: the service's show_case_extends_param
+            // answers no values, so a test reads them here.
+            let id = &r["tickets/".len()..r.len() - "/extends-param".len()];
+            match crate::ops::life::submitted_extends(shared, id) {
+                Some(stored) => json_response(StatusCode::OK, &stored, rid),
+                None => admin_error(
+                    StatusCode::NOT_FOUND,
+                    &format!(
+                        "no extra fields were submitted for ticket {:?}",
+                        crate::http::shorten(id, 64)
+                    ),
+                    rid,
+                ),
+            }
+        }
         ("tickets", _) => method_not_allowed(&method, &path, "DELETE, GET", rid),
         ("status" | "attachments" | "verification-codes", _) => {
             method_not_allowed(&method, &path, "GET", rid)

@@ -136,8 +136,10 @@ UNSTATED_RULES = (
     # show_attachment_limits answers, not a rule a schema can state.
     "is not of an accepted file type",
     # A request may send only the documented values of an open set (x-values, such as a
-    # ticket's status in list_cases); OpenAPI's schema states the range, not the set.
+    # ticket's status in list_cases or a reporter's id_type in create_feedback); OpenAPI's
+    # schema states the range, not the set.
     "query parameter status must be",
+    "contacts member id_type must be",
 )
 
 

@@ -6,6 +6,8 @@ use std::time::{Duration, SystemTime};
 use http::StatusCode;
 use serde_json::{Map, Value, json};
 
+use huaweicloud_osm::values::CaseOperateType;
+
 use crate::Shared;
 use crate::cases::{self, CaseMessage, CaseState};
 use crate::http::{Reply, json_response};
@@ -80,7 +82,7 @@ fn str_of<'v>(v: &'v Value, key: &str) -> &'v str {
 
 /// The account a ticket belongs to, as the emulator sees it: the domain id the request
 /// carried, else the access key, else a fixed name for token callers.
-fn customer(t: &RecordedTicket) -> String {
+pub(crate) fn customer(t: &RecordedTicket) -> String {
     if let Some(d) = t.headers.get("x-domain-id") {
         return d.clone();
     }
@@ -91,7 +93,11 @@ fn customer(t: &RecordedTicket) -> String {
 }
 
 /// The names the catalogue gives a ticket's problem type, type and region.
-fn names(shared: &Shared, t: &RecordedTicket, lang: &str) -> (String, String, String, String) {
+pub(crate) fn names(
+    shared: &Shared,
+    t: &RecordedTicket,
+    lang: &str,
+) -> (String, String, String, String) {
     let c = &*shared.catalogue;
     let business = text(&t.body, "business_type_id");
     let problem = c
@@ -155,7 +161,7 @@ fn summary(shared: &Shared, call: &Call, t: &RecordedTicket, state: &CaseState) 
 }
 
 /// An offset such as `GMT+8`, `GMT-05:30`, `UTC+1` or `+08:00`, in seconds east of UTC.
-fn zone_offset(zone: &str) -> Option<i64> {
+pub(crate) fn zone_offset(zone: &str) -> Option<i64> {
     let z = zone.trim();
     let rest = z
         .strip_prefix("GMT")
@@ -177,7 +183,7 @@ fn zone_offset(zone: &str) -> Option<i64> {
 }
 
 /// `yyyy-MM-dd HH:mm:ss` in the request's time zone (`X-Time-Zone`, GMT+8 by default).
-fn query_time(call: &Call, name: &str) -> Result<Option<SystemTime>, String> {
+pub(crate) fn query_time(call: &Call, name: &str) -> Result<Option<SystemTime>, String> {
     let Some(text) = call.text(name).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
@@ -209,7 +215,7 @@ fn query_time(call: &Call, name: &str) -> Result<Option<SystemTime>, String> {
 }
 
 /// Days from 1970-01-01 to the first of month `m` of year `y` (proleptic Gregorian).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -360,9 +366,13 @@ fn detail(shared: &Shared, call: &Call, t: &RecordedTicket, state: &CaseState) -
             ext.insert(key.into(), v.clone());
         }
     }
+    // Contact details changed since (update_case_contact_info).
+    ext.extend(super::life::changed_contact(shared, &t.incident_id));
+    let (judgement, ratings) =
+        super::life::rating(shared, &t.incident_id, lang).unwrap_or_default();
     json!({
         "status": state.status,
-        "judgement": "",
+        "judgement": judgement,
         "incident_id": t.incident_id,
         "business_type_name": problem,
         "incident_type_name": kind,
@@ -372,7 +382,7 @@ fn detail(shared: &Shared, call: &Call, t: &RecordedTicket, state: &CaseState) -
         "source_name": "API",
         "create_time": rfc3339::format(t.received_at),
         "message_list": messages,
-        "incident_satisfaction": [],
+        "incident_satisfaction": ratings,
         "ext_info": ext,
     })
 }
@@ -412,6 +422,12 @@ fn update(shared: &Shared, call: &Call, t: &RecordedTicket, state: &CaseState) -
         Ok(next) => next,
         Err(msg) => return business_error("OSM.01010001", &msg, rid).into(),
     };
+    let logged = match action.as_str() {
+        "press" => CaseOperateType::Urged,
+        "close" => CaseOperateType::Closed,
+        "cancel" => CaseOperateType::Cancelled,
+        _ => CaseOperateType::Deleted,
+    };
     let result = if action == "press" {
         if let Some(last) = state.urged_at
             && now.duration_since(last).unwrap_or_default() < cases::URGE_INTERVAL
@@ -430,15 +446,19 @@ fn update(shared: &Shared, call: &Call, t: &RecordedTicket, state: &CaseState) -
     } else {
         shared.cases.set_status(&t.incident_id, next, now)
     };
-    match result {
-        Ok(_) => json_response(
-            StatusCode::OK,
-            &json!({ "error_code": "", "error_msg": "" }),
-            rid,
-        )
-        .into(),
-        Err(msg) => internal_error(&msg).into(),
+    if let Err(msg) = result {
+        return internal_error(&msg).into();
     }
+    super::life::record(shared, &[&t.incident_id], logged);
+    if action == "close" {
+        super::life::rate_on_close(shared, call, &t.incident_id);
+    }
+    json_response(
+        StatusCode::OK,
+        &json!({ "error_code": "", "error_msg": "" }),
+        rid,
+    )
+    .into()
 }
 
 fn add_message(shared: &Shared, call: &Call, t: &RecordedTicket, state: &CaseState) -> Reply {
@@ -482,6 +502,15 @@ fn add_message(shared: &Shared, call: &Call, t: &RecordedTicket, state: &CaseSta
     )
     .then_some(cases::STATUS_PROCESSING);
     match shared.cases.add_message(&t.incident_id, m, status) {
+        Ok(_) if state.status == cases::STATUS_FEEDBACK => {
+            super::life::record(shared, &[&t.incident_id], CaseOperateType::FeedbackGiven);
+            json_response(
+                StatusCode::OK,
+                &json!({ "error_code": "", "error_msg": "" }),
+                rid,
+            )
+            .into()
+        }
         Ok(_) => json_response(
             StatusCode::OK,
             &json!({ "error_code": "", "error_msg": "" }),
