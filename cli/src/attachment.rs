@@ -1,4 +1,4 @@
-//! `osm attachment upload FILE | limits | delete ID`, and the `--attach FILE` of
+//! `osm attachment upload FILE | limits | download-all CASE_ID --dir DIR`, and the `--attach FILE` of
 //! `osm case create`: files checked against the attachment limits (the documented ones,
 //! or the service's with `--service-limits`) before anything is uploaded or created.
 
@@ -84,9 +84,10 @@ pub fn command() -> Command {
         rules::SHOW_ATTACHMENT_LIMITS,
         false,
     );
-    // delete and download are the operations' generated commands (crate::generic).
+    // delete, download, image, url and urls are the operations' generated commands
+    // (crate::generic); download-all composes several calls (crate::download).
     Command::new("attachment")
-        .about("Files to attach to a ticket: upload, limits, delete")
+        .about("Files to attach to a ticket: upload, limits, delete, download")
         .long_about(format!(
             "Files to attach to a ticket. Uploads are checked before anything is sent against the \
              documented limits (at most {} files of {} bytes, of the types {}), or against the \
@@ -99,6 +100,7 @@ pub fn command() -> Command {
         .after_help(format!(
             "Examples:\n  osm --emulator attachment upload dmesg.log\n  \
              osm attachment limits -o json\n  \
+             osm attachment download-all <case-id> --dir ./case-files\n  \
              osm case create --business-type-id <id> --simple-description \"panic\" --attach dmesg.log\n\n{}",
             args::EXIT_CODES_ACTION
         ))
@@ -106,12 +108,14 @@ pub fn command() -> Command {
         .arg_required_else_help(true)
         .subcommand(upload)
         .subcommand(limits_cmd)
+        .subcommand(crate::download::all_command())
 }
 
 /// Runs `osm attachment …`.
 pub async fn run(global: &ArgMatches, m: &ArgMatches, json_output: bool) -> Result<(), Failure> {
     match m.subcommand() {
         Some(("upload", sm)) => upload(global, sm, json_output).await,
+        Some(("download-all", sm)) => crate::download::save_all(global, sm, json_output).await,
         Some(("limits", sm)) if sm.get_flag("documented") => {
             print_limits(&AttachmentLimits::documented(), json_output);
             Ok(())

@@ -269,6 +269,11 @@ impl Files {
         lock(&self.inner).list.clone()
     }
 
+    /// The metadata of attachment `id`, if it is kept.
+    pub(crate) fn get(&self, id: &str) -> Option<RecordedAttachment> {
+        lock(&self.inner).list.iter().find(|a| a.id == id).cloned()
+    }
+
     /// Whether `id` names a kept attachment.
     pub(crate) fn contains(&self, id: &str) -> bool {
         lock(&self.inner).list.iter().any(|a| a.id == id)

@@ -27,11 +27,17 @@
 //! | `x-personal-data` | parameter, property | holds personal data (a phone number, an address, a code): never shown by `Debug` |
 //! | `x-cli` | operation, tag | the `osm` command: the verb of an operation, the noun of a tag (a top-level `tags` entry) |
 //! | `x-vendor-pages` | operation | the vendor's reference page of the operation on each site that has one ([`VendorPage`]) |
+//! | `x-link-path-parameters` | response | links to every operation with a path parameter of each name it maps, the value from its expression ([`links`]) |
+//!
+//! OpenAPI's own `links` on a response are read and checked too ([`Link`]).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub mod links;
 mod lint;
+
+pub use links::{Link, LinkParameter};
 
 use openapiv3::{
     AdditionalProperties, OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema,
@@ -476,6 +482,12 @@ pub struct Response {
     pub kind: AnswerKind,
     /// Names of the response headers it declares.
     pub headers: Vec<String>,
+    /// The links from this answer to other operations: those written under `links`,
+    /// checked against the operations, then those derived from
+    /// `x-link-path-parameters` ([`links`]).
+    pub links: Vec<Link>,
+    /// `x-link-path-parameters`: (path parameter's name, runtime expression).
+    pub link_path_parameters: Vec<(String, String)>,
 }
 
 /// What an answer carries, declared by its media type in the spec.
@@ -820,6 +832,7 @@ impl Spec {
                 .push((set.schema.clone(), format!("crate::values::{}", set.schema)));
         }
         resolve_lookups(&mut spec.operations)?;
+        links::resolve(&mut spec.operations)?;
         let mut seen = std::collections::HashSet::new();
         for op in &spec.operations {
             if !seen.insert(op.id.as_str()) {
@@ -869,7 +882,18 @@ impl Spec {
             .find(|o| o.method.as_str().eq_ignore_ascii_case(method) && o.path == path)
     }
 
-    /// The document to give progenitor: without the operations marked `x-hand-written`.
+    /// Every link of the spec, written and derived: (the operation it starts from, the
+    /// response's status, the link).
+    pub fn links(&self) -> impl Iterator<Item = (&Operation, &str, &Link)> {
+        self.operations.iter().flat_map(|o| {
+            o.responses
+                .iter()
+                .flat_map(move |r| r.links.iter().map(move |l| (o, r.status.as_str(), l)))
+        })
+    }
+
+    /// The document to give progenitor: without the operations marked `x-hand-written`,
+    /// and without links (the client follows none; they are for tools that walk the API).
     pub fn progenitor_input(&self) -> OpenAPI {
         let mut doc = self.openapi.clone();
         for item in doc.paths.paths.values_mut() {
@@ -888,6 +912,15 @@ impl Spec {
                     .is_some_and(|o| ext_bool(&o.extensions, "x-hand-written") == Some(true))
                 {
                     *op = None;
+                }
+                for r in op
+                    .iter_mut()
+                    .flat_map(|o| o.responses.responses.values_mut())
+                {
+                    if let ReferenceOr::Item(r) = r {
+                        r.links.clear();
+                        r.extensions.shift_remove(links::LINK_PATH_PARAMETERS);
+                    }
                 }
             }
         }
@@ -1204,6 +1237,13 @@ impl<'a> Reader<'a> {
                     )
                 }
             };
+            let at = format!("{id}: response {status}");
+            let links = resp
+                .links
+                .iter()
+                .map(|(name, link)| links::read(name, link, &at))
+                .collect::<Result<Vec<_>>>()?;
+            let link_path_parameters = links::read_path_parameters(&resp.extensions, &at)?;
             responses.push(Response {
                 status,
                 description: collapse(&resp.description),
@@ -1211,6 +1251,8 @@ impl<'a> Reader<'a> {
                 body,
                 kind,
                 headers: resp.headers.keys().cloned().collect(),
+                links,
+                link_path_parameters,
             });
         }
         let hand_written = ext_bool(&op.extensions, "x-hand-written").unwrap_or(false);

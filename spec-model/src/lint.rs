@@ -63,6 +63,20 @@ const PARAMETER_KEYWORDS: &[&str] = &[
     "$ref",
 ];
 
+/// The keywords of a Response Object.
+const RESPONSE_KEYWORDS: &[&str] = &["description", "headers", "content", "links", "$ref"];
+
+/// The keywords of a Link Object.
+const LINK_KEYWORDS: &[&str] = &[
+    "operationRef",
+    "operationId",
+    "parameters",
+    "requestBody",
+    "description",
+    "server",
+    "$ref",
+];
+
 /// The types of JSON Schema as OpenAPI 3.0 has them.
 const TYPES: &[&str] = &["string", "number", "integer", "boolean", "array", "object"];
 
@@ -88,6 +102,19 @@ pub(crate) fn lint(doc: &Value) -> Vec<String> {
             parameter_problems(
                 p,
                 &format!("components.parameters.{}", key(name)),
+                &mut problems,
+            );
+        }
+    }
+    if let Some(responses) = doc
+        .get("components")
+        .and_then(|c| c.get("responses"))
+        .and_then(Value::as_mapping)
+    {
+        for (name, r) in responses {
+            response_problems(
+                r,
+                &format!("components.responses.{}", key(name)),
                 &mut problems,
             );
         }
@@ -127,6 +154,14 @@ fn operation_problems(op: &Value, id: &str, problems: &mut Vec<String>) {
             parameter_problems(p, &format!("{id} {name}"), problems);
         }
     }
+    for (status, r) in op
+        .get("responses")
+        .and_then(Value::as_mapping)
+        .into_iter()
+        .flatten()
+    {
+        response_problems(r, &format!("{id} response {}", key(status)), problems);
+    }
     let contents = op
         .get("requestBody")
         .and_then(|b| b.get("content"))
@@ -150,6 +185,36 @@ fn operation_problems(op: &Value, id: &str, problems: &mut Vec<String>) {
                     problems,
                     0,
                 );
+            }
+        }
+    }
+}
+
+/// Unknown keywords of a Response Object and of the Link Objects under its `links`.
+fn response_problems(r: &Value, at: &str, problems: &mut Vec<String>) {
+    let Some(map) = r.as_mapping() else {
+        return;
+    };
+    for k in map.keys() {
+        let k = key(k);
+        if !k.starts_with("x-") && !RESPONSE_KEYWORDS.contains(&k.as_str()) {
+            problems.push(unknown(at, &k, RESPONSE_KEYWORDS));
+        }
+    }
+    for (name, link) in map
+        .get("links")
+        .and_then(Value::as_mapping)
+        .into_iter()
+        .flatten()
+    {
+        for k in link.as_mapping().into_iter().flat_map(|l| l.keys()) {
+            let k = key(k);
+            if !k.starts_with("x-") && !LINK_KEYWORDS.contains(&k.as_str()) {
+                problems.push(unknown(
+                    &format!("{at} link {}", key(name)),
+                    &k,
+                    LINK_KEYWORDS,
+                ));
             }
         }
     }
@@ -286,6 +351,10 @@ paths:
           schema: {type: strin, maxLenght: 64}
       responses:
         "200":
+          descripton: ok
+          links:
+            next:
+              operationID: show_y
           content:
             application/json:
               schema:
@@ -307,6 +376,8 @@ components:
                 "components.schemas.Thing tags[]: unknown keyword \"minLenght\" (did you mean \"minLength\"?)",
                 "show_x case_id: unknown keyword \"maxLenght\" (did you mean \"maxLength\"?)",
                 "show_x case_id: type strin is not one of string, number, integer, boolean, array, object",
+                "show_x response 200: unknown keyword \"descripton\" (did you mean \"description\"?)",
+                "show_x response 200 link next: unknown keyword \"operationID\" (did you mean \"operationId\"?)",
                 "show_x response application/json n: unknown keyword \"maximun\" (did you mean \"maximum\"?)",
             ]
         );

@@ -11,9 +11,15 @@
 //!   `x-default-answer` of `show_attachment_limits`), or those the service reports
 //!   ([`AttachmentLimits::fetch`]).
 //!
+//! - [`crate::Client::download_case_attachments`] saves every attachment of a ticket
+//!   into a directory under a per-file and a total bound, each name made safe
+//!   ([`download_all`]).
+//!
 //! The generated builders ([`crate::Client::upload_json_attachment`],
-//! [`crate::Client::show_attachment_limits`], [`crate::Client::delete_attachment`]) stay
-//! available for raw calls.
+//! [`crate::Client::show_attachment_limits`], [`crate::Client::delete_attachment`],
+//! [`crate::Client::download_attachment`], [`crate::Client::download_images`],
+//! [`crate::Client::list_accessory_access_urls`],
+//! [`crate::Client::show_download_accessory_url`]) stay available for raw calls.
 
 use std::fmt;
 use std::io::Read;
@@ -35,6 +41,13 @@ use crate::rules::{self, Location};
 use crate::validation::{self, Problem, ValidationError};
 
 include!("../generated/ops_attachments.rs");
+
+pub mod download_all;
+
+pub use download_all::{
+    CaseAttachment, DownloadAllError, DownloadAllOptions, DownloadedAttachments, SavedAttachment,
+    UnsavedAttachment, safe_file_name,
+};
 
 /// Bytes in the "MB" of `limit_size`. The vendor does not say whether it means 10^6 or
 /// 2^20 bytes; the client and the emulator read it as 2^20 (a MiB), as services of this

@@ -5,10 +5,23 @@
 //!    the install is skipped when that version is already there.
 //! 2. The `osm-emulator` binary is built and started on an ephemeral loopback port with
 //!    the token `contract-token`; its base URL is the first line of its standard output.
-//! 3. `schemathesis run spec/osm.yaml` sends generated requests, valid and invalid, with a
-//!    fixed seed and a bounded number of examples, and checks every answer against the
-//!    spec ([`CHECKS`]). Any failure fails the command, with schemathesis's report.
+//! 3. `schemathesis run` sends generated requests, valid and invalid, with a fixed seed
+//!    and a bounded number of examples, and checks every answer against the spec
+//!    ([`CHECKS`]). Any failure fails the command, with schemathesis's report. The spec
+//!    it reads is `target/contract/osm.contract.yaml`: `spec/osm.yaml` with the links the
+//!    model derives ([`spec_with_links`]), so that its stateful phase calls the operations
+//!    on a ticket or an attachment with an id the emulator holds.
 //! 4. The emulator is killed at the end, on success and on error alike.
+//!
+//! # Links
+//!
+//! An operation that takes a ticket's id (`case_id` in its path) answers 404 to every id
+//! schemathesis makes up; only a link from `create_case`'s answer lets it reach what the
+//! operation does. The links are not listed in `spec/osm.yaml`: a response declares
+//! `x-link-path-parameters` (`case_id: $response.body#/incident_id`), and the model
+//! (`osm_spec::Spec::links`) derives a link to every operation whose path has that
+//! parameter, so an operation added with a `case_id` is linked with no other edit.
+//! [`spec_with_links`] writes them into the copy schemathesis reads.
 //!
 //! Options: `--max-examples N` (default [`DEFAULT_MAX_EXAMPLES`]), `--seed S` (default
 //! [`DEFAULT_SEED`]); anything after `--` goes to `schemathesis run` as it is, such as
@@ -33,7 +46,8 @@
 //!   mutation. HTTP servers ignore headers they do not know, the vendor's included, so an
 //!   extra header alone is not a `negative_data_rejection` failure.
 //! - State: a ticket, a product category or an attachment id the emulator does not hold
-//!   is refused (`_state_refusal`), which no schema can foresee.
+//!   is refused, and so is a picture asked of an attachment that is not one
+//!   (`download_images`) (`_state_refusal`), which no schema can foresee.
 //! - Gaps of the spec (`UNSTATED_RULES`): checks of the emulator that the spec does not
 //!   state yet (the multipart `form_data` JSON, a non-empty `contact_value` of the form
 //!   its `contact_way` says, an attachment name a multipart header can carry, a file
@@ -118,6 +132,7 @@ def _state_refusal(case, response):
         (response.status_code == 404 and msg.startswith("there is no ticket"))
         or (response.status_code == 400 and msg.startswith("no severities for product category"))
         or (response.status_code == 400 and "names no uploaded attachment" in msg)
+        or (response.status_code == 400 and "is not an image" in msg)
     )
 
 
@@ -176,6 +191,48 @@ def filter_failure(context, failure, case, response):
         return False
     return True
 "#;
+
+/// The spec as schemathesis reads it: `spec`'s text with every derived link of the model
+/// (`osm_spec::Spec::links`) written as an OpenAPI `links` entry of its response; links
+/// written in the spec stay as they are.
+pub fn spec_with_links(spec: &osm_spec::Spec) -> anyhow::Result<String> {
+    use serde_yaml::Value;
+    let mut doc: Value = serde_yaml::from_str(&spec.text).context("the spec is not YAML")?;
+    for (op, status, link) in spec.links().filter(|(_, _, l)| l.derived) {
+        let response = doc
+            .get_mut("paths")
+            .and_then(|p| p.get_mut(op.path.as_str()))
+            .and_then(|p| p.get_mut(op.method.as_str().to_ascii_lowercase()))
+            .and_then(|o| o.get_mut("responses"))
+            .and_then(|r| r.get_mut(status))
+            .and_then(Value::as_mapping_mut)
+            .ok_or_else(|| {
+                anyhow!(
+                    "{}: response {status} is not written out in the spec; a derived link \
+                     needs it inline",
+                    op.id
+                )
+            })?;
+        let links = response
+            .entry(Value::from("links"))
+            .or_insert_with(|| Value::Mapping(Default::default()));
+        let Some(links) = links.as_mapping_mut() else {
+            bail!("{}: response {status}: links is not a mapping", op.id);
+        };
+        let mut parameters = serde_yaml::Mapping::new();
+        for p in &link.parameters {
+            parameters.insert(Value::from(p.key()), Value::from(p.value.clone()));
+        }
+        let mut entry = serde_yaml::Mapping::new();
+        entry.insert("operationId".into(), Value::from(link.operation_id.clone()));
+        entry.insert("parameters".into(), Value::Mapping(parameters));
+        if let Some(d) = &link.description {
+            entry.insert("description".into(), Value::from(d.clone()));
+        }
+        links.insert(Value::from(link.name.clone()), Value::Mapping(entry));
+    }
+    serde_yaml::to_string(&doc).context("cannot write the spec with its links")
+}
 
 /// Options of the command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -250,7 +307,16 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         log.display()
     );
 
-    let spec = root.join("spec").join("osm.yaml");
+    let source = root.join("spec").join("osm.yaml");
+    let model = osm_spec::Spec::load(&source).map_err(|e| anyhow!("{e}"))?;
+    let spec = work.join("osm.contract.yaml");
+    std::fs::write(&spec, spec_with_links(&model)?)
+        .with_context(|| format!("cannot write {}", spec.display()))?;
+    eprintln!(
+        "contract: {} links between operations ({})",
+        model.links().count(),
+        spec.display()
+    );
     let mut cmd = Command::new(&schemathesis);
     cmd.arg("run")
         .arg(&spec)
@@ -550,6 +616,55 @@ mod tests {
 
     fn args(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_copy_for_schemathesis_links_create_case_to_every_operation_on_a_ticket() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let model = osm_spec::Spec::load(root.join("spec/osm.yaml")).unwrap();
+        let text = spec_with_links(&model).unwrap();
+        // What schemathesis reads is still the spec, to the model, with the links.
+        let copy = osm_spec::Spec::from_text("osm.contract.yaml", text).unwrap();
+        assert_eq!(copy.operations.len(), model.operations.len());
+        let create = copy.operation("create_case").unwrap();
+        let linked: Vec<&str> = create
+            .success()
+            .unwrap()
+            .links
+            .iter()
+            .map(|l| l.operation_id.as_str())
+            .collect();
+        let on_a_ticket: Vec<&str> = model
+            .operations
+            .iter()
+            .filter(|o| o.param(osm_spec::Location::Path, "case_id").is_some())
+            .map(|o| o.id.as_str())
+            .collect();
+        assert!(on_a_ticket.len() >= 8, "{on_a_ticket:?}");
+        assert_eq!(linked, on_a_ticket);
+        // Written out, not derived again: the copy's links are all written ones.
+        assert!(copy.links().all(|(_, _, l)| !l.derived));
+        assert_eq!(copy.links().count(), model.links().count());
+        // Every upload's answer leads to every operation on an attachment.
+        for upload in ["upload_attachment", "upload_json_attachment"] {
+            let linked: Vec<&str> = copy
+                .operation(upload)
+                .unwrap()
+                .success()
+                .unwrap()
+                .links
+                .iter()
+                .map(|l| l.operation_id.as_str())
+                .collect();
+            for op in [
+                "download_attachment",
+                "delete_attachment",
+                "download_images",
+                "show_download_accessory_url",
+            ] {
+                assert!(linked.contains(&op), "{upload} → {op}: {linked:?}");
+            }
+        }
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Attachments: uploads (multipart and Base64 in JSON) checked against the configured
-//! limits, the limits themselves, deletion, and the check of a ticket's `accessory_ids`.
+//! limits, the limits themselves, deletion, downloads (the bytes, a picture with its
+//! media type, links that need no signing), the names tickets show, and the check of a
+//! ticket's `accessory_ids`.
 
 use base64::Engine;
 use http::StatusCode;
@@ -24,6 +26,9 @@ pub(crate) const HANDLERS: &[(&str, super::Handler)] = &[
     ("show_attachment_limits", super::Handler::Sync(limits)),
     ("delete_attachment", super::Handler::Detached(detached)),
     ("download_attachment", super::Handler::Sync(download)),
+    ("download_images", super::Handler::Sync(image)),
+    ("list_accessory_access_urls", super::Handler::Sync(access_urls)),
+    ("show_download_accessory_url", super::Handler::Sync(access_url)),
 ];
 
 fn detached(shared: std::sync::Arc<Shared>, call: Call) -> super::BoxReply<'static> {
@@ -56,6 +61,133 @@ fn download(shared: &Shared, call: &Call) -> Reply {
             .insert(http::header::CONTENT_DISPOSITION, v);
     }
     answer.into()
+}
+
+fn unknown_attachment(id: &str, rid: &str) -> Reply {
+    bad_request(
+        &format!("accessory_id {id:?} names no uploaded attachment"),
+        rid,
+    )
+    .into()
+}
+
+/// The media type of a picture, by its file name's extension; `None` for a file that
+/// is not one.
+fn picture_type(name: &str) -> Option<&'static str> {
+    let (_, ext) = name.rsplit_once('.')?;
+    Some(match ext.to_ascii_lowercase().as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "bmp" => "image/bmp",
+        "webp" => "image/webp",
+        _ => return None,
+    })
+}
+
+/// `download_images`: the bytes of an attachment that is a picture, with its media
+/// type. The vendor documents only pictures; another file is refused.
+fn image(shared: &Shared, call: &Call) -> Reply {
+    let rid = call.request_id.as_str();
+    let id = call.text("accessory_id").unwrap_or_default();
+    let Some(meta) = shared.files.get(&id) else {
+        return unknown_attachment(&id, rid);
+    };
+    let Some(media_type) = picture_type(&meta.name) else {
+        return bad_request(
+            &format!(
+                "accessory_id {id:?} is not an image (a jpg, jpeg, png, gif, bmp or webp file);                  download it with download_attachment"
+            ),
+            rid,
+        )
+        .into();
+    };
+    let Some(bytes) = shared.files.bytes(&id) else {
+        return unknown_attachment(&id, rid);
+    };
+    crate::http::response(StatusCode::OK, media_type, bytes, rid).into()
+}
+
+/// The link the emulator answers for attachment `id`: its own admin route that serves
+/// the bytes (`GET /__emulator/attachments/{id}`), on the host the request was sent to.
+/// The real service answers a link to its storage, which needs no signing either.
+fn link(call: &Call, id: &str) -> String {
+    let host = call
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']'))
+        })
+        .unwrap_or("127.0.0.1");
+    format!("http://{host}{}attachments/{id}", crate::ADMIN_PREFIX)
+}
+
+/// `list_accessory_access_urls`: a link for each id asked for that names a kept
+/// attachment, in the order asked, once each; the other ids are left out.
+fn access_urls(shared: &Shared, call: &Call) -> Reply {
+    let ids: Vec<String> = call
+        .param("accessory_ids")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default();
+    let mut seen = std::collections::HashSet::new();
+    let urls: Vec<Value> = ids
+        .iter()
+        .filter(|id| seen.insert(id.as_str()))
+        .filter_map(|id| shared.files.get(id))
+        .map(|meta| {
+            json!({
+                "accessory_id": meta.id,
+                "accessory_name": meta.name,
+                "accessory_url": link(call, &meta.id),
+            })
+        })
+        .collect();
+    json_response(StatusCode::OK, &json!({ "accessory_urls": urls }), &call.request_id).into()
+}
+
+/// `show_download_accessory_url`: the link of one kept attachment. A ticket named by
+/// `incident_id` must exist (404 otherwise, as the other operations on a ticket answer);
+/// `relation_type` and `relation_id` are taken as given, since the vendor does not say
+/// what they change.
+fn access_url(shared: &Shared, call: &Call) -> Reply {
+    let rid = call.request_id.as_str();
+    let id = call.text("accessory_id").unwrap_or_default();
+    if !shared.files.contains(&id) {
+        return unknown_attachment(&id, rid);
+    }
+    if let Some(case) = call.text("incident_id").filter(|c| !c.is_empty())
+        && shared.store.find(&case).is_none()
+    {
+        return service_error(
+            StatusCode::NOT_FOUND,
+            "OSM.0001",
+            &format!("there is no ticket {case:?}"),
+            rid,
+        )
+        .into();
+    }
+    json_response(
+        StatusCode::OK,
+        &json!({ "accessory_url": link(call, &id) }),
+        rid,
+    )
+    .into()
+}
+
+/// How a ticket or a message shows its attachments (`accessory_list`): each id with the
+/// name it was uploaded under (the id itself once the attachment is deleted).
+pub(crate) fn refs(shared: &Shared, ids: &[String]) -> Vec<Value> {
+    ids.iter()
+        .map(|id| {
+            let name = shared.files.get(id).map_or_else(|| id.clone(), |a| a.name);
+            json!({ "accessory_id": id, "file_actual_name": name })
+        })
+        .collect()
 }
 
 async fn handle(shared: &Shared, call: Call) -> Reply {

@@ -52,7 +52,7 @@ fn handle(shared: &Shared, call: &Call) -> Reply {
                 "show_case_detail" => {
                     ok(json!({ "incident_detail_info": detail(shared, call, &ticket, &state) }))
                 }
-                "list_messages" => ok(messages(call, &ticket, &state)),
+                "list_messages" => ok(messages(shared, call, &ticket, &state)),
                 "update_case" => update(shared, call, &ticket, &state),
                 _ => add_message(shared, call, &ticket, &state),
             }
@@ -327,11 +327,8 @@ fn all_messages(t: &RecordedTicket, state: &CaseState) -> Vec<(usize, CaseMessag
         .collect()
 }
 
-fn accessories(m: &CaseMessage) -> Vec<Value> {
-    m.accessory_ids
-        .iter()
-        .map(|id| json!({ "accessory_id": id, "file_actual_name": id }))
-        .collect()
+fn accessories(shared: &Shared, m: &CaseMessage) -> Vec<Value> {
+    super::attachments::refs(shared, &m.accessory_ids)
 }
 
 fn replier_name(m: &CaseMessage, lang: &str) -> String {
@@ -356,7 +353,7 @@ fn detail(shared: &Shared, call: &Call, t: &RecordedTicket, state: &CaseState) -
                 "replier_name": replier_name(&m, lang),
                 "create_time": rfc3339::format(m.at),
                 "is_first_message": i64::from(i == 0),
-                "accessory_list": accessories(&m),
+                "accessory_list": accessories(shared, &m),
             })
         })
         .collect();
@@ -387,7 +384,7 @@ fn detail(shared: &Shared, call: &Call, t: &RecordedTicket, state: &CaseState) -
     })
 }
 
-fn messages(call: &Call, t: &RecordedTicket, state: &CaseState) -> Value {
+fn messages(shared: &Shared, call: &Call, t: &RecordedTicket, state: &CaseState) -> Value {
     let lang = call.language();
     let all = all_messages(t, state);
     let offset = call.int("offset").unwrap_or(0).max(0) as usize;
@@ -407,7 +404,7 @@ fn messages(call: &Call, t: &RecordedTicket, state: &CaseState) -> Value {
                 "create_time": rfc3339::format(m.at),
                 "replier_name": replier_name(m, lang),
                 "is_first_message": i64::from(*i == 0),
-                "accessory_list": accessories(m),
+                "accessory_list": accessories(shared, m),
             })
         })
         .collect();
