@@ -762,6 +762,66 @@ def parity(run, spec_operations):
         run.report("ok", "parity", "", f"the spec's {len(spec)} operations are the SDK's {len(sdk)}, method and path")
 
 
+def admin_post(run, route, body):
+    """POST /__emulator/<route> with a JSON body: (status, JSON or None)."""
+    url = run.args.endpoint.rstrip("/") + "/__emulator/" + route
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    data = json.dumps(body).encode("utf-8")
+    request = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/json"})
+    try:
+        with opener.open(request, timeout=run.args.read_timeout) as r:
+            return r.status, json.loads(r.read().decode("utf-8"))
+    except urllib.error.HTTPError as e:
+        return e.code, None
+
+
+def instant_messages(run, incident_id):
+    """The five instant-message operations on one ticket: a message of the caller's and a
+    reply of support's (the emulator's admin route plays support), the unread count, a
+    poll and its cursor, the read mark, earlier history, and the caller's message
+    withdrawn (its id from show_case_detail), then gone from list_messages."""
+    hdr = dict(x_language="en-us", x_site=1)
+    ctx = "en-us"
+    mine = "interop: a message to withdraw"
+    run.call("create_messages", osm.CreateMessagesRequest(
+        case_id=incident_id, body=osm.CreateMessageV2Req(message=osm.CreateMessageDoV2(content=mine)), **hdr),
+        "instant messages")
+    status, _ = admin_post(run, f"tickets/{incident_id}/reply", {"content": "interop: support's reply"})
+    if status != 200:
+        run.report("FAIL", "instant messages", ctx, f"POST /__emulator/tickets/.../reply answered {status}")
+    unread = run.call("list_unread_new_instant_messages", osm.ListUnreadNewInstantMessagesRequest(
+        case_ids=[incident_id], **hdr), ctx, nonempty=("imunread",))
+    counts = [u.unread_num for u in getattr(unread, "imunread", None) or []]
+    if counts and counts[0] < 1:
+        run.report("FAIL", "list_unread_new_instant_messages", ctx, f"support's reply is not unread: {counts}")
+    polled = run.call("list_new_instant_messages", osm.ListNewInstantMessagesRequest(
+        case_ids=[incident_id], **hdr), ctx, nonempty=("imstatus", "immsg", "last_message_time_id"))
+    cursor = getattr(polled, "last_message_time_id", None) or "0"
+    run.call("list_new_instant_messages", osm.ListNewInstantMessagesRequest(
+        case_ids=[incident_id], last_message_time_id=cursor, **hdr), "with the cursor", nonempty=("imstatus",))
+    run.call("update_new_instant_messages_read", osm.UpdateNewInstantMessagesReadRequest(
+        case_id=incident_id, body=osm.UpdateUnreadNewInstantMsgV2Req(), **hdr), ctx, empty=True)
+    after = run.call("list_unread_new_instant_messages", osm.ListUnreadNewInstantMessagesRequest(
+        case_ids=[incident_id], **hdr), "after the read mark", nonempty=("imunread",))
+    counts = [u.unread_num for u in getattr(after, "imunread", None) or []]
+    if counts != [0]:
+        run.report("FAIL", "update_new_instant_messages_read", ctx, f"unread after the mark: {counts}")
+    run.call("list_more_instant_messages", osm.ListMoreInstantMessagesRequest(
+        case_id=incident_id, create_time=cursor, type=1, limit=10, **hdr), ctx, nonempty=("message_list",))
+    detail = run.call("show_case_detail", osm.ShowCaseDetailRequest(case_id=incident_id, **hdr), "instant messages")
+    info = getattr(detail, "incident_detail_info", None)
+    ids = [m.message_id for m in getattr(info, "message_list", None) or [] if m.content == mine]
+    if not ids:
+        run.report("FAIL", "revoke_message", ctx, "show_case_detail lists no id of the message to withdraw")
+        return
+    run.call("revoke_message", osm.RevokeMessageRequest(case_id=incident_id, message_id=ids[0], **hdr), ctx,
+             empty=True)
+    listed = run.call("list_messages", osm.ListMessagesRequest(case_id=incident_id, offset=0, limit=100, **hdr),
+                      "after revoke_message", nonempty=("message_list",))
+    if any(m.content == mine for m in getattr(listed, "message_list", None) or []):
+        run.report("FAIL", "revoke_message", ctx, "the withdrawn message is still listed")
+
+
 def self_test(client):
     """The comparison itself, on answers made up here and read by the SDK's own deserializer:
     a faithful answer must compare clean, and each kind of loss must be found."""
@@ -819,6 +879,7 @@ def main():
     recorded(run, tickets)
     try:
         labels(run, next(iter(tickets), "interop-no-such-ticket"))
+        instant_messages(run, next(iter(tickets), "interop-no-such-ticket"))
         follow_ups(run, next(iter(tickets), "interop-no-such-ticket"))
         life(run, list(tickets)[1:])
     except Exception:  # noqa: BLE001

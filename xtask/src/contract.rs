@@ -51,7 +51,8 @@
 //! - Gaps of the spec (`UNSTATED_RULES`): checks of the emulator that the spec does not
 //!   state yet (the multipart `form_data` JSON, a non-empty `contact_value` of the form
 //!   its `contact_way` says, an attachment name a multipart header can carry, a file
-//!   type the service accepts, the documented values of an open set in a request; Base64
+//!   type the service accepts, the documented values of an open set in a request, a
+//!   poll's cursor or a time of the instant messages the emulator cannot read; Base64
 //!   `accessory_data` is now `format: byte`). Each is listed by its message so it stays
 //!   visible until the spec states it.
 
@@ -155,6 +156,10 @@ UNSTATED_RULES = (
     # schema states the range, not the set.
     "query parameter status must be",
     "contacts member id_type must be",
+    # The poll's cursor (last_message_time_id) and list_more_instant_messages' create_time:
+    # the vendor documents neither format, so the spec states none; the emulator reads
+    # the timestamps it gives (milliseconds) and its answers' times.
+    "is neither a timestamp in milliseconds nor a time such as",
 )
 
 

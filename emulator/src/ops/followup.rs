@@ -71,7 +71,7 @@ fn not_found(id: &str, rid: &str) -> Reply {
     .into()
 }
 
-fn text(v: &Value, key: &str) -> String {
+pub(super) fn text(v: &Value, key: &str) -> String {
     str_of(v, key).to_owned()
 }
 
@@ -225,11 +225,40 @@ pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-fn list_cases(shared: &Shared, call: &Call) -> Result<Value, String> {
-    let start = query_time(call, "query_start_time")?;
-    let end = query_time(call, "query_end_time")?;
+/// The names a listing of tickets reads its filters from: list_cases' snake_case ones,
+/// or the older query's camelCase ones (list_order_incident).
+pub(super) struct Filters {
+    pub(super) search_key: &'static str,
+    pub(super) label_id_list: &'static str,
+    pub(super) app_key: &'static str,
+    pub(super) incident_id: &'static str,
+    pub(super) query_start_time: &'static str,
+    pub(super) query_end_time: &'static str,
+    pub(super) status: &'static str,
+}
+
+/// list_cases' filters.
+const LIST_CASES: Filters = Filters {
+    search_key: "search_key",
+    label_id_list: "label_id_list",
+    app_key: "app_key",
+    incident_id: "incident_id",
+    query_start_time: "query_start_time",
+    query_end_time: "query_end_time",
+    status: "status",
+};
+
+/// The tickets that match the call's filters (named by `f`), newest first; deleted
+/// tickets never.
+pub(super) fn matching(
+    shared: &Shared,
+    call: &Call,
+    f: &Filters,
+) -> Result<Vec<(RecordedTicket, CaseState)>, String> {
+    let start = query_time(call, f.query_start_time)?;
+    let end = query_time(call, f.query_end_time)?;
     let keys: Vec<String> = call
-        .param("search_key")
+        .param(f.search_key)
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
@@ -238,20 +267,24 @@ fn list_cases(shared: &Shared, call: &Call) -> Result<Value, String> {
                 .collect()
         })
         .unwrap_or_default();
+    // Label ids as text (list_cases) or numbers (the older query).
     let label_ids: Vec<String> = call
-        .param("label_id_list")
+        .param(f.label_id_list)
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
-                .filter_map(Value::as_str)
+                .filter_map(|v| match v {
+                    Value::String(s) => Some(s.clone()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                })
                 .filter(|id| !id.is_empty())
-                .map(str::to_owned)
                 .collect()
         })
         .unwrap_or_default();
-    let app_key = call.text("app_key").filter(|k| !k.is_empty());
-    let incident_id = call.text("incident_id").filter(|k| !k.is_empty());
-    let status = call.int("status");
+    let app_key = call.text(f.app_key).filter(|k| !k.is_empty());
+    let incident_id = call.text(f.incident_id).filter(|k| !k.is_empty());
+    let status = call.int(f.status);
     // What the ticket alone decides is checked under the store's lock, so that only
     // the tickets that match are copied; then their states.
     let mut rows: Vec<(RecordedTicket, CaseState)> = shared
@@ -286,6 +319,11 @@ fn list_cases(shared: &Shared, call: &Call) -> Result<Value, String> {
             .cmp(&a.0.received_at)
             .then(b.0.seq.cmp(&a.0.seq))
     });
+    Ok(rows)
+}
+
+fn list_cases(shared: &Shared, call: &Call) -> Result<Value, String> {
+    let rows = matching(shared, call, &LIST_CASES)?;
     let total = rows.len();
     let offset = call.int("offset").unwrap_or(0).max(0) as usize;
     let limit = call
@@ -320,7 +358,9 @@ fn first_message(t: &RecordedTicket) -> CaseMessage {
     }
 }
 
-fn all_messages(t: &RecordedTicket, state: &CaseState) -> Vec<(usize, CaseMessage)> {
+/// Every message of a ticket, withdrawn ones included, each with its position (the
+/// description is 0); [`super::instant_messages::visible`] leaves the withdrawn out.
+pub(super) fn all_messages(t: &RecordedTicket, state: &CaseState) -> Vec<(usize, CaseMessage)> {
     std::iter::once(first_message(t))
         .chain(state.messages.iter().cloned())
         .enumerate()
@@ -342,7 +382,7 @@ fn replier_name(m: &CaseMessage, lang: &str) -> String {
 fn detail(shared: &Shared, call: &Call, t: &RecordedTicket, state: &CaseState) -> Value {
     let lang = call.language();
     let (problem, kind, region, _) = names(shared, t, lang);
-    let messages: Vec<Value> = all_messages(t, state)
+    let messages: Vec<Value> = super::instant_messages::visible(shared, t, state)
         .into_iter()
         .map(|(i, m)| {
             json!({
@@ -386,7 +426,7 @@ fn detail(shared: &Shared, call: &Call, t: &RecordedTicket, state: &CaseState) -
 
 fn messages(shared: &Shared, call: &Call, t: &RecordedTicket, state: &CaseState) -> Value {
     let lang = call.language();
-    let all = all_messages(t, state);
+    let all = super::instant_messages::visible(shared, t, state);
     let offset = call.int("offset").unwrap_or(0).max(0) as usize;
     let limit = call
         .int("limit")
@@ -395,20 +435,24 @@ fn messages(shared: &Shared, call: &Call, t: &RecordedTicket, state: &CaseState)
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|(i, m)| {
-            json!({
-                "type": m.kind,
-                "replier_type": m.kind,
-                "replier": m.replier,
-                "content": m.content,
-                "create_time": rfc3339::format(m.at),
-                "replier_name": replier_name(m, lang),
-                "is_first_message": i64::from(*i == 0),
-                "accessory_list": accessories(shared, m),
-            })
-        })
+        .map(|(i, m)| message_json(shared, *i, m, lang))
         .collect();
     json!({ "count": all.len(), "message_list": list })
+}
+
+/// A message as list_messages (and the instant-message listings) answer it; `i` is its
+/// position in the ticket.
+pub(super) fn message_json(shared: &Shared, i: usize, m: &CaseMessage, lang: &str) -> Value {
+    json!({
+        "type": m.kind,
+        "replier_type": m.kind,
+        "replier": m.replier,
+        "content": m.content,
+        "create_time": rfc3339::format(m.at),
+        "replier_name": replier_name(m, lang),
+        "is_first_message": i64::from(i == 0),
+        "accessory_list": accessories(shared, m),
+    })
 }
 
 fn update(shared: &Shared, call: &Call, t: &RecordedTicket, state: &CaseState) -> Reply {
