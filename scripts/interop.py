@@ -507,6 +507,34 @@ def labels(run, incident_id):
         run.report("FAIL", "delete_labels", ctx, f"labels left: {left}")
 
 
+def diagnosis(run):
+    """The six diagnosis operations (the /v2.0 paths, no X-Language/X-Site headers): a job
+    started, shown, its problem check read back by id, found among the records of its
+    type; the machines a diagnosis can look at; feedback given."""
+    ctx = "no headers"
+    started = run.call("create_diagnose_job", osm.CreateDiagnoseJobRequest(body=osm.SubmitDiagnoseJobReq(
+        type=1, params={"eip": "203.0.113.7"}, region_id="cn-north-4")), ctx)
+    job_id = getattr(started, "job_id", None)
+    if not job_id:
+        run.report("FAIL", "create_diagnose_job", ctx, "no job_id in the answer")
+        return
+    job = run.call("list_diagnose_job", osm.ListDiagnoseJobRequest(job_id=job_id), ctx,
+                   nonempty=("items_result",))
+    problems = [c.check_id for c in getattr(job, "items_result", None) or [] if c.problem_level == 4]
+    if job is not None and str(job.job_id) != job_id:
+        run.report("FAIL", "list_diagnose_job", ctx, f"job {job.job_id} shown for {job_id}")
+    run.call("list_diagnose_items", osm.ListDiagnoseItemsRequest(body=osm.QueryDiagnoseItemsReq(
+        job_id=job_id, item_ids=",".join(problems) or None)), ctx, nonempty=("item_results",))
+    run.call("list_diagnose_resources", osm.ListDiagnoseResourcesRequest(body=osm.QueryTscDiagnoseResourcesReq(
+        project_id="interop-project", region="cn-north-4")), ctx, nonempty=("result",))
+    records = run.call("list_diagnose_records", osm.ListDiagnoseRecordsRequest(page_size=10, page_no=1, type=1), ctx,
+                       nonempty=("records",))
+    if records is not None and job_id not in [r.job_id for r in records.records or []]:
+        run.report("FAIL", "list_diagnose_records", ctx, f"job {job_id} is not among the records")
+    run.call("create_diagnose_feedback", osm.CreateDiagnoseFeedbackRequest(body=osm.CreateFeedbackReq(
+        type=1, content="interop: the diagnosis helped", is_helpful=True)), ctx, empty=True)
+
+
 def follow_ups(run, incident_id):
     """Follow-up, attachment and verification operations; 501 ones are skipped."""
     hdr = dict(x_language="en-us", x_site=1)
@@ -880,6 +908,7 @@ def main():
     try:
         labels(run, next(iter(tickets), "interop-no-such-ticket"))
         instant_messages(run, next(iter(tickets), "interop-no-such-ticket"))
+        diagnosis(run)
         follow_ups(run, next(iter(tickets), "interop-no-such-ticket"))
         life(run, list(tickets)[1:])
     except Exception:  # noqa: BLE001

@@ -612,10 +612,11 @@ pub fn check_header(name: &str, value: &str) -> Result<(), ValidationError> {
 
 /// Checks a body and turns it into the generated request type.
 ///
-/// `null` members are dropped first: the service treats them as absent.
+/// `null` members are dropped: the service treats them as absent. A member the spec
+/// does not declare is refused even when it is `null` (checked before they go).
 pub fn parse_body(body: Map<String, Value>) -> Result<CreateCaseRequest, ValidationError> {
+    check_body(&body)?;
     if !body.values().any(Value::is_null) {
-        check_body(&body)?;
         // The common case, without tracking the path; only a failure needs it.
         if let Ok(typed) = CreateCaseRequest::deserialize(&body) {
             return Ok(typed);
@@ -623,7 +624,6 @@ pub fn parse_body(body: Map<String, Value>) -> Result<CreateCaseRequest, Validat
         return to_typed(body);
     }
     let body: Map<String, Value> = body.into_iter().filter(|(_, v)| !v.is_null()).collect();
-    check_body(&body)?;
     to_typed(body)
 }
 

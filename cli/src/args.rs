@@ -88,11 +88,19 @@ pub const GLOBAL_FLAGS: &[&str] = &[
     "version",
 ];
 
-/// The flag name of a field: its API name in kebab case, without a header's `x-`
-/// prefix; arrays take one item per flag, so their name is singular
-/// (`accessory_ids` → `--accessory-id`).
+/// The flag name of a field: its API name in kebab case (a camelCase name split at its
+/// capitals: `pageNo` → `--page-no`), without a header's `x-` prefix; arrays take one
+/// item per flag, so their name is singular (`accessory_ids` → `--accessory-id`).
 pub fn flag_name(rule: &FieldRule) -> String {
-    let mut kebab = rule.name.to_ascii_lowercase().replace('_', "-");
+    let mut kebab = String::with_capacity(rule.name.len() + 4);
+    let mut previous: Option<char> = None;
+    for c in rule.name.chars() {
+        if c.is_ascii_uppercase() && previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit()) {
+            kebab.push('-');
+        }
+        kebab.push(if c == '_' { '-' } else { c.to_ascii_lowercase() });
+        previous = Some(c);
+    }
     if rule.location == Location::Header
         && let Some(rest) = kebab.strip_prefix("x-")
     {

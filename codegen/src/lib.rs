@@ -551,19 +551,24 @@ fn rules(spec: &Spec) -> Result<String, String> {
 }
 
 /// The Rust name of a setter for a field: `X-Language` → `language`,
-/// `x-phone-verifiedid` → `phone_verifiedid`, `case_id` → `case_id`.
+/// `x-phone-verifiedid` → `phone_verifiedid`, `case_id` → `case_id`, a camelCase name
+/// split at its capitals (`pageNo` → `page_no`).
 fn setter_name(f: &Field) -> String {
-    let mut name: String = f
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let mut name = String::with_capacity(f.name.len() + 4);
+    let mut previous: Option<char> = None;
+    for c in f.name.chars() {
+        if c.is_ascii_uppercase()
+            && previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
+        {
+            name.push('_');
+        }
+        name.push(if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            '_'
+        });
+        previous = Some(c);
+    }
     if f.location == Location::Header
         && let Some(rest) = name.strip_prefix("x_")
     {

@@ -327,8 +327,10 @@ fn json_object(bytes: &[u8]) -> Result<Map<String, Value>, String> {
 /// as the service treats them as absent. Returns the body as the generated type
 /// serialises it.
 fn check_body(op: &OperationRules, body: Map<String, Value>) -> Result<Map<String, Value>, String> {
-    let body: Map<String, Value> = body.into_iter().filter(|(_, v)| !v.is_null()).collect();
+    // Checked before the nulls go: a member the spec does not declare is refused even when
+    // it is null (`{"": null}` to a body whose members are all optional).
     validation::check_body_of(op, &body).map_err(|e| e.to_string())?;
+    let body: Map<String, Value> = body.into_iter().filter(|(_, v)| !v.is_null()).collect();
     match op.typed_body {
         Some(typed) => {
             let bytes = typed(&body).map_err(|e| e.to_string())?;
