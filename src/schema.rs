@@ -124,13 +124,21 @@ fn complete(schema: &mut Value, definitions: &mut Map<String, Value>, rule: &Fie
         }
         _ => {}
     }
-    put(
-        "default",
-        rule.default.map(|d| match rule.kind {
-            Kind::String => Value::String(d.to_owned()),
-            _ => serde_json::from_str(d).unwrap_or_else(|_| Value::String(d.to_owned())),
-        }),
-    );
+    let typed = |v: &str| match rule.kind {
+        Kind::String => Value::String(v.to_owned()),
+        _ => serde_json::from_str(v).unwrap_or_else(|_| Value::String(v.to_owned())),
+    };
+    // An open set's type (`x-values`) describes its values as examples; a request may
+    // send only the listed ones.
+    if !rule.allowed.is_empty() {
+        put(
+            "enum",
+            Some(Value::Array(
+                rule.allowed.iter().map(|v| typed(v)).collect(),
+            )),
+        );
+    }
+    put("default", rule.default.map(typed));
     if let Some(items) = rule.items
         && let Some(s) = obj.get_mut("items")
     {

@@ -4,7 +4,7 @@
 //! What schemars carries agrees with the spec: member names, required members, types,
 //! allowed values, and every limit it carries at all. What it lacks (the lengths of
 //! typify's constrained strings, which it derives as plain strings; the lengths of list
-//! items; defaults) is printed, and `schema::request_body` adds it back from the spec's
+//! items; defaults; the values of an open set, which it lists as examples) is printed, and `schema::request_body` adds it back from the spec's
 //! rules: the completed schema has no difference left, except that a required member
 //! with a default (create_case's `source_id`) is optional in it, as the client fills it
 //! in. Not expressible by either:
@@ -174,7 +174,16 @@ fn field(at: &str, p: &Value, f: &Field, defs: &Value, req: Required, d: &mut Di
                     .collect()
             })
             .unwrap_or_default();
-        if got != f.constraints.allowed {
+        let examples: Vec<String> = r
+            .get("examples")
+            .and_then(Value::as_array)
+            .map(|e| e.iter().map(Value::to_string).collect())
+            .unwrap_or_default();
+        if got.is_empty() && examples == f.constraints.allowed {
+            // An open set's type (`x-values`) lists its values as examples.
+            d.lacks
+                .push(format!("{at}: no enum (the spec: {examples:?})"));
+        } else if got != f.constraints.allowed {
             d.contradictions.push(format!(
                 "{at}: enum {got:?}, the spec {:?}",
                 f.constraints.allowed

@@ -92,7 +92,13 @@ async fn the_older_query_lists_the_tickets_with_its_own_names() {
         .send()
         .await
         .unwrap();
-    let label = client.list_labels().name("network").send().await.unwrap().label_list[0]
+    let label = client
+        .list_labels()
+        .name("network")
+        .send()
+        .await
+        .unwrap()
+        .label_list[0]
         .label_id
         .unwrap();
     client

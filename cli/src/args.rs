@@ -95,10 +95,16 @@ pub fn flag_name(rule: &FieldRule) -> String {
     let mut kebab = String::with_capacity(rule.name.len() + 4);
     let mut previous: Option<char> = None;
     for c in rule.name.chars() {
-        if c.is_ascii_uppercase() && previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit()) {
+        if c.is_ascii_uppercase()
+            && previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
+        {
             kebab.push('-');
         }
-        kebab.push(if c == '_' { '-' } else { c.to_ascii_lowercase() });
+        kebab.push(if c == '_' {
+            '-'
+        } else {
+            c.to_ascii_lowercase()
+        });
         previous = Some(c);
     }
     if rule.location == Location::Header

@@ -43,12 +43,26 @@ fn every_operation_of_the_spec_has_a_command() {
             .iter()
             .filter(|p| generated || p.location == huaweicloud_osm::rules::Location::Path)
         {
-            // A header's flag drops its `x-` (`X-Language` → `--language`).
-            let lower = p.name.to_ascii_lowercase();
-            let flag = format!(
-                "--{}",
-                lower.strip_prefix("x-").unwrap_or(&lower).replace('_', "-")
-            );
+            // A header's flag drops its `x-` (`X-Language` → `--language`); a camelCase
+            // name is split at its capitals (`searchKey` → `--search-key`).
+            let mut lower = String::new();
+            for (i, c) in p.name.char_indices() {
+                if c.is_ascii_uppercase()
+                    && p.name[..i]
+                        .chars()
+                        .last()
+                        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                {
+                    lower.push('-');
+                }
+                lower.push(c.to_ascii_lowercase());
+            }
+            let header = p.location == huaweicloud_osm::rules::Location::Header;
+            let name = match lower.strip_prefix("x-") {
+                Some(rest) if header => rest,
+                _ => &lower,
+            };
+            let flag = format!("--{}", name.replace('_', "-"));
             // An array takes one item per flag, named in the singular (`label_ids` →
             // `--label-id`).
             let flag = match p.kind {

@@ -15,7 +15,10 @@ const TOKEN: &str = "orders-cli-token";
 async fn osm(emu: &RunningEmulator, args: &[&str]) -> std::process::Output {
     let mut cmd = Command::cargo_bin("osm").unwrap();
     cmd.env_clear()
-        .env("HOME", std::env::temp_dir().join("osm-orders-tests-no-home"))
+        .env(
+            "HOME",
+            std::env::temp_dir().join("osm-orders-tests-no-home"),
+        )
         .env("HUAWEICLOUD_AUTH_TOKEN", TOKEN)
         .args(["--endpoint", &emu.base_url(), "-o", "json"])
         .args(args);
@@ -38,21 +41,45 @@ async fn ok(emu: &RunningEmulator, args: &[&str]) -> Value {
 async fn case_query_runs_against_the_emulator() {
     let emu = Emulator::builder().token(TOKEN).start().await.unwrap();
     let mut ids = Vec::new();
-    for text in ["kernel panic on ecs-07", "quota increase", "kernel update question"] {
+    for text in [
+        "kernel panic on ecs-07",
+        "quota increase",
+        "kernel update question",
+    ] {
         let case = ok(
             &emu,
-            &["case", "create", "--business-type-id", "1", "--simple-description", text],
+            &[
+                "case",
+                "create",
+                "--business-type-id",
+                "1",
+                "--simple-description",
+                text,
+            ],
         )
         .await;
         ids.push(case["incident_id"].as_str().unwrap().to_owned());
     }
     let found = ok(
         &emu,
-        &["case", "query", "--search-key", "kernel", "--page-size", "1", "--page-no", "2"],
+        &[
+            "case",
+            "query",
+            "--search-key",
+            "kernel",
+            "--page-size",
+            "1",
+            "--page-no",
+            "2",
+        ],
     )
     .await;
     assert_eq!(found["totalCount"], 2, "{found}");
-    assert_eq!(found["incidentInfoList"][0]["incidentId"], ids[0].as_str(), "{found}");
+    assert_eq!(
+        found["incidentInfoList"][0]["incidentId"],
+        ids[0].as_str(),
+        "{found}"
+    );
     assert_eq!(
         found["incidentInfoList"][0]["simpleDescribe"],
         "kernel panic on ecs-07"
@@ -69,7 +96,10 @@ async fn case_query_runs_against_the_emulator() {
     let out = osm(&emu, &["case", "query", "--page-size", &over]).await;
     assert_eq!(out.status.code(), Some(2));
     let err = common::text(&out.stderr);
-    assert!(err.contains("--page-size") && err.contains(&top.to_string()), "{err}");
+    assert!(
+        err.contains("--page-size") && err.contains(&top.to_string()),
+        "{err}"
+    );
     assert_eq!(emu.requests_seen(), before);
     emu.shutdown().await;
 }
