@@ -570,6 +570,7 @@ def follow_ups(run, incident_id):
             attempt("upload_accessory", osm.UploadAccessoryRequest(body=form, **hdr))
     accessory_id = getattr(up, "accessory_id", None) or "interop-no-such-attachment"
     download(run, accessory_id, b"interop: a log line from the vendor's SDK\n", hdr)
+    attachments_out(run, attempt, incident_id, accessory_id, hdr)
     attempt("delete_accessories", osm.DeleteAccessoriesRequest(accessory_id=accessory_id, **hdr), empty=True)
 
     contact = dict(contact_value="oncall@example.com", contact_way=1, area_code="86")
@@ -706,6 +707,65 @@ def export(run, wanted, other, hdr):
         run.report("FAIL", op, "en-us", f"workbook of {names}: bad member {bad}, missing {missing}")
     else:
         run.report("ok", op, "en-us", f"{len(got)} bytes, a workbook listing the {len(wanted)} tickets asked for")
+
+# The smallest PNG: one transparent pixel.
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
+
+
+def attachments_out(run, attempt, incident_id, accessory_id, hdr):
+    """The attachments a user reads back: the links of several attachments named by id
+    (the one asked for listed, an unknown one left out), the link of one, and a picture's
+    bytes through download_images (the SDK streams them whole)."""
+    links = attempt("list_accessory_access_urls", osm.ListAccessoryAccessUrlsRequest(
+        accessory_ids=[accessory_id, "interop-no-such-attachment"], **hdr), nonempty=("accessory_urls",))
+    listed = [getattr(u, "accessory_id", None) for u in getattr(links, "accessory_urls", None) or []]
+    if links is not None and listed != [accessory_id]:
+        run.report("FAIL", "list_accessory_access_urls", "en-us", f"listed {listed}, expected [{accessory_id!r}]")
+    attempt("show_download_accessory_url", osm.ShowDownloadAccessoryUrlRequest(
+        accessory_id=accessory_id, relation_type="INCIDENT", incident_id=incident_id), nonempty=("accessory_url",))
+    up = attempt("upload_json_accessories", osm.UploadJsonAccessoriesRequest(
+        body=osm.AccessoryJsonFormatReq(accessory_name="interop.png", accessory_from="incident", upload_type=0,
+                                        accessory_data=base64.b64encode(PNG).decode("ascii")), **hdr))
+    image_id = getattr(up, "accessory_id", None) or "interop-no-such-attachment"
+    op = "download_images"
+    run.called.add(op)
+    try:
+        response = run.client.download_images(osm.DownloadImagesRequest(accessory_id=image_id, **hdr))
+        chunks = []
+        response.consume_download_stream(lambda stream: chunks.extend(stream.iter_content(8192)))
+        got = b"".join(chunks)
+    except ServiceResponseException as e:
+        run.report("FAIL", op, "en-us", f"HTTP {e.status_code} {e.error_code}: {e.error_msg}")
+        return
+    except Exception as e:  # noqa: BLE001 - any failure of the SDK is a finding
+        run.report("FAIL", op, "en-us", f"{type(e).__name__}: {e}")
+        return
+    if got == PNG:
+        run.report("ok", op, "en-us", f"{len(got)} bytes, the picture as uploaded")
+    else:
+        run.report("FAIL", op, "en-us", f"{len(got)} bytes differ from the {len(PNG)} of the picture uploaded")
+
+
+def order_incident(run, incident_ids):
+    """The older query (camelCase query names and answer members, pages by number): one of
+    the tickets by id, then a page of one ticket that still counts them all."""
+    ctx = "no headers"
+    if not incident_ids:
+        run.report("FAIL", "list_order_incident", ctx, "no ticket to look for")
+        return
+    one = run.call("list_order_incident", osm.ListOrderIncidentRequest(incident_id=incident_ids[0]), ctx,
+                   nonempty=("incident_info_list",))
+    ids = [getattr(i, "incident_id", None) for i in getattr(one, "incident_info_list", None) or []]
+    if one is not None and ids != [incident_ids[0]]:
+        run.report("FAIL", "list_order_incident", ctx, f"listed {ids}, expected [{incident_ids[0]!r}]")
+    page = run.call("list_order_incident", osm.ListOrderIncidentRequest(page_no=1, page_size=1), "a page of one",
+                    nonempty=("incident_info_list",))
+    listed = getattr(page, "incident_info_list", None) or []
+    total = getattr(page, "total_count", None) or 0
+    if page is not None and (len(listed) != 1 or total < len(incident_ids)):
+        run.report("FAIL", "list_order_incident", "a page of one",
+                   f"{len(listed)} listed of {total}, expected 1 of at least {len(incident_ids)}")
+
 
 def download(run, accessory_id, want, hdr):
     """A file answer (the spec's application/octet-stream): the SDK's stream response must
@@ -911,6 +971,7 @@ def main():
         diagnosis(run)
         follow_ups(run, next(iter(tickets), "interop-no-such-ticket"))
         life(run, list(tickets)[1:])
+        order_incident(run, list(tickets))
     except Exception:  # noqa: BLE001
         run.report("FAIL", "follow-ups", "", traceback.format_exc(limit=3).replace("\n", " | "))
     coverage(run, args.spec_operation)
