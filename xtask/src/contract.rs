@@ -239,6 +239,42 @@ pub fn spec_with_links(spec: &osm_spec::Spec) -> anyhow::Result<String> {
     serde_yaml::to_string(&doc).context("cannot write the spec with its links")
 }
 
+/// schemathesis's configuration: longer stateful scenarios than its default 6 steps, so
+/// that a chain such as create_case → show_case_detail → revoke_message, among the many
+/// links of a ticket, is walked to its end.
+const CONFIG: &str = "[phases.stateful]\nmax-steps = 12\n";
+
+/// What a customer holds before schemathesis starts: one label (id 1, the smallest the
+/// emulator gives), so that create_case_labels and delete_case_labels, whose label ids
+/// the fuzzer makes up, can name one that exists (spec/README.md, "Links between
+/// operations").
+fn seed(base_url: &str) -> anyhow::Result<()> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(std::time::Duration::from_secs(30)))
+        .http_status_as_error(false)
+        .proxy(None)
+        .build()
+        .into();
+    let url = format!("{base_url}/v2/servicerequest/labels");
+    let mut response = agent
+        .post(&url)
+        .header("X-Auth-Token", TOKEN)
+        .header("Content-Type", "application/json")
+        .send(r##"{"name": "contract", "color": "#0000ff"}"##)
+        .with_context(|| format!("contract: cannot create the seed label at {url}"))?;
+    let status = response.status();
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024)
+        .read_to_string()
+        .unwrap_or_default();
+    if !status.is_success() || body.contains("error_code") {
+        bail!("contract: creating the seed label answered {status}: {body}");
+    }
+    Ok(())
+}
+
 /// Options of the command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Options {
@@ -312,6 +348,8 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         log.display()
     );
 
+    seed(&emulator.base_url)?;
+
     let source = root.join("spec").join("osm.yaml");
     let model = osm_spec::Spec::load(&source).map_err(|e| anyhow!("{e}"))?;
     let spec = work.join("osm.contract.yaml");
@@ -322,8 +360,12 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         model.links().count(),
         spec.display()
     );
+    let config = work.join("schemathesis.toml");
+    std::fs::write(&config, CONFIG).with_context(|| format!("cannot write {}", config.display()))?;
     let mut cmd = Command::new(&schemathesis);
-    cmd.arg("run")
+    cmd.arg("--config-file")
+        .arg(&config)
+        .arg("run")
         .arg(&spec)
         .args(["--url", &emulator.base_url])
         .args(["-H", &format!("X-Auth-Token: {TOKEN}")])
