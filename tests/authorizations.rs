@@ -88,7 +88,7 @@ async fn a_pending_authorization_is_granted_and_then_shown_authorized() {
             .as_ref()
             .is_some_and(|t| t.ends_with('Z'))
     );
-    assert_eq!(listed.auth_expire_time.as_deref(), Some(""), "no grant yet");
+    assert_eq!(listed.auth_expire_time, None, "no grant yet");
 
     let shown = client
         .show_authorization_detail()

@@ -292,13 +292,24 @@ fn mine(d: &Data, id: &str, me: &str) -> Result<Value, Refusal> {
         .ok_or_else(|| Refusal::NotFound(format!("there is no authorization {id:?}")))
 }
 
-fn time_member(a: &Value, name: &str) -> String {
-    a[name].as_u64().map(iso).unwrap_or_default()
+/// A time member of the answers: the stored seconds as text, or null (left out by
+/// [`without_nulls`]) while unset, such as a grant's times before the grant.
+fn time_member(a: &Value, name: &str) -> Value {
+    a[name].as_u64().map_or(Value::Null, |t| Value::String(iso(t)))
+}
+
+/// `v` without its null members: a time not set yet is left out of an answer, since
+/// the SDKs read these members as times and an empty text is none.
+fn without_nulls(mut v: Value) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        o.retain(|_, m| !m.is_null());
+    }
+    v
 }
 
 /// An authorization as list_authorizations answers it.
 fn list_view(a: &Value, now: SystemTime) -> Value {
-    json!({
+    without_nulls(json!({
         "id": a["id"],
         "status": status_at(a, now),
         "incident_id": a["incident_id"],
@@ -316,7 +327,7 @@ fn list_view(a: &Value, now: SystemTime) -> Value {
         "x_customer_id": a["x_customer_id"],
         "xcustomer_name": a["xcustomer_name"],
         "content_of_auth_letter": a["content_of_auth_letter"],
-    })
+    }))
 }
 
 /// An authorization as show_authorization_detail answers it.
@@ -339,7 +350,7 @@ fn detail_view(a: &Value, now: SystemTime) -> Value {
                 .collect()
         })
         .unwrap_or_default();
-    json!({
+    without_nulls(json!({
         "id": a["id"],
         "status": status_at(a, now),
         "incident_id": a["incident_id"],
@@ -358,7 +369,7 @@ fn detail_view(a: &Value, now: SystemTime) -> Value {
         "auth_describe": a["auth_describe"],
         "content_type_id": a["resource_type_id"],
         "content_type_name": a["resource_type_name"],
-    })
+    }))
 }
 
 fn contains(have: &Value, wanted: Option<&String>) -> bool {
