@@ -102,6 +102,12 @@ async fn authorization_commands_run_against_the_emulator() {
     .await;
     let sent: Value = serde_json::from_str(&emu.requests().last().unwrap().body).unwrap();
     assert_eq!(sent["auth_detail_list"][0]["port"], 2222);
+    // The request record keeps no host password.
+    assert_eq!(
+        sent["auth_detail_list"][0]["password"],
+        osm_emulator::REDACTED
+    );
+    assert!(emu.requests().iter().all(|r| !r.body.contains(PASSWORD)));
     let shown = ok(&emu, &["authorization", "show", &asked.id]).await;
     assert_eq!(shown["status"], 1);
     assert_eq!(shown["incident_auth_detail_list"][0]["account"], "support");
