@@ -49,6 +49,10 @@
 //!   prelude for tests.
 //! - [`RecordedTicket`], [`AuthScheme`] (module `store`): what was recorded, and the
 //!   state file.
+//! - [`RunningEmulator::request_authorization`] ([`AuthorizationRequest`],
+//!   [`SupportHost`]) and [`RunningEmulator::record_support_session`]
+//!   ([`SupportSession`], [`SupportFileTransfer`]): support's side of the
+//!   authorizations, which the service has no operation for.
 //! - The HTTP server itself (hyper, one task per connection) and the request handling
 //!   are private; the wire behaviour is described in the crate's README.
 #![warn(missing_docs)]
