@@ -43,11 +43,28 @@ fn every_operation_of_the_spec_has_a_command() {
             .iter()
             .filter(|p| generated || p.location == huaweicloud_osm::rules::Location::Path)
         {
-            // A header's flag drops its `x-` (`X-Language` → `--language`).
-            let lower = p.name.to_ascii_lowercase();
+            // A header's flag drops its `x-` (`X-Language` → `--language`); a camelCase
+            // name is split at its capitals (`searchKey` → `--search-key`).
+            let mut lower = String::new();
+            let mut previous: Option<char> = None;
+            for c in p.name.chars() {
+                if c.is_ascii_uppercase()
+                    && previous.is_some_and(|q| q.is_ascii_lowercase() || q.is_ascii_digit())
+                {
+                    lower.push('-');
+                }
+                lower.push(c.to_ascii_lowercase());
+                previous = Some(c);
+            }
             let flag = format!(
                 "--{}",
-                lower.strip_prefix("x-").unwrap_or(&lower).replace('_', "-")
+                match p.location {
+                    huaweicloud_osm::rules::Location::Header => {
+                        lower.strip_prefix("x-").unwrap_or(&lower)
+                    }
+                    _ => &lower,
+                }
+                .replace('_', "-")
             );
             // An array takes one item per flag, named in the singular (`label_ids` →
             // `--label-id`).
