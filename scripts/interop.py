@@ -535,6 +535,78 @@ def diagnosis(run):
         type=1, content="interop: the diagnosis helped", is_helpful=True)), ctx, empty=True)
 
 
+def authorizations(run):
+    """The nine authorization operations: support (the emulator's admin route) asks the
+    SDK's account (its access key: the SDK sends no X-Domain-Id) for two hosts; the
+    authorization is listed pending, read in detail, a host's login checked, granted with
+    a host's login, and shown granted; support's session (the admin route) listed with
+    its commands and file transfers; the login type; a second authorization rejected and
+    shown so."""
+    hdr = dict(x_language="en-us", x_site=1)
+    ctx = "en-us"
+    status, asked = admin_post(run, "authorizations", {
+        "account": run.args.ak, "incident_id": "interop-ticket", "simple_description": "interop: disk full",
+        "hosts": [{"instance_name": "db-01", "port": 22, "account": "root"},
+                  {"instance_name": "db-02", "port": 2222, "account": "admin"}]})
+    if status != 200:
+        run.report("FAIL", "authorizations", ctx, f"POST /__emulator/authorizations answered {status}")
+        return
+    auth_id, details = asked["id"], asked["detail_ids"]
+    listed = run.call("list_authorizations", osm.ListAuthorizationsRequest(status=0, offset=0, limit=10, **hdr),
+                      "pending", nonempty=("incident_auth_list",))
+    if listed is not None and auth_id not in [a.id for a in listed.incident_auth_list or []]:
+        run.report("FAIL", "list_authorizations", "pending", f"authorization {auth_id} is not listed pending")
+    run.call("show_authorization_detail", osm.ShowAuthorizationDetailRequest(authorization_id=auth_id, **hdr),
+             "pending", nonempty=("incident_auth_detail_list",))
+    run.call("check_hosts", osm.CheckHostsRequest(authorization_detail_id=details[1], body=osm.VerifyHostV2Req(
+        port=2222, account="admin", password="interop-host-password"), **hdr), ctx, empty=True)
+    run.call("confirm_authorizations", osm.ConfirmAuthorizationsRequest(
+        authorization_id=auth_id, body=osm.AgreeTenantAuthorizationV2Req(auth_detail_list=[
+            osm.TenantAgreeAuthDetailV2(auth_detail_id=details[0], port=2200, account="support",
+                                        password="interop-host-password")]), **hdr), ctx, empty=True)
+    shown = run.call("show_authorization_detail", osm.ShowAuthorizationDetailRequest(
+        authorization_id=auth_id, **hdr), "granted", nonempty=("incident_auth_detail_list", "auth_expire_time"))
+    if shown is not None and (shown.status != 1 or shown.incident_auth_detail_list[0].port != 2200):
+        run.report("FAIL", "confirm_authorizations", ctx, f"shown in state {shown.status} after the grant")
+    granted = run.call("list_authorizations", osm.ListAuthorizationsRequest(incident_id="interop-ticket", **hdr),
+                       "granted", nonempty=("incident_auth_list",))
+    if granted is not None and [a.status for a in granted.incident_auth_list or []] != [1]:
+        run.report("FAIL", "list_authorizations", "granted", "the grant is not listed in state 1")
+    status, held = admin_post(run, f"authorizations/{auth_id}/sessions", {
+        "detail_id": details[0], "commands": ["df -h", "tail /var/log/messages"], "seconds": 600,
+        "files": [{"file_name": "messages", "operate_type": "download", "from_path": "/var/log/messages",
+                   "to_path": "/tmp/messages", "file_size": "12K"}]})
+    if status != 200:
+        run.report("FAIL", "authorizations", ctx, f"POST /__emulator/authorizations/.../sessions answered {status}")
+        return
+    session = held["session_id"]
+    sessions = run.call("list_history_sessions", osm.ListHistorySessionsRequest(
+        authorization_id=auth_id, authorization_detail_id=details[0], offset=0, limit=10, **hdr), ctx,
+        nonempty=("session_list",))
+    if sessions is not None and [x.session_id for x in sessions.session_list or []] != [session]:
+        run.report("FAIL", "list_history_sessions", ctx, f"session {session} is not the one listed")
+    logs = run.call("list_history_operate_logs", osm.ListHistoryOperateLogsRequest(
+        authorization_id=auth_id, authorization_detail_id=details[0], session_id=session, sort=1, **hdr), ctx,
+        nonempty=("ops_list",))
+    if logs is not None and [o.oper for o in logs.ops_list or []] != ["df -h", "tail /var/log/messages"]:
+        run.report("FAIL", "list_history_operate_logs", ctx, "the commands are not listed oldest first")
+    run.call("list_transport_histories", osm.ListTransportHistoriesRequest(
+        authorization_id=auth_id, authorization_detail_id=details[0], session_id=session, **hdr), ctx,
+        nonempty=("file_ops_list",))
+    run.call("show_login_type", osm.ShowLoginTypeRequest(x_language="en-us"), ctx, nonempty=("login_type",))
+    status, other = admin_post(run, "authorizations", {"account": run.args.ak, "incident_id": "interop-ticket-2"})
+    if status != 200:
+        run.report("FAIL", "authorizations", ctx, f"POST /__emulator/authorizations answered {status}")
+        return
+    run.call("update_authorizations", osm.UpdateAuthorizationsRequest(
+        authorization_id=other["id"], action_id="reject",
+        body=osm.OperateAuthorizationV2Req(reject_reason="interop: not now"), **hdr), "reject", empty=True)
+    rejected = run.call("show_authorization_detail", osm.ShowAuthorizationDetailRequest(
+        authorization_id=other["id"], **hdr), "rejected", nonempty=("reject_reason",))
+    if rejected is not None and rejected.status != 2:
+        run.report("FAIL", "update_authorizations", "reject", f"shown in state {rejected.status}")
+
+
 def follow_ups(run, incident_id):
     """Follow-up, attachment and verification operations; 501 ones are skipped."""
     hdr = dict(x_language="en-us", x_site=1)
@@ -969,6 +1041,7 @@ def main():
         labels(run, next(iter(tickets), "interop-no-such-ticket"))
         instant_messages(run, next(iter(tickets), "interop-no-such-ticket"))
         diagnosis(run)
+        authorizations(run)
         follow_ups(run, next(iter(tickets), "interop-no-such-ticket"))
         life(run, list(tickets)[1:])
         order_incident(run, list(tickets))

@@ -95,6 +95,14 @@ pub(crate) async fn handle(
                 Err(msg) => admin_error(StatusCode::BAD_REQUEST, &msg, rid),
             }
         }
+        (r, &Method::POST) if r == "authorizations" || r.starts_with("authorizations/") => {
+            // A test plays support: asks for an authorization, or records a session.
+            let body = match admin_body(shared, req, rid).await {
+                Ok(body) => body,
+                Err(refusal) => return refusal,
+            };
+            crate::ops::authorizations::admin(shared, r, &body, rid)
+        }
         (r, &Method::POST) if r.starts_with("tickets/") => {
             let body = match admin_body(shared, req, rid).await {
                 Ok(body) => body,
@@ -158,6 +166,9 @@ pub(crate) async fn handle(
         }
         (r, _) if r.starts_with("attachments/") => method_not_allowed(&method, &path, "GET", rid),
         ("faults", _) => method_not_allowed(&method, &path, "GET, POST, DELETE", rid),
+        (r, _) if r == "authorizations" || r.starts_with("authorizations/") => {
+            method_not_allowed(&method, &path, "POST", rid)
+        }
         _ => not_found(&path, rid),
     }
 }

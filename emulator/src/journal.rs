@@ -6,7 +6,8 @@
 //! headers), completed by the router as it learns more (the operation, the body) and
 //! closed by the server with the answer (status and error code), at the one place every
 //! answer passes. Credentials never enter it: `Authorization`, `X-Auth-Token` and
-//! `X-Security-Token` are recorded as `[REDACTED]`.
+//! `X-Security-Token` are recorded as `[REDACTED]`, and so is every `password` member of
+//! a JSON body (a host's password).
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
@@ -31,6 +32,35 @@ pub const REDACTED: &str = "[REDACTED]";
 
 /// The headers whose values are never recorded.
 const SECRET_HEADERS: [&str; 3] = ["authorization", "x-auth-token", "x-security-token"];
+
+/// A JSON body with every member named `password` (a host's password: check_hosts,
+/// confirm_authorizations), at any depth, replaced by [`REDACTED`], re-serialised; `None`
+/// for a body that holds none (or is not JSON), which is recorded as it came.
+fn redact_passwords(body: &[u8]) -> Option<Vec<u8>> {
+    const KEY: &[u8] = b"\"password\"";
+    if !body.windows(KEY.len()).any(|w| w == KEY) {
+        return None;
+    }
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                for (k, m) in map.iter_mut() {
+                    if k == "password" {
+                        *m = Value::String(REDACTED.to_owned());
+                    } else {
+                        walk(m);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    // serde_json's default nesting limit (128) bounds the walk.
+    let mut value: Value = serde_json::from_slice(body).ok()?;
+    walk(&mut value);
+    serde_json::to_vec(&value).ok()
+}
 
 /// The longest path, query or header value kept, in characters.
 const MAX_TEXT: usize = 2048;
@@ -367,6 +397,8 @@ impl Journal {
     /// Notes the body of a request (its first bytes, copied: the record keeps nothing
     /// of the buffer the request was read into).
     pub(crate) fn note_body(&self, id: RecordId, body: &[u8]) {
+        let redacted = redact_passwords(body);
+        let body = redacted.as_deref().unwrap_or(body);
         let kept = &body[..body.len().min(self.body_bytes)];
         self.update(id, |e| {
             e.body.clear();

@@ -49,6 +49,10 @@
 //!   prelude for tests.
 //! - [`RecordedTicket`], [`AuthScheme`] (module `store`): what was recorded, and the
 //!   state file.
+//! - [`RunningEmulator::request_authorization`] ([`AuthorizationRequest`],
+//!   [`SupportHost`]) and [`RunningEmulator::record_support_session`]
+//!   ([`SupportSession`], [`SupportFileTransfer`]): support's side of the
+//!   authorizations, which the service has no operation for.
 //! - The HTTP server itself (hyper, one task per connection) and the request handling
 //!   are private; the wire behaviour is described in the crate's README.
 #![warn(missing_docs)]
@@ -99,6 +103,10 @@ pub use fault::{AimError, Fault, Faults};
 pub use files::{MAX_STORED_ATTACHMENTS, MAX_STORED_BYTES, RecordedAttachment};
 pub use journal::{DEFAULT_RECORD_BODY_BYTES, DEFAULT_RECORD_LIMIT, REDACTED, RecordedRequest};
 pub use matcher::Matcher;
+pub use ops::authorizations::{
+    AuthorizationRequest, MAX_SESSION_ENTRIES, MAX_SUPPORT_TEXT, RequestedAuthorization,
+    SupportFileTransfer, SupportHost, SupportSession,
+};
 pub use ops::served as served_operations;
 pub use store::DEFAULT_MAX_TICKETS;
 pub use store::{AuthScheme, RecordedTicket};
@@ -705,6 +713,32 @@ impl RunningEmulator {
             .cases
             .add_message(incident_id, message, status)
             .map(|_| ())
+    }
+
+    /// Plays support: asks the account `request.account` for access to its console (no
+    /// host named) or to the hosts named, on a ticket. The authorization is pending
+    /// (state 0) until the customer grants it (`confirm_authorizations`), rejects or
+    /// cancels it (`update_authorizations`); `POST /__emulator/authorizations` does the
+    /// same over HTTP.
+    pub fn request_authorization(
+        &self,
+        request: &AuthorizationRequest,
+    ) -> Result<RequestedAuthorization, String> {
+        ops::authorizations::request(&self.shared, request)
+    }
+
+    /// Plays support: records a session held on a host (an authorization detail) of
+    /// the granted authorization `authorization_id`, with the commands run and the files
+    /// moved, and answers its id (`list_history_sessions`, `list_history_operate_logs`
+    /// and `list_transport_histories` list them). Refused unless the authorization is
+    /// granted and not expired; `POST /__emulator/authorizations/{id}/sessions` does the
+    /// same over HTTP.
+    pub fn record_support_session(
+        &self,
+        authorization_id: &str,
+        session: &SupportSession,
+    ) -> Result<i64, String> {
+        ops::authorizations::record_session(&self.shared, authorization_id, session)
     }
 
     fn has_ticket(&self, incident_id: &str) -> bool {

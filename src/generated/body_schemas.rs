@@ -43,6 +43,18 @@ pub(crate) static BODIES: &[(&str, BodySchema)] = &[
         || schemars::schema_for!(crate ::generated::types::UploadJsonAttachmentRequest),
     ),
     (
+        "confirm_authorizations",
+        || schemars::schema_for!(crate ::generated::types::ConfirmAuthorizationsRequest),
+    ),
+    (
+        "update_authorizations",
+        || schemars::schema_for!(crate ::generated::types::UpdateAuthorizationsRequest),
+    ),
+    (
+        "check_hosts",
+        || schemars::schema_for!(crate ::generated::types::CheckHostsRequest),
+    ),
+    (
         "create_diagnose_job",
         || schemars::schema_for!(crate ::generated::types::CreateDiagnoseJobRequest),
     ),

@@ -78,6 +78,195 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub accessory_url: ::std::option::Option<::std::string::String>,
     }
+    ///An authorization support asked for (the vendor's IncidentOrderAuthV2).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct Authorization {
+        ///What support asks to do, in its words.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub auth_describe: ::std::option::Option<::std::string::String>,
+        ///From when the access is granted, once it is.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub auth_effective_time: ::std::option::Option<::std::string::String>,
+        ///Until when the access is granted, once it is.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub auth_expire_time: ::std::option::Option<::std::string::String>,
+        ///The text of the letter of commitment support signs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub content_of_auth_letter: ::std::option::Option<::std::string::String>,
+        ///When support asked (wire format not documented; the emulator answers yyyy-MM-ddTHH:mm:ssZ).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub create_time: ::std::option::Option<::std::string::String>,
+        ///Id of the account.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub customer_id: ::std::option::Option<::std::string::String>,
+        ///Id of the authorization.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Id of the ticket it was asked on.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub incident_id: ::std::option::Option<::std::string::String>,
+        ///Why the customer rejected it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reject_reason: ::std::option::Option<::std::string::String>,
+        ///Id of the kind of resource to reach.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resource_type_id: ::std::option::Option<::std::string::String>,
+        ///Name of the kind of resource to reach.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resource_type_name: ::std::option::Option<::std::string::String>,
+        ///The brief description of that ticket.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub simple_description: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<crate::values::AuthorizationStatus>,
+        ///Id of the kind of access.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub visit_type_id: ::std::option::Option<::std::string::String>,
+        ///Name of the kind of access.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub visit_type_name: ::std::option::Option<::std::string::String>,
+        ///Id of the sub-user it concerns.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub x_customer_id: ::std::option::Option<::std::string::String>,
+        ///Name of the sub-user it concerns.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub xcustomer_name: ::std::option::Option<::std::string::String>,
+    }
+    ///One thing support may reach, a host or the console (the vendor's IncidentOrderAuthDetailInfoV2).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct AuthorizationDetail {
+        ///Account support logs in with (a host).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub account: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<AuthorizationDetailId>,
+        ///Id of the host's instance.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub instance_id: ::std::option::Option<::std::string::String>,
+        ///Name of the host's instance.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub instance_name: ::std::option::Option<::std::string::String>,
+        ///Port support logs in on (a host).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub port: ::std::option::Option<i32>,
+        ///Region of the host.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub region_id: ::std::option::Option<::std::string::String>,
+        ///What it is, 0 the console, 1 a host.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<i32>,
+    }
+    ///Id of an authorization detail (one host, or the console, support may reach), as show_authorization_detail answers it.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct AuthorizationDetailId(pub i64);
+    impl ::std::ops::Deref for AuthorizationDetailId {
+        type Target = i64;
+        fn deref(&self) -> &i64 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AuthorizationDetailId> for i64 {
+        fn from(value: AuthorizationDetailId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<i64> for AuthorizationDetailId {
+        fn from(value: i64) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for AuthorizationDetailId {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for AuthorizationDetailId {
+        type Err = <i64 as ::std::str::FromStr>::Err;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.parse()?))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AuthorizationDetailId {
+        type Error = <i64 as ::std::str::FromStr>::Err;
+        fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<String> for AuthorizationDetailId {
+        type Error = <i64 as ::std::str::FromStr>::Err;
+        fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+            value.parse()
+        }
+    }
+    ///Id of an authorization, as list_authorizations answers it (id): 1 to 32 characters.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct AuthorizationId(pub ::std::string::String);
+    impl ::std::ops::Deref for AuthorizationId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl AuthorizationId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AuthorizationId> for ::std::string::String {
+        fn from(value: AuthorizationId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for AuthorizationId {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for AuthorizationId {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for AuthorizationId {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
+        }
+    }
     ///A ticket category (the vendor's incident sub-type) and the product categories it covers.
     #[derive(
         ::serde::Deserialize,
@@ -567,6 +756,245 @@ pub mod types {
         ///Name of the template, in the language asked for.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub incident_template_name: ::std::option::Option<::std::string::String>,
+    }
+    ///The login of a host to check (the vendor's VerifyHostV2Req).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct CheckHostsRequest {
+        ///Account to log in with.
+        pub account: CheckHostsRequestAccount,
+        ///IAM user group id; needed for a ticket opened by another member of the same group.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub group_id: ::std::option::Option<CheckHostsRequestGroupId>,
+        ///Password of the account.
+        pub password: CheckHostsRequestPassword,
+        ///Port to log in on.
+        pub port: ::std::num::NonZeroU32,
+    }
+    ///Account to log in with.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CheckHostsRequestAccount(::std::string::String);
+    impl ::std::ops::Deref for CheckHostsRequestAccount {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl CheckHostsRequestAccount {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CheckHostsRequestAccount> for ::std::string::String {
+        fn from(value: CheckHostsRequestAccount) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CheckHostsRequestAccount {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CheckHostsRequestAccount {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CheckHostsRequestAccount {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CheckHostsRequestAccount {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///IAM user group id; needed for a ticket opened by another member of the same group.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CheckHostsRequestGroupId(::std::string::String);
+    impl ::std::ops::Deref for CheckHostsRequestGroupId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl CheckHostsRequestGroupId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CheckHostsRequestGroupId> for ::std::string::String {
+        fn from(value: CheckHostsRequestGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CheckHostsRequestGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CheckHostsRequestGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CheckHostsRequestGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CheckHostsRequestGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Password of the account.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CheckHostsRequestPassword(::std::string::String);
+    impl ::std::ops::Deref for CheckHostsRequestPassword {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl CheckHostsRequestPassword {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CheckHostsRequestPassword> for ::std::string::String {
+        fn from(value: CheckHostsRequestPassword) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CheckHostsRequestPassword {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 1024usize {
+                return Err("longer than 1024 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CheckHostsRequestPassword {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CheckHostsRequestPassword {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CheckHostsRequestPassword {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
     }
     ///`CheckNeedVerifyAreaCode`
     #[derive(
@@ -1282,6 +1710,183 @@ pub mod types {
         ///Label of the field.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub param_name: ::std::option::Option<::std::string::String>,
+    }
+    ///How long support may reach the authorization's resources, and the login of each host (the vendor's AgreeTenantAuthorizationV2Req). The body may be left out.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct ConfirmAuthorizationsRequest {
+        ///Id of the agency support's access goes through.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub agency_id: ::std::option::Option<ConfirmAuthorizationsRequestAgencyId>,
+        ///The login support is to use on each host, by authorization detail.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub auth_detail_list: ::std::option::Option<::std::vec::Vec<HostLogin>>,
+        ///From when support may reach them, in milliseconds since 1970-01-01 UTC (the unit is not documented); now when left out.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub auth_effective_time: ::std::option::Option<i64>,
+        ///Until when support may reach them, in milliseconds since 1970-01-01 UTC; the emulator takes seven days after the start when left out.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub auth_expire_time: ::std::option::Option<i64>,
+        ///IAM user group id; needed for a ticket opened by another member of the same group.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub group_id: ::std::option::Option<ConfirmAuthorizationsRequestGroupId>,
+    }
+    ///Id of the agency support's access goes through.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ConfirmAuthorizationsRequestAgencyId(::std::string::String);
+    impl ::std::ops::Deref for ConfirmAuthorizationsRequestAgencyId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ConfirmAuthorizationsRequestAgencyId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ConfirmAuthorizationsRequestAgencyId>
+    for ::std::string::String {
+        fn from(value: ConfirmAuthorizationsRequestAgencyId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ConfirmAuthorizationsRequestAgencyId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ConfirmAuthorizationsRequestAgencyId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ConfirmAuthorizationsRequestAgencyId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConfirmAuthorizationsRequestAgencyId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///IAM user group id; needed for a ticket opened by another member of the same group.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ConfirmAuthorizationsRequestGroupId(::std::string::String);
+    impl ::std::ops::Deref for ConfirmAuthorizationsRequestGroupId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ConfirmAuthorizationsRequestGroupId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ConfirmAuthorizationsRequestGroupId>
+    for ::std::string::String {
+        fn from(value: ConfirmAuthorizationsRequestGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ConfirmAuthorizationsRequestGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ConfirmAuthorizationsRequestGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ConfirmAuthorizationsRequestGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConfirmAuthorizationsRequestGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
     }
     ///Values of a ticket's extra fields.
     #[derive(
@@ -5345,6 +5950,247 @@ pub mod types {
                 })
         }
     }
+    ///One file support moved (the vendor's FileOperateLog).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct FileTransfer {
+        ///How long the transfer took, as hh:mm:ss.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration: ::std::option::Option<::std::string::String>,
+        ///Name of the file.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub file_name: ::std::option::Option<::std::string::String>,
+        ///Its size, as a number with a unit (K, M, G).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub file_size: ::std::option::Option<::std::string::String>,
+        ///Where it was taken from.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub from_path: ::std::option::Option<::std::string::String>,
+        ///How the transfer ended.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub oper_result: ::std::option::Option<::std::string::String>,
+        ///When it was made.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub operate_time: ::std::option::Option<::std::string::String>,
+        ///Which way, such as upload or download (the values are not documented).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub operate_type: ::std::option::Option<::std::string::String>,
+        ///Where it was put.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub to_path: ::std::option::Option<::std::string::String>,
+    }
+    ///One session of support on a host (the vendor's OperateHistorySession).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct HistorySession {
+        ///How long it lasted, as hh:mm:ss.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration: ::std::option::Option<::std::string::String>,
+        ///When it ended.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub end_time: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_id: ::std::option::Option<SessionId>,
+        ///When it started.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub start_time: ::std::option::Option<::std::string::String>,
+    }
+    ///One command support ran (the vendor's OperateLog).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct HostCommand {
+        ///The command.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub oper: ::std::option::Option<::std::string::String>,
+        ///When it was run.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub operate_time: ::std::option::Option<::std::string::String>,
+    }
+    ///The login of one host (the vendor's TenantAgreeAuthDetailV2).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct HostLogin {
+        ///Account to log in with.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub account: ::std::option::Option<HostLoginAccount>,
+        pub auth_detail_id: AuthorizationDetailId,
+        ///Password of the account.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub password: ::std::option::Option<HostLoginPassword>,
+        ///Port to log in on.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub port: ::std::option::Option<::std::num::NonZeroU32>,
+    }
+    ///Account to log in with.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct HostLoginAccount(::std::string::String);
+    impl ::std::ops::Deref for HostLoginAccount {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl HostLoginAccount {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<HostLoginAccount> for ::std::string::String {
+        fn from(value: HostLoginAccount) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for HostLoginAccount {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for HostLoginAccount {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for HostLoginAccount {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for HostLoginAccount {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Password of the account.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct HostLoginPassword(::std::string::String);
+    impl ::std::ops::Deref for HostLoginPassword {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl HostLoginPassword {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<HostLoginPassword> for ::std::string::String {
+        fn from(value: HostLoginPassword) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for HostLoginPassword {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 1024usize {
+                return Err("longer than 1024 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for HostLoginPassword {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for HostLoginPassword {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for HostLoginPassword {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///What the service answers a change of a ticket's messages with; both members are set only for a business error.
     #[derive(
         ::serde::Deserialize,
@@ -6169,6 +7015,320 @@ pub mod types {
         ///The calling codes.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub area_code_list: ::std::vec::Vec<AreaCode>,
+    }
+    ///`ListAuthorizationsGroupId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuthorizationsGroupId(::std::string::String);
+    impl ::std::ops::Deref for ListAuthorizationsGroupId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListAuthorizationsGroupId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuthorizationsGroupId> for ::std::string::String {
+        fn from(value: ListAuthorizationsGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListAuthorizationsGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuthorizationsGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListAuthorizationsGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuthorizationsGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListAuthorizationsIncidentId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuthorizationsIncidentId(::std::string::String);
+    impl ::std::ops::Deref for ListAuthorizationsIncidentId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListAuthorizationsIncidentId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuthorizationsIncidentId> for ::std::string::String {
+        fn from(value: ListAuthorizationsIncidentId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListAuthorizationsIncidentId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuthorizationsIncidentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListAuthorizationsIncidentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuthorizationsIncidentId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///One page of authorizations.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListAuthorizationsResponse {
+        ///How many authorizations match, over every page.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<i64>,
+        ///The authorizations of the page, newest first.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub incident_auth_list: ::std::vec::Vec<Authorization>,
+    }
+    ///`ListAuthorizationsSimpleDescription`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuthorizationsSimpleDescription(::std::string::String);
+    impl ::std::ops::Deref for ListAuthorizationsSimpleDescription {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListAuthorizationsSimpleDescription {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuthorizationsSimpleDescription>
+    for ::std::string::String {
+        fn from(value: ListAuthorizationsSimpleDescription) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListAuthorizationsSimpleDescription {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 2000usize {
+                return Err("longer than 2000 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuthorizationsSimpleDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListAuthorizationsSimpleDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuthorizationsSimpleDescription {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListAuthorizationsSubCustomerName`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuthorizationsSubCustomerName(::std::string::String);
+    impl ::std::ops::Deref for ListAuthorizationsSubCustomerName {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListAuthorizationsSubCustomerName {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuthorizationsSubCustomerName>
+    for ::std::string::String {
+        fn from(value: ListAuthorizationsSubCustomerName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListAuthorizationsSubCustomerName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 256usize {
+                return Err("longer than 256 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuthorizationsSubCustomerName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListAuthorizationsSubCustomerName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuthorizationsSubCustomerName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
     }
     ///The ticket categories list_case_categories answers with.
     #[derive(
@@ -8187,6 +9347,187 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub extends_params: ::std::vec::Vec<ExtendsParam>,
     }
+    ///`ListHistoryOperateLogsGroupId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListHistoryOperateLogsGroupId(::std::string::String);
+    impl ::std::ops::Deref for ListHistoryOperateLogsGroupId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListHistoryOperateLogsGroupId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListHistoryOperateLogsGroupId> for ::std::string::String {
+        fn from(value: ListHistoryOperateLogsGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListHistoryOperateLogsGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListHistoryOperateLogsGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListHistoryOperateLogsGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListHistoryOperateLogsGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///One page of the commands support ran in a session.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListHistoryOperateLogsResponse {
+        ///The commands of the page.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub ops_list: ::std::vec::Vec<HostCommand>,
+        ///How many commands there are, over every page.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_count: ::std::option::Option<i64>,
+    }
+    ///`ListHistorySessionsGroupId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListHistorySessionsGroupId(::std::string::String);
+    impl ::std::ops::Deref for ListHistorySessionsGroupId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListHistorySessionsGroupId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListHistorySessionsGroupId> for ::std::string::String {
+        fn from(value: ListHistorySessionsGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListHistorySessionsGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListHistorySessionsGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListHistorySessionsGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListHistorySessionsGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///One page of support's sessions on a host.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListHistorySessionsResponse {
+        ///The sessions of the page, newest first.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub session_list: ::std::vec::Vec<HistorySession>,
+        ///How many sessions there are, over every page.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_count: ::std::option::Option<i64>,
+    }
     ///`ListLabelsName`
     #[derive(
         ::serde::Serialize,
@@ -10109,6 +11450,97 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub show: ::std::option::Option<crate::lenient::LenientBool>,
     }
+    ///`ListTransportHistoriesGroupId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListTransportHistoriesGroupId(::std::string::String);
+    impl ::std::ops::Deref for ListTransportHistoriesGroupId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListTransportHistoriesGroupId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListTransportHistoriesGroupId> for ::std::string::String {
+        fn from(value: ListTransportHistoriesGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListTransportHistoriesGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListTransportHistoriesGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListTransportHistoriesGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListTransportHistoriesGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///One page of the files support moved in a session.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListTransportHistoriesResponse {
+        ///The transfers of the page.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub file_ops_list: ::std::vec::Vec<FileTransfer>,
+        ///How many transfers there are, over every page.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_count: ::std::option::Option<i64>,
+    }
     ///`ListUnreadNewInstantMessagesCaseIdsItem`
     #[derive(
         ::serde::Serialize,
@@ -11669,6 +13101,55 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error_msg: ::std::option::Option<::std::string::String>,
     }
+    ///Id of a session of support on a host, as list_history_sessions answers it.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct SessionId(pub i64);
+    impl ::std::ops::Deref for SessionId {
+        type Target = i64;
+        fn deref(&self) -> &i64 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SessionId> for i64 {
+        fn from(value: SessionId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<i64> for SessionId {
+        fn from(value: i64) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for SessionId {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for SessionId {
+        type Err = <i64 as ::std::str::FromStr>::Err;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.parse()?))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SessionId {
+        type Error = <i64 as ::std::str::FromStr>::Err;
+        fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<String> for SessionId {
+        type Error = <i64 as ::std::str::FromStr>::Err;
+        fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+            value.parse()
+        }
+    }
     ///How urgent a ticket is, as the service grades it.
     #[derive(
         ::serde::Deserialize,
@@ -11701,6 +13182,144 @@ pub mod types {
     pub struct ShowAttachmentLimitsResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub accessory_limit: ::std::option::Option<AttachmentLimits>,
+    }
+    ///`ShowAuthorizationDetailGroupId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ShowAuthorizationDetailGroupId(::std::string::String);
+    impl ::std::ops::Deref for ShowAuthorizationDetailGroupId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ShowAuthorizationDetailGroupId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ShowAuthorizationDetailGroupId> for ::std::string::String {
+        fn from(value: ShowAuthorizationDetailGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ShowAuthorizationDetailGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ShowAuthorizationDetailGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ShowAuthorizationDetailGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ShowAuthorizationDetailGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///One authorization and what it lets support reach.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ShowAuthorizationDetailResponse {
+        ///Name of the agency the access goes through.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub agency_name: ::std::option::Option<::std::string::String>,
+        ///What support asks to do, in its words.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub auth_describe: ::std::option::Option<::std::string::String>,
+        ///From when the access is granted, once it is.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub auth_effective_time: ::std::option::Option<::std::string::String>,
+        ///Until when the access is granted, once it is.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub auth_expire_time: ::std::option::Option<::std::string::String>,
+        ///Who granted, rejected or cancelled it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub auth_handler_name: ::std::option::Option<::std::string::String>,
+        ///Id of the kind of content authorized.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub content_type_id: ::std::option::Option<::std::string::String>,
+        ///Name of the kind of content authorized.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub content_type_name: ::std::option::Option<::std::string::String>,
+        ///Id of the authorization.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///What support may reach, one detail per host (or the console).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub incident_auth_detail_list: ::std::vec::Vec<AuthorizationDetail>,
+        ///Id of the ticket it was asked on.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub incident_id: ::std::option::Option<::std::string::String>,
+        ///Why the customer rejected it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reject_reason: ::std::option::Option<::std::string::String>,
+        ///Id of the kind of resource to reach.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resource_type_id: ::std::option::Option<::std::string::String>,
+        ///Name of the kind of resource to reach.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resource_type_name: ::std::option::Option<::std::string::String>,
+        ///The brief description of that ticket.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub simple_description: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<crate::values::AuthorizationStatus>,
+        ///Id of the kind of access.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub visit_type_id: ::std::option::Option<::std::string::String>,
+        ///Name of the kind of access.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub visit_type_name: ::std::option::Option<::std::string::String>,
+        ///Name of the sub-user it concerns.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub xcustomer_name: ::std::option::Option<::std::string::String>,
     }
     ///`ShowCaseDetailGroupId`
     #[derive(
@@ -12196,6 +13815,20 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error_msg: ::std::option::Option<::std::string::String>,
     }
+    ///How support logs in to the account's hosts.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ShowLoginTypeResponse {
+        ///The login type; the values are not documented (the emulator answers password).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub login_type: ::std::option::Option<::std::string::String>,
+    }
     ///0 for the China site, 1 for the International site (X-Site).
     #[derive(
         ::serde::Deserialize,
@@ -12329,6 +13962,233 @@ pub mod types {
         ///How many messages from support the caller has not read.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub unread_num: ::std::option::Option<i32>,
+    }
+    ///`UpdateAuthorizationsActionId`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum UpdateAuthorizationsActionId {
+        #[serde(rename = "reject")]
+        Reject,
+        #[serde(rename = "cancel")]
+        Cancel,
+    }
+    impl ::std::fmt::Display for UpdateAuthorizationsActionId {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Reject => f.write_str("reject"),
+                Self::Cancel => f.write_str("cancel"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for UpdateAuthorizationsActionId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "reject" => Ok(Self::Reject),
+                "cancel" => Ok(Self::Cancel),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateAuthorizationsActionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateAuthorizationsActionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Why an authorization is rejected (the vendor's OperateAuthorizationV2Req). The body may be left out.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct UpdateAuthorizationsRequest {
+        ///IAM user group id; needed for a ticket opened by another member of the same group.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub group_id: ::std::option::Option<UpdateAuthorizationsRequestGroupId>,
+        ///Why it is rejected (action_id reject).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reject_reason: ::std::option::Option<
+            UpdateAuthorizationsRequestRejectReason,
+        >,
+    }
+    ///IAM user group id; needed for a ticket opened by another member of the same group.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct UpdateAuthorizationsRequestGroupId(::std::string::String);
+    impl ::std::ops::Deref for UpdateAuthorizationsRequestGroupId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl UpdateAuthorizationsRequestGroupId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateAuthorizationsRequestGroupId>
+    for ::std::string::String {
+        fn from(value: UpdateAuthorizationsRequestGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateAuthorizationsRequestGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateAuthorizationsRequestGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateAuthorizationsRequestGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateAuthorizationsRequestGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Why it is rejected (action_id reject).
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct UpdateAuthorizationsRequestRejectReason(::std::string::String);
+    impl ::std::ops::Deref for UpdateAuthorizationsRequestRejectReason {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl UpdateAuthorizationsRequestRejectReason {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateAuthorizationsRequestRejectReason>
+    for ::std::string::String {
+        fn from(value: UpdateAuthorizationsRequestRejectReason) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateAuthorizationsRequestRejectReason {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 300usize {
+                return Err("longer than 300 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateAuthorizationsRequestRejectReason {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateAuthorizationsRequestRejectReason {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateAuthorizationsRequestRejectReason {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
     }
     ///`UpdateCaseActionId`
     #[derive(

@@ -12,6 +12,12 @@ for crate::generated::types::ShowDownloadAccessoryUrlRelationType {
         self.to_string()
     }
 }
+impl crate::OneOf<crate::generated::types::UpdateAuthorizationsActionId>
+for crate::generated::types::UpdateAuthorizationsActionId {
+    fn into_text(self) -> String {
+        self.to_string()
+    }
+}
 impl crate::OneOf<crate::generated::types::UpdateCaseActionId>
 for crate::generated::types::UpdateCaseActionId {
     fn into_text(self) -> String {

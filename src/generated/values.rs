@@ -508,3 +508,118 @@ impl schemars::JsonSchema for CaseType {
             .expect("a literal schema")
     }
 }
+/// The state of an authorization. An open set: the values listed are those the vendor documents, and a state it does not document still reads (as an unknown value).
+///
+/// The values the spec lists (`x-values` on the schema `AuthorizationStatus`): `0` waiting for the customer, `1` authorized, `2` rejected, `3` expired, `4` withdrawn by support, `5` cancelled. A value it does not list reads as [`AuthorizationStatus::Unknown`], so that a new value from the service does not break a call.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AuthorizationStatus {
+    /// `0`: waiting for the customer.
+    Pending,
+    /// `1`: authorized.
+    Authorized,
+    /// `2`: rejected.
+    Rejected,
+    /// `3`: expired.
+    Expired,
+    /// `4`: withdrawn by support.
+    Withdrawn,
+    /// `5`: cancelled.
+    Cancelled,
+    /// A value the spec does not list (a number), as the service sent it.
+    Unknown(i64),
+}
+impl AuthorizationStatus {
+    /// Every value the spec lists, in its order.
+    pub const ALL: &'static [AuthorizationStatus] = &[
+        AuthorizationStatus::Pending,
+        AuthorizationStatus::Authorized,
+        AuthorizationStatus::Rejected,
+        AuthorizationStatus::Expired,
+        AuthorizationStatus::Withdrawn,
+        AuthorizationStatus::Cancelled,
+    ];
+    /// The value for `value` (a value the spec does not list is [`AuthorizationStatus::Unknown`]).
+    pub fn from_value(value: i64) -> Self {
+        match value {
+            0 => AuthorizationStatus::Pending,
+            1 => AuthorizationStatus::Authorized,
+            2 => AuthorizationStatus::Rejected,
+            3 => AuthorizationStatus::Expired,
+            4 => AuthorizationStatus::Withdrawn,
+            5 => AuthorizationStatus::Cancelled,
+            other => AuthorizationStatus::Unknown(other),
+        }
+    }
+    /// The value on the wire.
+    pub fn value(&self) -> i64 {
+        match self {
+            AuthorizationStatus::Pending => 0,
+            AuthorizationStatus::Authorized => 1,
+            AuthorizationStatus::Rejected => 2,
+            AuthorizationStatus::Expired => 3,
+            AuthorizationStatus::Withdrawn => 4,
+            AuthorizationStatus::Cancelled => 5,
+            AuthorizationStatus::Unknown(v) => *v,
+        }
+    }
+    /// The spec's label for display, or `None` for a value it does not list.
+    pub fn label(&self) -> Option<&'static str> {
+        match self {
+            AuthorizationStatus::Pending => Some("waiting for the customer"),
+            AuthorizationStatus::Authorized => Some("authorized"),
+            AuthorizationStatus::Rejected => Some("rejected"),
+            AuthorizationStatus::Expired => Some("expired"),
+            AuthorizationStatus::Withdrawn => Some("withdrawn by support"),
+            AuthorizationStatus::Cancelled => Some("cancelled"),
+            AuthorizationStatus::Unknown(_) => None,
+        }
+    }
+    /// Whether the spec lists this value.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, AuthorizationStatus::Unknown(_))
+    }
+}
+/// The label, or the value itself when the spec does not list it.
+impl std::fmt::Display for AuthorizationStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.label() {
+            Some(l) => f.write_str(l),
+            None => write!(f, "{}", self.value()),
+        }
+    }
+}
+impl From<i64> for AuthorizationStatus {
+    fn from(v: i64) -> Self {
+        Self::from_value(v)
+    }
+}
+impl From<AuthorizationStatus> for i64 {
+    fn from(v: AuthorizationStatus) -> Self {
+        v.value()
+    }
+}
+impl serde::Serialize for AuthorizationStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(self.value())
+    }
+}
+impl<'de> serde::Deserialize<'de> for AuthorizationStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        i64::deserialize(d).map(AuthorizationStatus::from_value)
+    }
+}
+impl schemars::JsonSchema for AuthorizationStatus {
+    fn schema_name() -> String {
+        "AuthorizationStatus".to_owned()
+    }
+    fn json_schema(
+        _: &mut schemars::r#gen::SchemaGenerator,
+    ) -> schemars::schema::Schema {
+        serde_json::from_value(
+                serde_json::json!(
+                    { "type" : "integer", "examples" : [0, 1, 2, 3, 4, 5] }
+                ),
+            )
+            .expect("a literal schema")
+    }
+}

@@ -142,7 +142,7 @@ fn select(shared: &Shared, call: &Call) -> Result<Vec<(RecordedTicket, CaseState
         .store
         .select(|t| {
             let text = |k: &str| t.body.get(k).and_then(Value::as_str).unwrap_or_default();
-            (ids.is_empty() || ids.iter().any(|i| *i == t.incident_id))
+            (ids.is_empty() || ids.contains(&t.incident_id))
                 && start.is_none_or(|s| t.received_at >= s)
                 && end.is_none_or(|e| t.received_at <= e)
                 && key
