@@ -15,8 +15,48 @@ pub(crate) static BODIES: &[(&str, BodySchema)] = &[
         || schemars::schema_for!(crate ::generated::types::CreateMessageRequest),
     ),
     (
+        "update_case_contact_info",
+        || schemars::schema_for!(crate ::generated::types::UpdateCaseContactInfoRequest),
+    ),
+    (
+        "create_case_extends_param",
+        || schemars::schema_for!(crate ::generated::types::CreateCaseExtendsParamRequest),
+    ),
+    (
+        "create_relations",
+        || schemars::schema_for!(crate ::generated::types::CreateRelationsRequest),
+    ),
+    (
+        "delete_relation",
+        || schemars::schema_for!(crate ::generated::types::DeleteRelationRequest),
+    ),
+    (
+        "create_scores",
+        || schemars::schema_for!(crate ::generated::types::CreateScoresRequest),
+    ),
+    (
+        "create_feedback",
+        || schemars::schema_for!(crate ::generated::types::CreateFeedbackRequest),
+    ),
+    (
         "upload_json_attachment",
         || schemars::schema_for!(crate ::generated::types::UploadJsonAttachmentRequest),
+    ),
+    (
+        "create_diagnose_job",
+        || schemars::schema_for!(crate ::generated::types::CreateDiagnoseJobRequest),
+    ),
+    (
+        "list_diagnose_items",
+        || schemars::schema_for!(crate ::generated::types::ListDiagnoseItemsRequest),
+    ),
+    (
+        "list_diagnose_resources",
+        || schemars::schema_for!(crate ::generated::types::ListDiagnoseResourcesRequest),
+    ),
+    (
+        "create_diagnose_feedback",
+        || schemars::schema_for!(crate ::generated::types::CreateDiagnoseFeedbackRequest),
     ),
     (
         "send_verify_code",
@@ -33,5 +73,21 @@ pub(crate) static BODIES: &[(&str, BodySchema)] = &[
     (
         "update_labels",
         || schemars::schema_for!(crate ::generated::types::UpdateLabelsRequest),
+    ),
+    (
+        "update_new_instant_messages_read",
+        || {
+            schemars::schema_for!(
+                crate ::generated::types::UpdateNewInstantMessagesReadRequest
+            )
+        },
+    ),
+    (
+        "create_privileges",
+        || schemars::schema_for!(crate ::generated::types::CreatePrivilegesRequest),
+    ),
+    (
+        "sign_published_agreement",
+        || schemars::schema_for!(crate ::generated::types::SignPublishedAgreementRequest),
     ),
 ];

@@ -3,6 +3,67 @@
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///An agency, a delegation of the account to another account.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct Agency {
+        ///When the agency was created. The wire format of times is not documented.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub create_time: ::std::option::Option<::std::string::String>,
+        ///How long the agency lasts, such as FOREVER or ONEDAY.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration: ::std::option::Option<::std::string::String>,
+        ///When the agency expires, empty for one that lasts for ever.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expire_time: ::std::option::Option<::std::string::String>,
+        ///Id of the agency.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Name of the agency.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Id of the account the agency delegates to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub trust_domain_id: ::std::option::Option<::std::string::String>,
+        ///Name of the account the agency delegates to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub trust_domain_name: ::std::option::Option<::std::string::String>,
+    }
+    ///A published agreement.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct Agreement {
+        ///Name of the agreement.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub agreement_name: ::std::option::Option<::std::string::String>,
+        ///Type of the agreement, 0, 1 or 2 (see show_latest_published_agreement).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub agreement_type: ::std::option::Option<::std::string::String>,
+        ///Name of the agreement's type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub agreement_type_name: ::std::option::Option<::std::string::String>,
+        ///Text of the agreement.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub content: ::std::option::Option<::std::string::String>,
+        ///Id of the agreement, as text; sign_published_agreement takes it as a number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Version of the agreement; a new version must be signed again.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub version: ::std::option::Option<i32>,
+    }
     ///A country's or region's telephone calling code.
     #[derive(
         ::serde::Deserialize,
@@ -58,6 +119,26 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub file_actual_name: ::std::option::Option<::std::string::String>,
     }
+    ///Where one attachment can be downloaded.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct AttachmentUrl {
+        ///Id of the attachment.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub accessory_id: ::std::option::Option<::std::string::String>,
+        ///File name of the attachment, as the service holds it; a name chosen by whoever uploaded it, not a safe path.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub accessory_name: ::std::option::Option<::std::string::String>,
+        ///The link: a URL that needs no signing, valid for a time the vendor does not document.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub accessory_url: ::std::option::Option<::std::string::String>,
+    }
     ///A ticket category (the vendor's incident sub-type) and the product categories it covers.
     #[derive(
         ::serde::Deserialize,
@@ -77,6 +158,43 @@ pub mod types {
         ///Name of the ticket category, in the language asked for.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub incident_sub_type_name: ::std::option::Option<::std::string::String>,
+    }
+    ///The copied addresses as last set, and who set them.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct CaseCcEmailInfo {
+        ///The addresses; the separator is not documented.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cc_email: ::std::option::Option<::std::string::String>,
+        ///Id of the account.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub customer_id: ::std::option::Option<::std::string::String>,
+        ///Id of the user who set them.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_id: ::std::option::Option<::std::string::String>,
+    }
+    ///What the service answers a change of a ticket with; both members are set only for a business error.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct CaseChangeResponse {
+        ///Set when the 200 carries a business error.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_code: ::std::option::Option<::std::string::String>,
+        ///Text of the business error a 200 carries.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_msg: ::std::option::Option<::std::string::String>,
     }
     ///Everything the service tells about one ticket.
     #[derive(
@@ -328,6 +446,63 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<i64>,
     }
+    ///One thing done to a ticket.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct CaseOperateLog {
+        ///Id of the ticket.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub incident_id: ::std::option::Option<::std::string::String>,
+        ///Id of the entry.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub incident_log_id: ::std::option::Option<::std::string::String>,
+        ///What was done, in words.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub operate_desc: ::std::option::Option<::std::string::String>,
+        ///When it was done. The wire format of times is not documented.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub operate_time: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub operate_type: ::std::option::Option<crate::values::CaseOperateType>,
+        ///Id of who did it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub operator_id: ::std::option::Option<::std::string::String>,
+        ///Name of who did it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub operator_name: ::std::option::Option<::std::string::String>,
+        ///Kind of operator; the values are not documented (the emulator says 0 for the customer).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub operator_type: ::std::option::Option<i32>,
+        ///When it was done, as a timestamp (the SDKs read a date and time). The wire format of times is not documented.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub timestamp_operate_time: ::std::option::Option<::std::string::String>,
+    }
+    ///A related ticket, briefly (the vendor's CaseRealtionInfo).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct CaseRelation {
+        ///Id of the related ticket.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub case_id: ::std::option::Option<::std::string::String>,
+        ///Its brief description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub simple_description: ::std::option::Option<::std::string::String>,
+        ///Who opened it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_name: ::std::option::Option<::std::string::String>,
+    }
     ///One of the caller's ratings of a ticket, as the ticket detail shows it.
     #[derive(
         ::serde::Deserialize,
@@ -359,6 +534,22 @@ pub mod types {
         ///Value of the rating.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<i64>,
+    }
+    ///How many tickets are in one state.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct CaseStatusCount {
+        ///How many of the caller's tickets are in it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<i32>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<crate::values::CaseStatus>,
     }
     ///One ticket as a listing shows it.
     #[derive(
@@ -1152,6 +1343,253 @@ pub mod types {
         ///Label of the field.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub param_name: ::std::option::Option<::std::string::String>,
+    }
+    ///`CreateCaseExtendsParamCaseId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CreateCaseExtendsParamCaseId(::std::string::String);
+    impl ::std::ops::Deref for CreateCaseExtendsParamCaseId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl CreateCaseExtendsParamCaseId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateCaseExtendsParamCaseId> for ::std::string::String {
+        fn from(value: CreateCaseExtendsParamCaseId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateCaseExtendsParamCaseId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateCaseExtendsParamCaseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateCaseExtendsParamCaseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateCaseExtendsParamCaseId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Values of a ticket's extra fields.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct CreateCaseExtendsParamRequest {
+        ///The values, by the keys list_extends_params answers (param_key), a free-form JSON object.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub extends_map: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        ///IAM user group id; needed for a ticket opened by another member of the same group.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub group_id: ::std::option::Option<CreateCaseExtendsParamRequestGroupId>,
+        ///Id of the ticket's message the values go with.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message_id: ::std::option::Option<CreateCaseExtendsParamRequestMessageId>,
+    }
+    ///IAM user group id; needed for a ticket opened by another member of the same group.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CreateCaseExtendsParamRequestGroupId(::std::string::String);
+    impl ::std::ops::Deref for CreateCaseExtendsParamRequestGroupId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl CreateCaseExtendsParamRequestGroupId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateCaseExtendsParamRequestGroupId>
+    for ::std::string::String {
+        fn from(value: CreateCaseExtendsParamRequestGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateCaseExtendsParamRequestGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateCaseExtendsParamRequestGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateCaseExtendsParamRequestGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateCaseExtendsParamRequestGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Id of the ticket's message the values go with.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CreateCaseExtendsParamRequestMessageId(::std::string::String);
+    impl ::std::ops::Deref for CreateCaseExtendsParamRequestMessageId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl CreateCaseExtendsParamRequestMessageId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateCaseExtendsParamRequestMessageId>
+    for ::std::string::String {
+        fn from(value: CreateCaseExtendsParamRequestMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateCaseExtendsParamRequestMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateCaseExtendsParamRequestMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateCaseExtendsParamRequestMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateCaseExtendsParamRequestMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
     }
     ///The ticket to open.
     #[derive(
@@ -2406,6 +2844,532 @@ pub mod types {
                 })
         }
     }
+    ///Whether a kind of diagnosis helped.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct CreateDiagnoseFeedbackRequest {
+        ///A comment.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub content: ::std::option::Option<CreateDiagnoseFeedbackRequestContent>,
+        ///Whether the diagnosis helped.
+        pub is_helpful: bool,
+        #[serde(rename = "type")]
+        pub type_: DiagnoseType,
+    }
+    ///A comment.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CreateDiagnoseFeedbackRequestContent(::std::string::String);
+    impl ::std::ops::Deref for CreateDiagnoseFeedbackRequestContent {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl CreateDiagnoseFeedbackRequestContent {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateDiagnoseFeedbackRequestContent>
+    for ::std::string::String {
+        fn from(value: CreateDiagnoseFeedbackRequestContent) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateDiagnoseFeedbackRequestContent {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 10000usize {
+                return Err("longer than 10000 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateDiagnoseFeedbackRequestContent {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateDiagnoseFeedbackRequestContent {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateDiagnoseFeedbackRequestContent {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The diagnosis to start.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct CreateDiagnoseJobRequest {
+        ///Text values the kind of diagnosis needs, by name, such as the instance's elastic IP for ECS or its instance id for RDS; no copy lists the names.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub params: ::std::option::Option<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        >,
+        ///Region of the resource to diagnose, such as cn-north-4.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub region_id: ::std::option::Option<CreateDiagnoseJobRequestRegionId>,
+        #[serde(rename = "type")]
+        pub type_: DiagnoseType,
+    }
+    ///Region of the resource to diagnose, such as cn-north-4.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CreateDiagnoseJobRequestRegionId(::std::string::String);
+    impl ::std::ops::Deref for CreateDiagnoseJobRequestRegionId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl CreateDiagnoseJobRequestRegionId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateDiagnoseJobRequestRegionId>
+    for ::std::string::String {
+        fn from(value: CreateDiagnoseJobRequestRegionId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateDiagnoseJobRequestRegionId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateDiagnoseJobRequestRegionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateDiagnoseJobRequestRegionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateDiagnoseJobRequestRegionId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The started job, or a business error.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct CreateDiagnoseJobResponse {
+        ///Set when the 200 carries a business error.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_code: ::std::option::Option<::std::string::String>,
+        ///Text of the business error a 200 carries.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_msg: ::std::option::Option<::std::string::String>,
+        ///Id of the new job (list_diagnose_job answers it as a number).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job_id: ::std::option::Option<::std::string::String>,
+    }
+    ///A report of an infringement or abuse.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct CreateFeedbackRequest {
+        pub contacts: FeedbackContact,
+        ///What the infringement or abuse is.
+        pub content: CreateFeedbackRequestContent,
+        ///Ids of the uploaded attachments that prove it, one to three.
+        pub files: ::std::vec::Vec<CreateFeedbackRequestFilesItem>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ip: ::std::option::Option<IntellectualProperty>,
+        ///The Huawei Cloud product or service reported and the websites concerned, as "product or service;websites".
+        pub title: CreateFeedbackRequestTitle,
+        ///Kind of report; the values are not documented.
+        #[serde(rename = "type")]
+        pub type_: CreateFeedbackRequestType,
+    }
+    ///What the infringement or abuse is.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CreateFeedbackRequestContent(::std::string::String);
+    impl ::std::ops::Deref for CreateFeedbackRequestContent {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl CreateFeedbackRequestContent {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateFeedbackRequestContent> for ::std::string::String {
+        fn from(value: CreateFeedbackRequestContent) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateFeedbackRequestContent {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 5000usize {
+                return Err("longer than 5000 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateFeedbackRequestContent {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateFeedbackRequestContent {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateFeedbackRequestContent {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CreateFeedbackRequestFilesItem`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CreateFeedbackRequestFilesItem(::std::string::String);
+    impl ::std::ops::Deref for CreateFeedbackRequestFilesItem {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl CreateFeedbackRequestFilesItem {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateFeedbackRequestFilesItem> for ::std::string::String {
+        fn from(value: CreateFeedbackRequestFilesItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateFeedbackRequestFilesItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 32usize {
+                return Err("longer than 32 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateFeedbackRequestFilesItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateFeedbackRequestFilesItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateFeedbackRequestFilesItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The Huawei Cloud product or service reported and the websites concerned, as "product or service;websites".
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CreateFeedbackRequestTitle(::std::string::String);
+    impl ::std::ops::Deref for CreateFeedbackRequestTitle {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl CreateFeedbackRequestTitle {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateFeedbackRequestTitle> for ::std::string::String {
+        fn from(value: CreateFeedbackRequestTitle) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateFeedbackRequestTitle {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 2048usize {
+                return Err("longer than 2048 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateFeedbackRequestTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateFeedbackRequestTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateFeedbackRequestTitle {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Kind of report; the values are not documented.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CreateFeedbackRequestType(::std::string::String);
+    impl ::std::ops::Deref for CreateFeedbackRequestType {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl CreateFeedbackRequestType {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateFeedbackRequestType> for ::std::string::String {
+        fn from(value: CreateFeedbackRequestType) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateFeedbackRequestType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 32usize {
+                return Err("longer than 32 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateFeedbackRequestType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateFeedbackRequestType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateFeedbackRequestType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///The label to create.
     #[derive(
         ::serde::Deserialize,
@@ -2524,6 +3488,628 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error_msg: ::std::option::Option<::std::string::String>,
     }
+    ///The privilege to grant or withdraw.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct CreatePrivilegesRequest {
+        ///create grants the privilege, delete withdraws it.
+        pub operation: CreatePrivilegesRequestOperation,
+        ///The privilege, export (exporting tickets) or createCase (opening them).
+        pub privilege: CreatePrivilegesRequestPrivilege,
+    }
+    ///create grants the privilege, delete withdraws it.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum CreatePrivilegesRequestOperation {
+        #[serde(rename = "create")]
+        Create,
+        #[serde(rename = "delete")]
+        Delete,
+    }
+    impl ::std::fmt::Display for CreatePrivilegesRequestOperation {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Create => f.write_str("create"),
+                Self::Delete => f.write_str("delete"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CreatePrivilegesRequestOperation {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "create" => Ok(Self::Create),
+                "delete" => Ok(Self::Delete),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreatePrivilegesRequestOperation {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreatePrivilegesRequestOperation {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///The privilege, export (exporting tickets) or createCase (opening them).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum CreatePrivilegesRequestPrivilege {
+        #[serde(rename = "export")]
+        Export,
+        #[serde(rename = "createCase")]
+        CreateCase,
+    }
+    impl ::std::fmt::Display for CreatePrivilegesRequestPrivilege {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Export => f.write_str("export"),
+                Self::CreateCase => f.write_str("createCase"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CreatePrivilegesRequestPrivilege {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "export" => Ok(Self::Export),
+                "createCase" => Ok(Self::CreateCase),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreatePrivilegesRequestPrivilege {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreatePrivilegesRequestPrivilege {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`CreateRelationsCaseId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CreateRelationsCaseId(::std::string::String);
+    impl ::std::ops::Deref for CreateRelationsCaseId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl CreateRelationsCaseId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateRelationsCaseId> for ::std::string::String {
+        fn from(value: CreateRelationsCaseId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateRelationsCaseId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateRelationsCaseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateRelationsCaseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateRelationsCaseId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The tickets to relate.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct CreateRelationsRequest {
+        ///IAM user group id; needed for tickets opened by other members of the same group.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub group_id: ::std::option::Option<CreateRelationsRequestGroupId>,
+        ///Ids of the tickets to relate, at most three.
+        pub related_id_list: ::std::vec::Vec<CreateRelationsRequestRelatedIdListItem>,
+    }
+    ///IAM user group id; needed for tickets opened by other members of the same group.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CreateRelationsRequestGroupId(::std::string::String);
+    impl ::std::ops::Deref for CreateRelationsRequestGroupId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl CreateRelationsRequestGroupId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateRelationsRequestGroupId> for ::std::string::String {
+        fn from(value: CreateRelationsRequestGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateRelationsRequestGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateRelationsRequestGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateRelationsRequestGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateRelationsRequestGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CreateRelationsRequestRelatedIdListItem`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CreateRelationsRequestRelatedIdListItem(::std::string::String);
+    impl ::std::ops::Deref for CreateRelationsRequestRelatedIdListItem {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl CreateRelationsRequestRelatedIdListItem {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateRelationsRequestRelatedIdListItem>
+    for ::std::string::String {
+        fn from(value: CreateRelationsRequestRelatedIdListItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateRelationsRequestRelatedIdListItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateRelationsRequestRelatedIdListItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateRelationsRequestRelatedIdListItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateRelationsRequestRelatedIdListItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CreateScoresCaseId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CreateScoresCaseId(::std::string::String);
+    impl ::std::ops::Deref for CreateScoresCaseId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl CreateScoresCaseId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateScoresCaseId> for ::std::string::String {
+        fn from(value: CreateScoresCaseId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateScoresCaseId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateScoresCaseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateScoresCaseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateScoresCaseId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The caller's verdict and ratings of a completed ticket.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct CreateScoresRequest {
+        ///IAM user group id; needed for a ticket opened by another member of the same group.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub group_id: ::std::option::Option<CreateScoresRequestGroupId>,
+        ///One rating per satisfaction dimension (list_satisfaction_dimensions).
+        pub incident_satisfaction_list: ::std::vec::Vec<SatisfactionRating>,
+        ///The caller's verdict on how the ticket was handled.
+        pub judgement: CreateScoresRequestJudgement,
+    }
+    ///IAM user group id; needed for a ticket opened by another member of the same group.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CreateScoresRequestGroupId(::std::string::String);
+    impl ::std::ops::Deref for CreateScoresRequestGroupId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl CreateScoresRequestGroupId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateScoresRequestGroupId> for ::std::string::String {
+        fn from(value: CreateScoresRequestGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateScoresRequestGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateScoresRequestGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateScoresRequestGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateScoresRequestGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The caller's verdict on how the ticket was handled.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CreateScoresRequestJudgement(::std::string::String);
+    impl ::std::ops::Deref for CreateScoresRequestJudgement {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl CreateScoresRequestJudgement {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateScoresRequestJudgement> for ::std::string::String {
+        fn from(value: CreateScoresRequestJudgement) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateScoresRequestJudgement {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 400usize {
+                return Err("longer than 400 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateScoresRequestJudgement {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateScoresRequestJudgement {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateScoresRequestJudgement {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A region associated with the caller.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct CustomerRegion {
+        ///Id of the region, such as cn-north-4.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub region_id: ::std::option::Option<::std::string::String>,
+        ///Name of the region, in the language asked for.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub region_name: ::std::option::Option<::std::string::String>,
+    }
     ///`DeleteAttachmentAccessoryId`
     #[derive(
         ::serde::Serialize,
@@ -2613,6 +4199,496 @@ pub mod types {
         ///Text of the business error a 200 carries.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error_msg: ::std::option::Option<::std::string::String>,
+    }
+    ///`DeleteRelationCaseId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct DeleteRelationCaseId(::std::string::String);
+    impl ::std::ops::Deref for DeleteRelationCaseId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl DeleteRelationCaseId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DeleteRelationCaseId> for ::std::string::String {
+        fn from(value: DeleteRelationCaseId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DeleteRelationCaseId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DeleteRelationCaseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DeleteRelationCaseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DeleteRelationCaseId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The relation to undo.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct DeleteRelationRequest {
+        ///IAM user group id; needed for tickets opened by other members of the same group.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub group_id: ::std::option::Option<DeleteRelationRequestGroupId>,
+        ///Id of the related ticket to take off.
+        pub related_id: DeleteRelationRequestRelatedId,
+    }
+    ///IAM user group id; needed for tickets opened by other members of the same group.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct DeleteRelationRequestGroupId(::std::string::String);
+    impl ::std::ops::Deref for DeleteRelationRequestGroupId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl DeleteRelationRequestGroupId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DeleteRelationRequestGroupId> for ::std::string::String {
+        fn from(value: DeleteRelationRequestGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DeleteRelationRequestGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DeleteRelationRequestGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for DeleteRelationRequestGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DeleteRelationRequestGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Id of the related ticket to take off.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct DeleteRelationRequestRelatedId(::std::string::String);
+    impl ::std::ops::Deref for DeleteRelationRequestRelatedId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl DeleteRelationRequestRelatedId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DeleteRelationRequestRelatedId> for ::std::string::String {
+        fn from(value: DeleteRelationRequestRelatedId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DeleteRelationRequestRelatedId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DeleteRelationRequestRelatedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for DeleteRelationRequestRelatedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DeleteRelationRequestRelatedId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///One check of a diagnosis job and its outcome.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct DiagnoseCheck {
+        ///Id of the check, for list_diagnose_items.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub check_id: ::std::option::Option<::std::string::String>,
+        ///Name of the check.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub check_name: ::std::option::Option<::std::string::String>,
+        ///The outcome, 0 not run, 3 normal, 4 a problem found.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub problem_level: ::std::option::Option<i32>,
+        ///Id of the group of checks this one belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resource_id: ::std::option::Option<::std::string::String>,
+        ///Name of the group of checks this one belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resource_name: ::std::option::Option<::std::string::String>,
+        ///The check's run state.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<i32>,
+        ///Whether the check is shown to the user, 1 or 0.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub visible: ::std::option::Option<i32>,
+    }
+    ///The details of one check of a diagnosis job.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct DiagnoseCheckDetail {
+        ///Id of the check.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub check_id: ::std::option::Option<::std::string::String>,
+        ///Name of the check, in Chinese.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub check_name: ::std::option::Option<::std::string::String>,
+        ///Name of the check, in English.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub check_name_en: ::std::option::Option<::std::string::String>,
+        ///The risk level the check found.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub level: ::std::option::Option<i32>,
+        ///What the check answered.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub response: ::std::option::Option<::std::string::String>,
+        ///The check's run state.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<i32>,
+        ///How to fix what the check found.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub suggestion: ::std::option::Option<::std::string::String>,
+        ///Address of a page on fixing what the check found.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub suggestion_url: ::std::option::Option<::std::string::String>,
+    }
+    ///Text values a kind of diagnosis needs, by name, such as the instance's elastic IP for ECS or its instance id for RDS; no copy lists the names.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct DiagnoseParams(
+        pub ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+    );
+    impl ::std::ops::Deref for DiagnoseParams {
+        type Target = ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >;
+        fn deref(
+            &self,
+        ) -> &::std::collections::HashMap<::std::string::String, ::std::string::String> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DiagnoseParams>
+    for ::std::collections::HashMap<::std::string::String, ::std::string::String> {
+        fn from(value: DiagnoseParams) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<
+        ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+    > for DiagnoseParams {
+        fn from(
+            value: ::std::collections::HashMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        ) -> Self {
+            Self(value)
+        }
+    }
+    ///A past diagnosis job.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct DiagnoseRecord {
+        ///Ids of the checks that found a problem.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub abnormal_items: ::std::vec::Vec<::std::string::String>,
+        ///When it was created, as list_diagnose_job's create_time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub create_time: ::std::option::Option<i64>,
+        ///Id of the account that ran it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<::std::string::String>,
+        ///Id of the record.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Id of the job, for list_diagnose_job.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub params: ::std::option::Option<DiagnoseParams>,
+        ///How many checks found a problem.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub red_count: ::std::option::Option<i32>,
+        ///Region of the diagnosed resource.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub region: ::std::option::Option<::std::string::String>,
+        ///The job's state, as list_diagnose_job's status but as text.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+    }
+    ///A virtual machine (its member names are camelCase on the wire).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct DiagnoseResource {
+        ///Its IPv4 address.
+        #[serde(
+            rename = "accessIPv4",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub access_i_pv4: ::std::option::Option<::std::string::String>,
+        ///Its IPv6 address.
+        #[serde(
+            rename = "accessIPv6",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub access_i_pv6: ::std::option::Option<::std::string::String>,
+        ///The machine's fault, if any.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fault: ::std::option::Option<::std::string::String>,
+        ///Id of the host it runs on.
+        #[serde(
+            rename = "hostId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub host_id: ::std::option::Option<::std::string::String>,
+        ///Id of the machine.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Its metadata, a free-form JSON object.
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///Name of the machine.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Progress of its current task.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub progress: ::std::option::Option<::std::string::String>,
+        ///Its state, such as ACTIVE.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Id of the project it belongs to.
+        #[serde(
+            rename = "tenantId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+        ///Id of the user who created it.
+        #[serde(
+            rename = "userId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<::std::string::String>,
+    }
+    ///A kind of diagnosis: 1 an ECS instance, 2 an RDS instance, 3 a remote login, 4 the network.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct DiagnoseType(pub ::std::num::NonZeroU32);
+    impl ::std::ops::Deref for DiagnoseType {
+        type Target = ::std::num::NonZeroU32;
+        fn deref(&self) -> &::std::num::NonZeroU32 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DiagnoseType> for ::std::num::NonZeroU32 {
+        fn from(value: DiagnoseType) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::num::NonZeroU32> for DiagnoseType {
+        fn from(value: ::std::num::NonZeroU32) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for DiagnoseType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for DiagnoseType {
+        type Err = <::std::num::NonZeroU32 as ::std::str::FromStr>::Err;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.parse()?))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DiagnoseType {
+        type Error = <::std::num::NonZeroU32 as ::std::str::FromStr>::Err;
+        fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<String> for DiagnoseType {
+        type Error = <::std::num::NonZeroU32 as ::std::str::FromStr>::Err;
+        fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+            value.parse()
+        }
     }
     ///`DownloadAttachmentAccessoryId`
     #[derive(
@@ -2761,6 +4837,835 @@ pub mod types {
                 })
         }
     }
+    ///`DownloadCasesCustomerId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct DownloadCasesCustomerId(::std::string::String);
+    impl ::std::ops::Deref for DownloadCasesCustomerId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl DownloadCasesCustomerId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DownloadCasesCustomerId> for ::std::string::String {
+        fn from(value: DownloadCasesCustomerId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DownloadCasesCustomerId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DownloadCasesCustomerId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DownloadCasesCustomerId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DownloadCasesCustomerId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`DownloadCasesIncidentId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct DownloadCasesIncidentId(::std::string::String);
+    impl ::std::ops::Deref for DownloadCasesIncidentId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl DownloadCasesIncidentId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DownloadCasesIncidentId> for ::std::string::String {
+        fn from(value: DownloadCasesIncidentId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DownloadCasesIncidentId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 3400usize {
+                return Err("longer than 3400 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DownloadCasesIncidentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DownloadCasesIncidentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DownloadCasesIncidentId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`DownloadCasesLanguage`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct DownloadCasesLanguage(::std::string::String);
+    impl ::std::ops::Deref for DownloadCasesLanguage {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl DownloadCasesLanguage {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DownloadCasesLanguage> for ::std::string::String {
+        fn from(value: DownloadCasesLanguage) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DownloadCasesLanguage {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 32usize {
+                return Err("longer than 32 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DownloadCasesLanguage {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DownloadCasesLanguage {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DownloadCasesLanguage {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`DownloadCasesQueryEndTime`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct DownloadCasesQueryEndTime(::std::string::String);
+    impl ::std::ops::Deref for DownloadCasesQueryEndTime {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl DownloadCasesQueryEndTime {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DownloadCasesQueryEndTime> for ::std::string::String {
+        fn from(value: DownloadCasesQueryEndTime) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DownloadCasesQueryEndTime {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 32usize {
+                return Err("longer than 32 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])?$",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])?$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DownloadCasesQueryEndTime {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DownloadCasesQueryEndTime {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DownloadCasesQueryEndTime {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`DownloadCasesQueryStartTime`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct DownloadCasesQueryStartTime(::std::string::String);
+    impl ::std::ops::Deref for DownloadCasesQueryStartTime {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl DownloadCasesQueryStartTime {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DownloadCasesQueryStartTime> for ::std::string::String {
+        fn from(value: DownloadCasesQueryStartTime) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DownloadCasesQueryStartTime {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 32usize {
+                return Err("longer than 32 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])?$",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])?$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DownloadCasesQueryStartTime {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DownloadCasesQueryStartTime {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DownloadCasesQueryStartTime {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`DownloadCasesSearchKey`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct DownloadCasesSearchKey(::std::string::String);
+    impl ::std::ops::Deref for DownloadCasesSearchKey {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl DownloadCasesSearchKey {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DownloadCasesSearchKey> for ::std::string::String {
+        fn from(value: DownloadCasesSearchKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DownloadCasesSearchKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DownloadCasesSearchKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DownloadCasesSearchKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DownloadCasesSearchKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`DownloadCasesSubCustomerId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct DownloadCasesSubCustomerId(::std::string::String);
+    impl ::std::ops::Deref for DownloadCasesSubCustomerId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl DownloadCasesSubCustomerId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DownloadCasesSubCustomerId> for ::std::string::String {
+        fn from(value: DownloadCasesSubCustomerId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DownloadCasesSubCustomerId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DownloadCasesSubCustomerId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DownloadCasesSubCustomerId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DownloadCasesSubCustomerId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`DownloadCasesTimezone`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct DownloadCasesTimezone(::std::string::String);
+    impl ::std::ops::Deref for DownloadCasesTimezone {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl DownloadCasesTimezone {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DownloadCasesTimezone> for ::std::string::String {
+        fn from(value: DownloadCasesTimezone) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DownloadCasesTimezone {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DownloadCasesTimezone {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DownloadCasesTimezone {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DownloadCasesTimezone {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`DownloadCasesXCustomerName`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct DownloadCasesXCustomerName(::std::string::String);
+    impl ::std::ops::Deref for DownloadCasesXCustomerName {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl DownloadCasesXCustomerName {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DownloadCasesXCustomerName> for ::std::string::String {
+        fn from(value: DownloadCasesXCustomerName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DownloadCasesXCustomerName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DownloadCasesXCustomerName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DownloadCasesXCustomerName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DownloadCasesXCustomerName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`DownloadImagesAccessoryId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct DownloadImagesAccessoryId(::std::string::String);
+    impl ::std::ops::Deref for DownloadImagesAccessoryId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl DownloadImagesAccessoryId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DownloadImagesAccessoryId> for ::std::string::String {
+        fn from(value: DownloadImagesAccessoryId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DownloadImagesAccessoryId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DownloadImagesAccessoryId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DownloadImagesAccessoryId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DownloadImagesAccessoryId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`DownloadImagesGroupId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct DownloadImagesGroupId(::std::string::String);
+    impl ::std::ops::Deref for DownloadImagesGroupId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl DownloadImagesGroupId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DownloadImagesGroupId> for ::std::string::String {
+        fn from(value: DownloadImagesGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DownloadImagesGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DownloadImagesGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DownloadImagesGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DownloadImagesGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///The vendor's error shape, used by the gateway and the service alike.
     #[derive(
         ::serde::Deserialize,
@@ -2833,6 +5738,500 @@ pub mod types {
         ///Hint shown with the field.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tips: ::std::option::Option<::std::string::String>,
+    }
+    ///How to reach the reporter (the vendor's ContactWayInfoV2).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct FeedbackContact {
+        ///Postal address.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub address: ::std::option::Option<::std::string::String>,
+        ///Country or region.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub area: ::std::option::Option<::std::string::String>,
+        ///Name of the company.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub company_name: ::std::option::Option<::std::string::String>,
+        ///Ids of the uploaded attachments that prove the reporter's identity, one to three.
+        pub id_files: ::std::vec::Vec<::std::string::String>,
+        pub id_type: crate::values::ReporterType,
+        ///E-mail address.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mail: ::std::option::Option<::std::string::String>,
+        ///Telephone number.
+        pub mobile: ::std::string::String,
+        ///Name of the person or organisation reporting.
+        pub name: FeedbackContactName,
+        ///Another way to reach the reporter.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub other_way: ::std::option::Option<::std::string::String>,
+    }
+    ///Name of the person or organisation reporting.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct FeedbackContactName(::std::string::String);
+    impl ::std::ops::Deref for FeedbackContactName {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl FeedbackContactName {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedbackContactName> for ::std::string::String {
+        fn from(value: FeedbackContactName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for FeedbackContactName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 512usize {
+                return Err("longer than 512 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedbackContactName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FeedbackContactName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedbackContactName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///What the service answers a change of a ticket's messages with; both members are set only for a business error.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct InstantMessageChangeResponse {
+        ///Set when the 200 carries a business error.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_code: ::std::option::Option<::std::string::String>,
+        ///Text of the business error a 200 carries.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_msg: ::std::option::Option<::std::string::String>,
+    }
+    ///Whether a ticket holds messages from support the caller has not read.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct InstantMessageReadState {
+        ///Id of the ticket.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub incident_id: ::std::option::Option<::std::string::String>,
+        ///0 when the ticket holds unread messages, 1 when all are read.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<i32>,
+    }
+    ///The intellectual property infringed.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct IntellectualProperty(
+        pub ::std::option::Option<IntellectualPropertyInner>,
+    );
+    impl ::std::ops::Deref for IntellectualProperty {
+        type Target = ::std::option::Option<IntellectualPropertyInner>;
+        fn deref(&self) -> &::std::option::Option<IntellectualPropertyInner> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IntellectualProperty>
+    for ::std::option::Option<IntellectualPropertyInner> {
+        fn from(value: IntellectualProperty) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<IntellectualPropertyInner>>
+    for IntellectualProperty {
+        fn from(value: ::std::option::Option<IntellectualPropertyInner>) -> Self {
+            Self(value)
+        }
+    }
+    ///The intellectual property infringed.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct IntellectualPropertyInner {
+        ///Country or region where the right is registered.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ip_area: ::std::option::Option<IntellectualPropertyInnerIpArea>,
+        ///What the right is, briefly.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ip_content: ::std::option::Option<IntellectualPropertyInnerIpContent>,
+        ///Trademark registration or patent application number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ip_number: ::std::option::Option<IntellectualPropertyInnerIpNumber>,
+        ///Kind of right, copyright, trademark or patent.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ip_type: ::std::option::Option<IntellectualPropertyInnerIpType>,
+    }
+    ///Country or region where the right is registered.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct IntellectualPropertyInnerIpArea(::std::string::String);
+    impl ::std::ops::Deref for IntellectualPropertyInnerIpArea {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl IntellectualPropertyInnerIpArea {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IntellectualPropertyInnerIpArea>
+    for ::std::string::String {
+        fn from(value: IntellectualPropertyInnerIpArea) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IntellectualPropertyInnerIpArea {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 128usize {
+                return Err("longer than 128 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IntellectualPropertyInnerIpArea {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IntellectualPropertyInnerIpArea {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IntellectualPropertyInnerIpArea {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///What the right is, briefly.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct IntellectualPropertyInnerIpContent(::std::string::String);
+    impl ::std::ops::Deref for IntellectualPropertyInnerIpContent {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl IntellectualPropertyInnerIpContent {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IntellectualPropertyInnerIpContent>
+    for ::std::string::String {
+        fn from(value: IntellectualPropertyInnerIpContent) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IntellectualPropertyInnerIpContent {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 5000usize {
+                return Err("longer than 5000 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IntellectualPropertyInnerIpContent {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IntellectualPropertyInnerIpContent {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IntellectualPropertyInnerIpContent {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Trademark registration or patent application number.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct IntellectualPropertyInnerIpNumber(::std::string::String);
+    impl ::std::ops::Deref for IntellectualPropertyInnerIpNumber {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl IntellectualPropertyInnerIpNumber {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IntellectualPropertyInnerIpNumber>
+    for ::std::string::String {
+        fn from(value: IntellectualPropertyInnerIpNumber) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IntellectualPropertyInnerIpNumber {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 512usize {
+                return Err("longer than 512 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IntellectualPropertyInnerIpNumber {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IntellectualPropertyInnerIpNumber {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IntellectualPropertyInnerIpNumber {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Kind of right, copyright, trademark or patent.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct IntellectualPropertyInnerIpType(::std::string::String);
+    impl ::std::ops::Deref for IntellectualPropertyInnerIpType {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl IntellectualPropertyInnerIpType {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IntellectualPropertyInnerIpType>
+    for ::std::string::String {
+        fn from(value: IntellectualPropertyInnerIpType) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IntellectualPropertyInnerIpType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 32usize {
+                return Err("longer than 32 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IntellectualPropertyInnerIpType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IntellectualPropertyInnerIpType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IntellectualPropertyInnerIpType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
     }
     ///What the service answers a change of labels with; both members are set only for a business error.
     #[derive(
@@ -3094,6 +6493,186 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    ///`ListAccessoryAccessUrlsAccessoryIdsItem`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAccessoryAccessUrlsAccessoryIdsItem(::std::string::String);
+    impl ::std::ops::Deref for ListAccessoryAccessUrlsAccessoryIdsItem {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListAccessoryAccessUrlsAccessoryIdsItem {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAccessoryAccessUrlsAccessoryIdsItem>
+    for ::std::string::String {
+        fn from(value: ListAccessoryAccessUrlsAccessoryIdsItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListAccessoryAccessUrlsAccessoryIdsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAccessoryAccessUrlsAccessoryIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListAccessoryAccessUrlsAccessoryIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAccessoryAccessUrlsAccessoryIdsItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListAccessoryAccessUrlsGroupId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAccessoryAccessUrlsGroupId(::std::string::String);
+    impl ::std::ops::Deref for ListAccessoryAccessUrlsGroupId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListAccessoryAccessUrlsGroupId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAccessoryAccessUrlsGroupId> for ::std::string::String {
+        fn from(value: ListAccessoryAccessUrlsGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListAccessoryAccessUrlsGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAccessoryAccessUrlsGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListAccessoryAccessUrlsGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAccessoryAccessUrlsGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The download links found.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListAccessoryAccessUrlsResponse {
+        ///A link per attachment found, at most one per id asked for.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub accessory_urls: ::std::vec::Vec<AttachmentUrl>,
+    }
+    ///The account's agencies.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListAgenciesResponse {
+        ///The agencies.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub agency_list: ::std::vec::Vec<Agency>,
+        ///How many agencies there are.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_count: ::std::option::Option<i32>,
+    }
     ///The calling codes list_area_codes answers with.
     #[derive(
         ::serde::Deserialize,
@@ -3125,6 +6704,185 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total_count: ::std::option::Option<i32>,
     }
+    ///The addresses the caller's tickets copy their e-mails to.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListCaseCcEmailsResponse {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cc_email_info: ::std::option::Option<CaseCcEmailInfo>,
+        ///The copied addresses.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub mc_email_infos: ::std::vec::Vec<::std::string::String>,
+    }
+    ///`ListCaseCountsBusinessTypeId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListCaseCountsBusinessTypeId(::std::string::String);
+    impl ::std::ops::Deref for ListCaseCountsBusinessTypeId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListCaseCountsBusinessTypeId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListCaseCountsBusinessTypeId> for ::std::string::String {
+        fn from(value: ListCaseCountsBusinessTypeId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListCaseCountsBusinessTypeId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 32usize {
+                return Err("longer than 32 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListCaseCountsBusinessTypeId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListCaseCountsBusinessTypeId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListCaseCountsBusinessTypeId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListCaseCountsProductCategoryId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListCaseCountsProductCategoryId(::std::string::String);
+    impl ::std::ops::Deref for ListCaseCountsProductCategoryId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListCaseCountsProductCategoryId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListCaseCountsProductCategoryId>
+    for ::std::string::String {
+        fn from(value: ListCaseCountsProductCategoryId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListCaseCountsProductCategoryId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListCaseCountsProductCategoryId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListCaseCountsProductCategoryId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListCaseCountsProductCategoryId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///How many of the caller's tickets are in each state.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListCaseCountsResponse {
+        ///One entry per state that has tickets (or the state asked for).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub incident_status_counts: ::std::vec::Vec<CaseStatusCount>,
+    }
     ///The labels a ticket is marked with.
     #[derive(
         ::serde::Deserialize,
@@ -3151,6 +6909,169 @@ pub mod types {
     pub struct ListCaseLimitsResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub config: ::std::option::Option<CaseLimits>,
+    }
+    ///`ListCaseOperateLogsCaseId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListCaseOperateLogsCaseId(::std::string::String);
+    impl ::std::ops::Deref for ListCaseOperateLogsCaseId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListCaseOperateLogsCaseId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListCaseOperateLogsCaseId> for ::std::string::String {
+        fn from(value: ListCaseOperateLogsCaseId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListCaseOperateLogsCaseId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListCaseOperateLogsCaseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListCaseOperateLogsCaseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListCaseOperateLogsCaseId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListCaseOperateLogsGroupId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListCaseOperateLogsGroupId(::std::string::String);
+    impl ::std::ops::Deref for ListCaseOperateLogsGroupId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListCaseOperateLogsGroupId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListCaseOperateLogsGroupId> for ::std::string::String {
+        fn from(value: ListCaseOperateLogsGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListCaseOperateLogsGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListCaseOperateLogsGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListCaseOperateLogsGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListCaseOperateLogsGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///One page of a ticket's operation log.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListCaseOperateLogsResponse {
+        ///The entries of this page, oldest first.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub incident_operate_log_list: ::std::vec::Vec<CaseOperateLog>,
+        ///How many entries the ticket's log has, over all pages.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_count: ::std::option::Option<i32>,
     }
     ///`ListCaseQuotasBusinessTypeId`
     #[derive(
@@ -4114,6 +8035,523 @@ pub mod types {
                 })
         }
     }
+    ///The regions associated with the caller.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListCustomersRegionsResponse {
+        ///How many regions there are.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<i32>,
+        ///The regions.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub region_infos: ::std::vec::Vec<CustomerRegion>,
+    }
+    ///Which job and which of its checks.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct ListDiagnoseItemsRequest {
+        ///Ids of the checks (check_id), separated by commas; when left out, every check of the job.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub item_ids: ::std::option::Option<ListDiagnoseItemsRequestItemIds>,
+        ///Id of the job; when left out, the account's latest job.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job_id: ::std::option::Option<ListDiagnoseItemsRequestJobId>,
+    }
+    ///Ids of the checks (check_id), separated by commas; when left out, every check of the job.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListDiagnoseItemsRequestItemIds(::std::string::String);
+    impl ::std::ops::Deref for ListDiagnoseItemsRequestItemIds {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListDiagnoseItemsRequestItemIds {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListDiagnoseItemsRequestItemIds>
+    for ::std::string::String {
+        fn from(value: ListDiagnoseItemsRequestItemIds) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListDiagnoseItemsRequestItemIds {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 100usize {
+                return Err("longer than 100 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListDiagnoseItemsRequestItemIds {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListDiagnoseItemsRequestItemIds {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListDiagnoseItemsRequestItemIds {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Id of the job; when left out, the account's latest job.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListDiagnoseItemsRequestJobId(::std::string::String);
+    impl ::std::ops::Deref for ListDiagnoseItemsRequestJobId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListDiagnoseItemsRequestJobId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListDiagnoseItemsRequestJobId> for ::std::string::String {
+        fn from(value: ListDiagnoseItemsRequestJobId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListDiagnoseItemsRequestJobId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListDiagnoseItemsRequestJobId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListDiagnoseItemsRequestJobId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListDiagnoseItemsRequestJobId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The details of the checks asked for.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListDiagnoseItemsResponse {
+        ///Set when the 200 carries a business error.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_code: ::std::option::Option<::std::string::String>,
+        ///Text of the business error a 200 carries.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_msg: ::std::option::Option<::std::string::String>,
+        ///The checks.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub item_results: ::std::vec::Vec<DiagnoseCheckDetail>,
+    }
+    ///`ListDiagnoseJobJobId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListDiagnoseJobJobId(::std::string::String);
+    impl ::std::ops::Deref for ListDiagnoseJobJobId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListDiagnoseJobJobId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListDiagnoseJobJobId> for ::std::string::String {
+        fn from(value: ListDiagnoseJobJobId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListDiagnoseJobJobId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListDiagnoseJobJobId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListDiagnoseJobJobId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListDiagnoseJobJobId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A diagnosis job and the outcome of its checks.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListDiagnoseJobResponse {
+        ///When the job was created; the unit is not documented (the emulator answers seconds since 1970).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub create_time: ::std::option::Option<i64>,
+        ///Id of the account the job belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<::std::string::String>,
+        ///Set when the 200 carries a business error.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_code: ::std::option::Option<::std::string::String>,
+        ///Text of the business error a 200 carries.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_msg: ::std::option::Option<::std::string::String>,
+        ///The job's checks.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub items_result: ::std::vec::Vec<DiagnoseCheck>,
+        ///Id of the job.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job_id: ::std::option::Option<i32>,
+        ///The job's state: 0 preparing, 2 running, 3 done, 4 failed, 7 not run, 8 unavailable. Only 3 means the checks are final.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<i32>,
+    }
+    ///One page of past diagnoses.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListDiagnoseRecordsResponse {
+        ///Set when the 200 carries a business error.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_code: ::std::option::Option<::std::string::String>,
+        ///Text of the business error a 200 carries.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_msg: ::std::option::Option<::std::string::String>,
+        ///The records of this page.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub records: ::std::vec::Vec<DiagnoseRecord>,
+        ///How many records there are, over all pages.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_count: ::std::option::Option<i32>,
+    }
+    ///Where to list virtual machines.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct ListDiagnoseResourcesRequest {
+        ///Id of the project.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project_id: ::std::option::Option<ListDiagnoseResourcesRequestProjectId>,
+        ///The region, such as cn-north-4.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub region: ::std::option::Option<ListDiagnoseResourcesRequestRegion>,
+    }
+    ///Id of the project.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListDiagnoseResourcesRequestProjectId(::std::string::String);
+    impl ::std::ops::Deref for ListDiagnoseResourcesRequestProjectId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListDiagnoseResourcesRequestProjectId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListDiagnoseResourcesRequestProjectId>
+    for ::std::string::String {
+        fn from(value: ListDiagnoseResourcesRequestProjectId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListDiagnoseResourcesRequestProjectId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 128usize {
+                return Err("longer than 128 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListDiagnoseResourcesRequestProjectId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListDiagnoseResourcesRequestProjectId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListDiagnoseResourcesRequestProjectId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The region, such as cn-north-4.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListDiagnoseResourcesRequestRegion(::std::string::String);
+    impl ::std::ops::Deref for ListDiagnoseResourcesRequestRegion {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListDiagnoseResourcesRequestRegion {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListDiagnoseResourcesRequestRegion>
+    for ::std::string::String {
+        fn from(value: ListDiagnoseResourcesRequestRegion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListDiagnoseResourcesRequestRegion {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 128usize {
+                return Err("longer than 128 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListDiagnoseResourcesRequestRegion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListDiagnoseResourcesRequestRegion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListDiagnoseResourcesRequestRegion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The virtual machines a diagnosis can look at.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListDiagnoseResourcesResponse {
+        ///The virtual machines.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub result: ::std::vec::Vec<DiagnoseResource>,
+        ///How many there are.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_count: ::std::option::Option<i32>,
+    }
     ///`ListExtendsParamsBusinessTypeId`
     #[derive(
         ::serde::Serialize,
@@ -4536,6 +8974,1495 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub message_list: ::std::vec::Vec<CaseMessage>,
     }
+    ///`ListMoreInstantMessagesCaseId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListMoreInstantMessagesCaseId(::std::string::String);
+    impl ::std::ops::Deref for ListMoreInstantMessagesCaseId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListMoreInstantMessagesCaseId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListMoreInstantMessagesCaseId> for ::std::string::String {
+        fn from(value: ListMoreInstantMessagesCaseId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListMoreInstantMessagesCaseId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListMoreInstantMessagesCaseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListMoreInstantMessagesCaseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListMoreInstantMessagesCaseId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListMoreInstantMessagesCreateTime`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListMoreInstantMessagesCreateTime(::std::string::String);
+    impl ::std::ops::Deref for ListMoreInstantMessagesCreateTime {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListMoreInstantMessagesCreateTime {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListMoreInstantMessagesCreateTime>
+    for ::std::string::String {
+        fn from(value: ListMoreInstantMessagesCreateTime) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListMoreInstantMessagesCreateTime {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 100usize {
+                return Err("longer than 100 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListMoreInstantMessagesCreateTime {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListMoreInstantMessagesCreateTime {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListMoreInstantMessagesCreateTime {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListMoreInstantMessagesGroupId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListMoreInstantMessagesGroupId(::std::string::String);
+    impl ::std::ops::Deref for ListMoreInstantMessagesGroupId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListMoreInstantMessagesGroupId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListMoreInstantMessagesGroupId> for ::std::string::String {
+        fn from(value: ListMoreInstantMessagesGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListMoreInstantMessagesGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListMoreInstantMessagesGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListMoreInstantMessagesGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListMoreInstantMessagesGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Earlier messages of a ticket.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListMoreInstantMessagesResponse {
+        ///How many messages the ticket has before the time given, over all pages.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<i32>,
+        ///The messages of this page, oldest first.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub message_list: ::std::vec::Vec<CaseMessage>,
+    }
+    ///`ListNewInstantMessagesCaseIdsItem`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListNewInstantMessagesCaseIdsItem(::std::string::String);
+    impl ::std::ops::Deref for ListNewInstantMessagesCaseIdsItem {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListNewInstantMessagesCaseIdsItem {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListNewInstantMessagesCaseIdsItem>
+    for ::std::string::String {
+        fn from(value: ListNewInstantMessagesCaseIdsItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListNewInstantMessagesCaseIdsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListNewInstantMessagesCaseIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListNewInstantMessagesCaseIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListNewInstantMessagesCaseIdsItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListNewInstantMessagesGroupId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListNewInstantMessagesGroupId(::std::string::String);
+    impl ::std::ops::Deref for ListNewInstantMessagesGroupId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListNewInstantMessagesGroupId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListNewInstantMessagesGroupId> for ::std::string::String {
+        fn from(value: ListNewInstantMessagesGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListNewInstantMessagesGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListNewInstantMessagesGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListNewInstantMessagesGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListNewInstantMessagesGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListNewInstantMessagesLastMessageTimeId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListNewInstantMessagesLastMessageTimeId(::std::string::String);
+    impl ::std::ops::Deref for ListNewInstantMessagesLastMessageTimeId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListNewInstantMessagesLastMessageTimeId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListNewInstantMessagesLastMessageTimeId>
+    for ::std::string::String {
+        fn from(value: ListNewInstantMessagesLastMessageTimeId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListNewInstantMessagesLastMessageTimeId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListNewInstantMessagesLastMessageTimeId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListNewInstantMessagesLastMessageTimeId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListNewInstantMessagesLastMessageTimeId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///What a poll of tickets finds.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListNewInstantMessagesResponse {
+        ///The new messages, ticket by ticket; a ticket with none is left out.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub immsg: ::std::vec::Vec<TicketInstantMessages>,
+        ///Whether each ticket polled holds unread messages.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub imstatus: ::std::vec::Vec<InstantMessageReadState>,
+        ///The cursor to pass to the next poll, so that it answers only newer messages.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_message_time_id: ::std::option::Option<::std::string::String>,
+    }
+    ///`ListOrderIncidentAppKey`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListOrderIncidentAppKey(::std::string::String);
+    impl ::std::ops::Deref for ListOrderIncidentAppKey {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListOrderIncidentAppKey {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListOrderIncidentAppKey> for ::std::string::String {
+        fn from(value: ListOrderIncidentAppKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListOrderIncidentAppKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListOrderIncidentAppKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListOrderIncidentAppKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListOrderIncidentAppKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListOrderIncidentBusinessTypeId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListOrderIncidentBusinessTypeId(::std::string::String);
+    impl ::std::ops::Deref for ListOrderIncidentBusinessTypeId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListOrderIncidentBusinessTypeId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListOrderIncidentBusinessTypeId>
+    for ::std::string::String {
+        fn from(value: ListOrderIncidentBusinessTypeId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListOrderIncidentBusinessTypeId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListOrderIncidentBusinessTypeId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListOrderIncidentBusinessTypeId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListOrderIncidentBusinessTypeId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListOrderIncidentGroupId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListOrderIncidentGroupId(::std::string::String);
+    impl ::std::ops::Deref for ListOrderIncidentGroupId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListOrderIncidentGroupId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListOrderIncidentGroupId> for ::std::string::String {
+        fn from(value: ListOrderIncidentGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListOrderIncidentGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListOrderIncidentGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListOrderIncidentGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListOrderIncidentGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListOrderIncidentIncidentId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListOrderIncidentIncidentId(::std::string::String);
+    impl ::std::ops::Deref for ListOrderIncidentIncidentId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListOrderIncidentIncidentId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListOrderIncidentIncidentId> for ::std::string::String {
+        fn from(value: ListOrderIncidentIncidentId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListOrderIncidentIncidentId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListOrderIncidentIncidentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListOrderIncidentIncidentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListOrderIncidentIncidentId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListOrderIncidentIncidentStatus`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListOrderIncidentIncidentStatus(::std::string::String);
+    impl ::std::ops::Deref for ListOrderIncidentIncidentStatus {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListOrderIncidentIncidentStatus {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListOrderIncidentIncidentStatus>
+    for ::std::string::String {
+        fn from(value: ListOrderIncidentIncidentStatus) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListOrderIncidentIncidentStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 32usize {
+                return Err("longer than 32 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListOrderIncidentIncidentStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListOrderIncidentIncidentStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListOrderIncidentIncidentStatus {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListOrderIncidentProductCategoryId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListOrderIncidentProductCategoryId(::std::string::String);
+    impl ::std::ops::Deref for ListOrderIncidentProductCategoryId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListOrderIncidentProductCategoryId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListOrderIncidentProductCategoryId>
+    for ::std::string::String {
+        fn from(value: ListOrderIncidentProductCategoryId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListOrderIncidentProductCategoryId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListOrderIncidentProductCategoryId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListOrderIncidentProductCategoryId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListOrderIncidentProductCategoryId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListOrderIncidentQueryEndTime`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListOrderIncidentQueryEndTime(::std::string::String);
+    impl ::std::ops::Deref for ListOrderIncidentQueryEndTime {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListOrderIncidentQueryEndTime {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListOrderIncidentQueryEndTime> for ::std::string::String {
+        fn from(value: ListOrderIncidentQueryEndTime) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListOrderIncidentQueryEndTime {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 32usize {
+                return Err("longer than 32 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])?$",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])?$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListOrderIncidentQueryEndTime {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListOrderIncidentQueryEndTime {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListOrderIncidentQueryEndTime {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListOrderIncidentQueryStartTime`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListOrderIncidentQueryStartTime(::std::string::String);
+    impl ::std::ops::Deref for ListOrderIncidentQueryStartTime {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListOrderIncidentQueryStartTime {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListOrderIncidentQueryStartTime>
+    for ::std::string::String {
+        fn from(value: ListOrderIncidentQueryStartTime) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListOrderIncidentQueryStartTime {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 32usize {
+                return Err("longer than 32 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])?$",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])?$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListOrderIncidentQueryStartTime {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListOrderIncidentQueryStartTime {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListOrderIncidentQueryStartTime {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///One page of tickets, as the older query answers it (camelCase names).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListOrderIncidentResponse {
+        ///The tickets of this page, newest first.
+        #[serde(
+            rename = "incidentInfoList",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub incident_info_list: ::std::vec::Vec<OrderIncidentSummary>,
+        ///How many tickets match the filters, over all pages.
+        #[serde(
+            rename = "totalCount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_count: ::std::option::Option<i32>,
+    }
+    ///`ListOrderIncidentSearchKeyItem`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListOrderIncidentSearchKeyItem(::std::string::String);
+    impl ::std::ops::Deref for ListOrderIncidentSearchKeyItem {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListOrderIncidentSearchKeyItem {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListOrderIncidentSearchKeyItem> for ::std::string::String {
+        fn from(value: ListOrderIncidentSearchKeyItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListOrderIncidentSearchKeyItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListOrderIncidentSearchKeyItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListOrderIncidentSearchKeyItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListOrderIncidentSearchKeyItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListOrderIncidentVersion`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListOrderIncidentVersion(::std::string::String);
+    impl ::std::ops::Deref for ListOrderIncidentVersion {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListOrderIncidentVersion {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListOrderIncidentVersion> for ::std::string::String {
+        fn from(value: ListOrderIncidentVersion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListOrderIncidentVersion {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 32usize {
+                return Err("longer than 32 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListOrderIncidentVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListOrderIncidentVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListOrderIncidentVersion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListOrderIncidentXCustomerId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListOrderIncidentXCustomerId(::std::string::String);
+    impl ::std::ops::Deref for ListOrderIncidentXCustomerId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListOrderIncidentXCustomerId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListOrderIncidentXCustomerId> for ::std::string::String {
+        fn from(value: ListOrderIncidentXCustomerId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListOrderIncidentXCustomerId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListOrderIncidentXCustomerId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListOrderIncidentXCustomerId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListOrderIncidentXCustomerId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListOrderIncidentXCustomerName`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListOrderIncidentXCustomerName(::std::string::String);
+    impl ::std::ops::Deref for ListOrderIncidentXCustomerName {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListOrderIncidentXCustomerName {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListOrderIncidentXCustomerName> for ::std::string::String {
+        fn from(value: ListOrderIncidentXCustomerName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListOrderIncidentXCustomerName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListOrderIncidentXCustomerName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListOrderIncidentXCustomerName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListOrderIncidentXCustomerName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListPrivilegesPrivilege`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum ListPrivilegesPrivilege {
+        #[serde(rename = "export")]
+        Export,
+        #[serde(rename = "createCase")]
+        CreateCase,
+    }
+    impl ::std::fmt::Display for ListPrivilegesPrivilege {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Export => f.write_str("export"),
+                Self::CreateCase => f.write_str("createCase"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ListPrivilegesPrivilege {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "export" => Ok(Self::Export),
+                "createCase" => Ok(Self::CreateCase),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListPrivilegesPrivilege {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListPrivilegesPrivilege {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Whether the caller holds a privilege.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListPrivilegesResponse {
+        ///1 when the caller holds the privilege, 0 when not.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub has_privilege: ::std::option::Option<i32>,
+    }
     ///`ListProblemTypesProductCategoryId`
     #[derive(
         ::serde::Serialize,
@@ -4737,6 +10664,110 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total_count: ::std::option::Option<i32>,
     }
+    ///`ListRelationCaseId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListRelationCaseId(::std::string::String);
+    impl ::std::ops::Deref for ListRelationCaseId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListRelationCaseId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListRelationCaseId> for ::std::string::String {
+        fn from(value: ListRelationCaseId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListRelationCaseId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListRelationCaseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListRelationCaseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListRelationCaseId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The tickets related to a ticket.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListRelationResponse {
+        ///The related tickets, at most three.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub case_relation_list: ::std::vec::Vec<CaseRelation>,
+    }
+    ///The satisfaction dimensions a ticket is rated on.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListSatisfactionDimensionsResponse {
+        ///The dimensions.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub satisfaction_dimension_list: ::std::vec::Vec<SatisfactionDimension>,
+        ///How many dimensions there are.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_count: ::std::option::Option<i32>,
+    }
     ///`ListSeveritiesBusinessTypeId`
     #[derive(
         ::serde::Serialize,
@@ -4901,6 +10932,333 @@ pub mod types {
         pub severity_list: ::std::vec::Vec<Severity>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub show: ::std::option::Option<crate::lenient::LenientBool>,
+    }
+    ///The account's sub-users.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListSubCustomersResponse {
+        ///The sub-users.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub sub_customer_infos: ::std::vec::Vec<SubCustomer>,
+    }
+    ///`ListSubCustomersSubCustomerId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListSubCustomersSubCustomerId(::std::string::String);
+    impl ::std::ops::Deref for ListSubCustomersSubCustomerId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListSubCustomersSubCustomerId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListSubCustomersSubCustomerId> for ::std::string::String {
+        fn from(value: ListSubCustomersSubCustomerId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListSubCustomersSubCustomerId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListSubCustomersSubCustomerId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListSubCustomersSubCustomerId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListSubCustomersSubCustomerId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListSubCustomersSubCustomerName`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListSubCustomersSubCustomerName(::std::string::String);
+    impl ::std::ops::Deref for ListSubCustomersSubCustomerName {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListSubCustomersSubCustomerName {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListSubCustomersSubCustomerName>
+    for ::std::string::String {
+        fn from(value: ListSubCustomersSubCustomerName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListSubCustomersSubCustomerName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListSubCustomersSubCustomerName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListSubCustomersSubCustomerName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListSubCustomersSubCustomerName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListUnreadNewInstantMessagesCaseIdsItem`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListUnreadNewInstantMessagesCaseIdsItem(::std::string::String);
+    impl ::std::ops::Deref for ListUnreadNewInstantMessagesCaseIdsItem {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListUnreadNewInstantMessagesCaseIdsItem {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListUnreadNewInstantMessagesCaseIdsItem>
+    for ::std::string::String {
+        fn from(value: ListUnreadNewInstantMessagesCaseIdsItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListUnreadNewInstantMessagesCaseIdsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListUnreadNewInstantMessagesCaseIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListUnreadNewInstantMessagesCaseIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListUnreadNewInstantMessagesCaseIdsItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListUnreadNewInstantMessagesGroupId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListUnreadNewInstantMessagesGroupId(::std::string::String);
+    impl ::std::ops::Deref for ListUnreadNewInstantMessagesGroupId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListUnreadNewInstantMessagesGroupId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListUnreadNewInstantMessagesGroupId>
+    for ::std::string::String {
+        fn from(value: ListUnreadNewInstantMessagesGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListUnreadNewInstantMessagesGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListUnreadNewInstantMessagesGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListUnreadNewInstantMessagesGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListUnreadNewInstantMessagesGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///How many unread messages each ticket holds.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListUnreadNewInstantMessagesResponse {
+        ///One entry per ticket asked for that the caller can see.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub imunread: ::std::vec::Vec<UnreadMessageCount>,
     }
     ///`ListVerifiedContactsAreaCode`
     #[derive(
@@ -5586,6 +11944,152 @@ pub mod types {
                 })
         }
     }
+    ///A label on a ticket, as the older query answers it (its id as text).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct OrderIncidentLabel {
+        ///Colour of the label.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub color: ::std::option::Option<::std::string::String>,
+        ///Id of the label, as text.
+        #[serde(
+            rename = "labelId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub label_id: ::std::option::Option<::std::string::String>,
+        ///Name of the label.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+    ///One ticket as the older query lists it (the SDKs' IncidentInfo).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct OrderIncidentSummary {
+        ///Name of the ticket's problem type.
+        #[serde(
+            rename = "businessTypeName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub business_type_name: ::std::option::Option<::std::string::String>,
+        ///When the ticket was opened. The wire format of times is not documented.
+        #[serde(
+            rename = "createTime",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub create_time: ::std::option::Option<::std::string::String>,
+        ///Id of the account the ticket belongs to.
+        #[serde(
+            rename = "customerId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub customer_id: ::std::option::Option<::std::string::String>,
+        ///Name of the ticket's region.
+        #[serde(
+            rename = "dcName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub dc_name: ::std::option::Option<::std::string::String>,
+        ///Whether the ticket is handled by a trial (grey) release of the service; not documented further.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub gray: ::std::option::Option<bool>,
+        ///Id of the ticket.
+        #[serde(
+            rename = "incidentId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub incident_id: ::std::option::Option<::std::string::String>,
+        ///Name of the ticket's type (consultation, fault report).
+        #[serde(
+            rename = "incidentTypeName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub incident_type_name: ::std::option::Option<::std::string::String>,
+        ///The labels on the ticket.
+        #[serde(
+            rename = "labelList",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub label_list: ::std::vec::Vec<OrderIncidentLabel>,
+        ///The ticket's brief description.
+        #[serde(
+            rename = "simpleDescribe",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub simple_describe: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<crate::values::CaseStatus>,
+        ///A type of the ticket; the SDKs do not document its values.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<i32>,
+        ///Id of the sub-user who opened the ticket.
+        #[serde(
+            rename = "xcustomerId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub xcustomer_id: ::std::option::Option<::std::string::String>,
+        ///Name of the sub-user who opened the ticket.
+        #[serde(
+            rename = "xcustomerName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub xcustomer_name: ::std::option::Option<::std::string::String>,
+    }
+    ///What the service answers a change with; both members are set only for a business error.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct OutcomeResponse {
+        ///Set when the 200 carries a business error.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_code: ::std::option::Option<::std::string::String>,
+        ///Text of the business error a 200 carries.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_msg: ::std::option::Option<::std::string::String>,
+    }
+    ///Who the associated partner is and when it serves.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct PartnersServiceInfo {
+        ///Id of the partner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub customer_id: ::std::option::Option<::std::string::String>,
+        ///Name of the partner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub customer_name: ::std::option::Option<::std::string::String>,
+        ///Days of the week the partner serves.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub service_time_day: ::std::option::Option<::std::string::String>,
+        ///Hours of the day the partner serves.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub service_time_hour: ::std::option::Option<::std::string::String>,
+        ///Time zone of the service hours, such as GMT+08:00.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub service_time_zone: ::std::option::Option<::std::string::String>,
+    }
     ///A kind of problem a ticket can be opened for (the vendor's business type).
     #[derive(
         ::serde::Deserialize,
@@ -5656,6 +12160,181 @@ pub mod types {
         ///Site of the region, 0 the Chinese mainland, 1 International, 2 Europe.
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<i32>,
+    }
+    ///`RevokeMessageCaseId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct RevokeMessageCaseId(::std::string::String);
+    impl ::std::ops::Deref for RevokeMessageCaseId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl RevokeMessageCaseId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<RevokeMessageCaseId> for ::std::string::String {
+        fn from(value: RevokeMessageCaseId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for RevokeMessageCaseId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RevokeMessageCaseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for RevokeMessageCaseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RevokeMessageCaseId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`RevokeMessageMessageId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct RevokeMessageMessageId(::std::string::String);
+    impl ::std::ops::Deref for RevokeMessageMessageId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl RevokeMessageMessageId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<RevokeMessageMessageId> for ::std::string::String {
+        fn from(value: RevokeMessageMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for RevokeMessageMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RevokeMessageMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for RevokeMessageMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RevokeMessageMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///One thing a rating covers, with its scale (the vendor's SatisfactionDimensionSimpleInfoV2).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct SatisfactionDimension {
+        ///What one step of the scale is worth.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub per_value: ::std::option::Option<i32>,
+        ///Id of the dimension's category.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sat_category_id: ::std::option::Option<::std::string::String>,
+        ///What the dimension covers.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub satisfaction_desc: ::std::option::Option<::std::string::String>,
+        ///Id of the dimension, for a rating's satisfaction_id.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub satisfaction_id: ::std::option::Option<i32>,
+        ///Name of the dimension, in the language asked for.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub satisfaction_name: ::std::option::Option<::std::string::String>,
+        ///The highest score.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<i32>,
     }
     ///One rating of a ticket as update_case sends it; the same members as CaseSatisfaction, strict like every request body.
     #[derive(
@@ -6195,6 +12874,152 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub incident_detail_info: ::std::option::Option<CaseDetail>,
     }
+    ///`ShowCaseExtendsParamCaseId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ShowCaseExtendsParamCaseId(::std::string::String);
+    impl ::std::ops::Deref for ShowCaseExtendsParamCaseId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ShowCaseExtendsParamCaseId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ShowCaseExtendsParamCaseId> for ::std::string::String {
+        fn from(value: ShowCaseExtendsParamCaseId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ShowCaseExtendsParamCaseId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ShowCaseExtendsParamCaseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ShowCaseExtendsParamCaseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ShowCaseExtendsParamCaseId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ShowCaseExtendsParamGroupId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ShowCaseExtendsParamGroupId(::std::string::String);
+    impl ::std::ops::Deref for ShowCaseExtendsParamGroupId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ShowCaseExtendsParamGroupId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ShowCaseExtendsParamGroupId> for ::std::string::String {
+        fn from(value: ShowCaseExtendsParamGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ShowCaseExtendsParamGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ShowCaseExtendsParamGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ShowCaseExtendsParamGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ShowCaseExtendsParamGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///The state of one ticket.
     #[derive(
         ::serde::Deserialize,
@@ -6207,6 +13032,869 @@ pub mod types {
     pub struct ShowCaseStatusResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::values::CaseStatus>,
+    }
+    ///`ShowConfigurationConfigKey`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ShowConfigurationConfigKey(::std::string::String);
+    impl ::std::ops::Deref for ShowConfigurationConfigKey {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ShowConfigurationConfigKey {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ShowConfigurationConfigKey> for ::std::string::String {
+        fn from(value: ShowConfigurationConfigKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ShowConfigurationConfigKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ShowConfigurationConfigKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ShowConfigurationConfigKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ShowConfigurationConfigKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///One configuration item of the service, or a business error (error_code and error_msg) in its place.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ShowConfigurationResponse {
+        ///Key of the item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub config_key: ::std::option::Option<::std::string::String>,
+        ///Value of the item, as text.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub config_value: ::std::option::Option<::std::string::String>,
+        ///Set when the 200 carries a business error.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_code: ::std::option::Option<::std::string::String>,
+        ///Text of the business error a 200 carries.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_msg: ::std::option::Option<::std::string::String>,
+    }
+    ///The restriction of ticket privileges.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ShowCustomerPrivilegePolicyResponse {
+        ///True when the restriction is on: member accounts open no ticket unless granted the privilege.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub policy_switch: ::std::option::Option<bool>,
+    }
+    ///`ShowDownloadAccessoryUrlAccessoryId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ShowDownloadAccessoryUrlAccessoryId(::std::string::String);
+    impl ::std::ops::Deref for ShowDownloadAccessoryUrlAccessoryId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ShowDownloadAccessoryUrlAccessoryId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ShowDownloadAccessoryUrlAccessoryId>
+    for ::std::string::String {
+        fn from(value: ShowDownloadAccessoryUrlAccessoryId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ShowDownloadAccessoryUrlAccessoryId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ShowDownloadAccessoryUrlAccessoryId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ShowDownloadAccessoryUrlAccessoryId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ShowDownloadAccessoryUrlAccessoryId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ShowDownloadAccessoryUrlIncidentId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ShowDownloadAccessoryUrlIncidentId(::std::string::String);
+    impl ::std::ops::Deref for ShowDownloadAccessoryUrlIncidentId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ShowDownloadAccessoryUrlIncidentId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ShowDownloadAccessoryUrlIncidentId>
+    for ::std::string::String {
+        fn from(value: ShowDownloadAccessoryUrlIncidentId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ShowDownloadAccessoryUrlIncidentId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ShowDownloadAccessoryUrlIncidentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ShowDownloadAccessoryUrlIncidentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ShowDownloadAccessoryUrlIncidentId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ShowDownloadAccessoryUrlRelationId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ShowDownloadAccessoryUrlRelationId(::std::string::String);
+    impl ::std::ops::Deref for ShowDownloadAccessoryUrlRelationId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ShowDownloadAccessoryUrlRelationId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ShowDownloadAccessoryUrlRelationId>
+    for ::std::string::String {
+        fn from(value: ShowDownloadAccessoryUrlRelationId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ShowDownloadAccessoryUrlRelationId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ShowDownloadAccessoryUrlRelationId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ShowDownloadAccessoryUrlRelationId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ShowDownloadAccessoryUrlRelationId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ShowDownloadAccessoryUrlRelationType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum ShowDownloadAccessoryUrlRelationType {
+        #[serde(rename = "DEFAULT")]
+        Default,
+        #[serde(rename = "NO_RELATION")]
+        NoRelation,
+        #[serde(rename = "NOTIFICATION")]
+        Notification,
+        #[serde(rename = "INCIDENT")]
+        Incident,
+        #[serde(rename = "MESSAGE")]
+        Message,
+        #[serde(rename = "INSPECTION")]
+        Inspection,
+        #[serde(rename = "CONNECT")]
+        Connect,
+    }
+    impl ::std::fmt::Display for ShowDownloadAccessoryUrlRelationType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Default => f.write_str("DEFAULT"),
+                Self::NoRelation => f.write_str("NO_RELATION"),
+                Self::Notification => f.write_str("NOTIFICATION"),
+                Self::Incident => f.write_str("INCIDENT"),
+                Self::Message => f.write_str("MESSAGE"),
+                Self::Inspection => f.write_str("INSPECTION"),
+                Self::Connect => f.write_str("CONNECT"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ShowDownloadAccessoryUrlRelationType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "DEFAULT" => Ok(Self::Default),
+                "NO_RELATION" => Ok(Self::NoRelation),
+                "NOTIFICATION" => Ok(Self::Notification),
+                "INCIDENT" => Ok(Self::Incident),
+                "MESSAGE" => Ok(Self::Message),
+                "INSPECTION" => Ok(Self::Inspection),
+                "CONNECT" => Ok(Self::Connect),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ShowDownloadAccessoryUrlRelationType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ShowDownloadAccessoryUrlRelationType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///The download link of one attachment; error_code and error_msg are set only for a business error.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ShowDownloadAccessoryUrlResponse {
+        ///The link: a URL that needs no signing, valid for a time the vendor does not document.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub accessory_url: ::std::option::Option<::std::string::String>,
+        ///Set when the 200 carries a business error.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_code: ::std::option::Option<::std::string::String>,
+        ///Text of the business error a 200 carries.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_msg: ::std::option::Option<::std::string::String>,
+    }
+    ///`ShowLatestPublishedAgreementAgreementType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum ShowLatestPublishedAgreementAgreementType {
+        #[serde(rename = "0")]
+        X0,
+        #[serde(rename = "1")]
+        X1,
+        #[serde(rename = "2")]
+        X2,
+    }
+    impl ::std::fmt::Display for ShowLatestPublishedAgreementAgreementType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X0 => f.write_str("0"),
+                Self::X1 => f.write_str("1"),
+                Self::X2 => f.write_str("2"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ShowLatestPublishedAgreementAgreementType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "0" => Ok(Self::X0),
+                "1" => Ok(Self::X1),
+                "2" => Ok(Self::X2),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ShowLatestPublishedAgreementAgreementType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ShowLatestPublishedAgreementAgreementType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///The latest published agreement of a type.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ShowLatestPublishedAgreementResponse {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub case_agreement: ::std::option::Option<Agreement>,
+    }
+    ///Whether the caller may handle its partner's tickets.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ShowPartnersCasesPrivilegeResponse {
+        ///True when the caller holds the privilege.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub has_privilege: ::std::option::Option<bool>,
+    }
+    ///`ShowPartnersServiceInfoCaseSubTypeId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ShowPartnersServiceInfoCaseSubTypeId(::std::string::String);
+    impl ::std::ops::Deref for ShowPartnersServiceInfoCaseSubTypeId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ShowPartnersServiceInfoCaseSubTypeId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ShowPartnersServiceInfoCaseSubTypeId>
+    for ::std::string::String {
+        fn from(value: ShowPartnersServiceInfoCaseSubTypeId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ShowPartnersServiceInfoCaseSubTypeId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ShowPartnersServiceInfoCaseSubTypeId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ShowPartnersServiceInfoCaseSubTypeId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ShowPartnersServiceInfoCaseSubTypeId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ShowPartnersServiceInfoProductId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ShowPartnersServiceInfoProductId(::std::string::String);
+    impl ::std::ops::Deref for ShowPartnersServiceInfoProductId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ShowPartnersServiceInfoProductId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ShowPartnersServiceInfoProductId>
+    for ::std::string::String {
+        fn from(value: ShowPartnersServiceInfoProductId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ShowPartnersServiceInfoProductId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ShowPartnersServiceInfoProductId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ShowPartnersServiceInfoProductId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ShowPartnersServiceInfoProductId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The partner associated with the caller.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ShowPartnersServiceInfoResponse {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub partners_service_info: ::std::option::Option<PartnersServiceInfo>,
+    }
+    ///`ShowSignedLatestPublishedAgreementAgreementType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum ShowSignedLatestPublishedAgreementAgreementType {
+        #[serde(rename = "0")]
+        X0,
+        #[serde(rename = "1")]
+        X1,
+        #[serde(rename = "2")]
+        X2,
+    }
+    impl ::std::fmt::Display for ShowSignedLatestPublishedAgreementAgreementType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X0 => f.write_str("0"),
+                Self::X1 => f.write_str("1"),
+                Self::X2 => f.write_str("2"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ShowSignedLatestPublishedAgreementAgreementType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "0" => Ok(Self::X0),
+                "1" => Ok(Self::X1),
+                "2" => Ok(Self::X2),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for ShowSignedLatestPublishedAgreementAgreementType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ShowSignedLatestPublishedAgreementAgreementType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Whether the caller signed the latest agreement of a type.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ShowSignedLatestPublishedAgreementResponse {
+        ///True when the latest published version is signed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_signed_latest: ::std::option::Option<bool>,
+    }
+    ///What the signature is tied to; the body may be left out.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct SignPublishedAgreementRequest {
+        ///Id of a record the signature is tied to, such as an authorisation's.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub relation_id: ::std::option::Option<SignPublishedAgreementRequestRelationId>,
+    }
+    ///Id of a record the signature is tied to, such as an authorisation's.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct SignPublishedAgreementRequestRelationId(::std::string::String);
+    impl ::std::ops::Deref for SignPublishedAgreementRequestRelationId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl SignPublishedAgreementRequestRelationId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SignPublishedAgreementRequestRelationId>
+    for ::std::string::String {
+        fn from(value: SignPublishedAgreementRequestRelationId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for SignPublishedAgreementRequestRelationId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 32usize {
+                return Err("longer than 32 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SignPublishedAgreementRequestRelationId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for SignPublishedAgreementRequestRelationId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SignPublishedAgreementRequestRelationId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The record of a signature.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct SignPublishedAgreementResponse {
+        ///Id of the signature's record.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub agreement_signed_record_id: ::std::option::Option<i32>,
     }
     ///0 for the China site, 1 for the International site (X-Site).
     #[derive(
@@ -6257,6 +13945,52 @@ pub mod types {
             value.parse()
         }
     }
+    ///A sub-user of the account, its contact details masked.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct SubCustomer {
+        ///Calling code of the mobile phone number, such as 86.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub area_code: ::std::option::Option<::std::string::String>,
+        ///Id of the sub-user.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub customer_id: ::std::option::Option<::std::string::String>,
+        ///Name of the sub-user, masked.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub customer_name: ::std::option::Option<::std::string::String>,
+        ///Id of the account the sub-user belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<::std::string::String>,
+        ///E-mail address, masked.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub email: ::std::option::Option<::std::string::String>,
+        ///Mobile phone number, masked.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mobile: ::std::option::Option<::std::string::String>,
+    }
+    ///The new messages of one ticket.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct TicketInstantMessages {
+        ///Id of the ticket.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub incident_id: ::std::option::Option<::std::string::String>,
+        ///The messages, oldest first.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub message_list: ::std::vec::Vec<CaseMessage>,
+    }
     ///An offset from UTC, such as GMT+8 (X-Time-Zone).
     #[derive(
         ::serde::Deserialize,
@@ -6304,6 +14038,26 @@ pub mod types {
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self(value.to_string()))
         }
+    }
+    ///A ticket's state and its number of unread messages.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct UnreadMessageCount {
+        ///Id of the ticket.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub incident_id: ::std::option::Option<::std::string::String>,
+        ///The ticket's state (the values of CaseStatus).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<i32>,
+        ///How many messages from support the caller has not read.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub unread_num: ::std::option::Option<i32>,
     }
     ///`UpdateCaseActionId`
     #[derive(
@@ -6367,6 +14121,488 @@ pub mod types {
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    ///`UpdateCaseContactInfoCaseId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct UpdateCaseContactInfoCaseId(::std::string::String);
+    impl ::std::ops::Deref for UpdateCaseContactInfoCaseId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl UpdateCaseContactInfoCaseId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateCaseContactInfoCaseId> for ::std::string::String {
+        fn from(value: UpdateCaseContactInfoCaseId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateCaseContactInfoCaseId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateCaseContactInfoCaseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateCaseContactInfoCaseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateCaseContactInfoCaseId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The ticket's new contact details; a member left out keeps its value.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct UpdateCaseContactInfoRequest {
+        ///Country or region calling code of remind_mobile, such as 86.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub area_code: ::std::option::Option<UpdateCaseContactInfoRequestAreaCode>,
+        ///Extended parameters, a free-form JSON object.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub extension_map: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        ///IAM user group id; needed for a ticket opened by another member of the same group.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub group_id: ::std::option::Option<UpdateCaseContactInfoRequestGroupId>,
+        ///E-mail address to notify about the ticket.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub remind_mail: ::std::option::Option<UpdateCaseContactInfoRequestRemindMail>,
+        ///Mobile number to notify about the ticket.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub remind_mobile: ::std::option::Option<
+            UpdateCaseContactInfoRequestRemindMobile,
+        >,
+        ///When notifications may be sent, "0" for any time or a window such as 09:00-18:00.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub remind_time: ::std::option::Option<UpdateCaseContactInfoRequestRemindTime>,
+    }
+    ///Country or region calling code of remind_mobile, such as 86.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct UpdateCaseContactInfoRequestAreaCode(::std::string::String);
+    impl ::std::ops::Deref for UpdateCaseContactInfoRequestAreaCode {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl UpdateCaseContactInfoRequestAreaCode {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateCaseContactInfoRequestAreaCode>
+    for ::std::string::String {
+        fn from(value: UpdateCaseContactInfoRequestAreaCode) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateCaseContactInfoRequestAreaCode {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 32usize {
+                return Err("longer than 32 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateCaseContactInfoRequestAreaCode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateCaseContactInfoRequestAreaCode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateCaseContactInfoRequestAreaCode {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///IAM user group id; needed for a ticket opened by another member of the same group.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct UpdateCaseContactInfoRequestGroupId(::std::string::String);
+    impl ::std::ops::Deref for UpdateCaseContactInfoRequestGroupId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl UpdateCaseContactInfoRequestGroupId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateCaseContactInfoRequestGroupId>
+    for ::std::string::String {
+        fn from(value: UpdateCaseContactInfoRequestGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateCaseContactInfoRequestGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateCaseContactInfoRequestGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateCaseContactInfoRequestGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateCaseContactInfoRequestGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///E-mail address to notify about the ticket.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct UpdateCaseContactInfoRequestRemindMail(::std::string::String);
+    impl ::std::ops::Deref for UpdateCaseContactInfoRequestRemindMail {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl UpdateCaseContactInfoRequestRemindMail {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateCaseContactInfoRequestRemindMail>
+    for ::std::string::String {
+        fn from(value: UpdateCaseContactInfoRequestRemindMail) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateCaseContactInfoRequestRemindMail {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 128usize {
+                return Err("longer than 128 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateCaseContactInfoRequestRemindMail {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateCaseContactInfoRequestRemindMail {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateCaseContactInfoRequestRemindMail {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Mobile number to notify about the ticket.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct UpdateCaseContactInfoRequestRemindMobile(::std::string::String);
+    impl ::std::ops::Deref for UpdateCaseContactInfoRequestRemindMobile {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl UpdateCaseContactInfoRequestRemindMobile {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateCaseContactInfoRequestRemindMobile>
+    for ::std::string::String {
+        fn from(value: UpdateCaseContactInfoRequestRemindMobile) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateCaseContactInfoRequestRemindMobile {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 32usize {
+                return Err("longer than 32 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateCaseContactInfoRequestRemindMobile {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateCaseContactInfoRequestRemindMobile {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateCaseContactInfoRequestRemindMobile {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///When notifications may be sent, "0" for any time or a window such as 09:00-18:00.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct UpdateCaseContactInfoRequestRemindTime(::std::string::String);
+    impl ::std::ops::Deref for UpdateCaseContactInfoRequestRemindTime {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl UpdateCaseContactInfoRequestRemindTime {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateCaseContactInfoRequestRemindTime>
+    for ::std::string::String {
+        fn from(value: UpdateCaseContactInfoRequestRemindTime) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateCaseContactInfoRequestRemindTime {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 16usize {
+                return Err("longer than 16 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateCaseContactInfoRequestRemindTime {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateCaseContactInfoRequestRemindTime {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateCaseContactInfoRequestRemindTime {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///What goes with an action on a ticket; every member, and the body itself, may be left out.
@@ -6644,6 +14880,171 @@ pub mod types {
     pub struct UpdateLabelsRequest {
         pub color: LabelColor,
         pub name: LabelName,
+    }
+    ///`UpdateNewInstantMessagesReadCaseId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct UpdateNewInstantMessagesReadCaseId(::std::string::String);
+    impl ::std::ops::Deref for UpdateNewInstantMessagesReadCaseId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl UpdateNewInstantMessagesReadCaseId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateNewInstantMessagesReadCaseId>
+    for ::std::string::String {
+        fn from(value: UpdateNewInstantMessagesReadCaseId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateNewInstantMessagesReadCaseId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateNewInstantMessagesReadCaseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateNewInstantMessagesReadCaseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateNewInstantMessagesReadCaseId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Who marks the messages read; the body may be left out.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct UpdateNewInstantMessagesReadRequest {
+        ///IAM user group id; needed for a ticket opened by another member of the same group.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub group_id: ::std::option::Option<UpdateNewInstantMessagesReadRequestGroupId>,
+    }
+    ///IAM user group id; needed for a ticket opened by another member of the same group.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct UpdateNewInstantMessagesReadRequestGroupId(::std::string::String);
+    impl ::std::ops::Deref for UpdateNewInstantMessagesReadRequestGroupId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl UpdateNewInstantMessagesReadRequestGroupId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateNewInstantMessagesReadRequestGroupId>
+    for ::std::string::String {
+        fn from(value: UpdateNewInstantMessagesReadRequestGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateNewInstantMessagesReadRequestGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateNewInstantMessagesReadRequestGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateNewInstantMessagesReadRequestGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateNewInstantMessagesReadRequestGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
     }
     ///The parts of a multipart upload.
     #[derive(

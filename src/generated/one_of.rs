@@ -6,6 +6,43 @@ for crate::generated::types::CreateCaseRequestSourceId {
         self.to_string()
     }
 }
+impl crate::OneOf<crate::generated::types::CreatePrivilegesRequestOperation>
+for crate::generated::types::CreatePrivilegesRequestOperation {
+    fn into_text(self) -> String {
+        self.to_string()
+    }
+}
+impl crate::OneOf<crate::generated::types::CreatePrivilegesRequestPrivilege>
+for crate::generated::types::CreatePrivilegesRequestPrivilege {
+    fn into_text(self) -> String {
+        self.to_string()
+    }
+}
+impl crate::OneOf<crate::generated::types::ListPrivilegesPrivilege>
+for crate::generated::types::ListPrivilegesPrivilege {
+    fn into_text(self) -> String {
+        self.to_string()
+    }
+}
+impl crate::OneOf<crate::generated::types::ShowDownloadAccessoryUrlRelationType>
+for crate::generated::types::ShowDownloadAccessoryUrlRelationType {
+    fn into_text(self) -> String {
+        self.to_string()
+    }
+}
+impl crate::OneOf<crate::generated::types::ShowLatestPublishedAgreementAgreementType>
+for crate::generated::types::ShowLatestPublishedAgreementAgreementType {
+    fn into_text(self) -> String {
+        self.to_string()
+    }
+}
+impl crate::OneOf<
+    crate::generated::types::ShowSignedLatestPublishedAgreementAgreementType,
+> for crate::generated::types::ShowSignedLatestPublishedAgreementAgreementType {
+    fn into_text(self) -> String {
+        self.to_string()
+    }
+}
 impl crate::OneOf<crate::generated::types::UpdateCaseActionId>
 for crate::generated::types::UpdateCaseActionId {
     fn into_text(self) -> String {
@@ -16,6 +53,18 @@ impl crate::OneOf<crate::generated::types::UploadJsonAttachmentRequestAccessoryF
 for crate::generated::types::UploadJsonAttachmentRequestAccessoryFrom {
     fn into_text(self) -> String {
         self.to_string()
+    }
+}
+impl crate::Typed<crate::generated::types::FeedbackContact>
+for crate::generated::types::FeedbackContact {
+    fn into_json(self) -> serde_json::Value {
+        crate::case::to_json(&self)
+    }
+}
+impl crate::Typed<crate::generated::types::IntellectualProperty>
+for crate::generated::types::IntellectualProperty {
+    fn into_json(self) -> serde_json::Value {
+        crate::case::to_json(&self)
     }
 }
 impl crate::Typed<crate::generated::types::NewMessage>

@@ -218,6 +218,182 @@ impl<'c> DeleteAttachment<'c> {
         self.input
     }
 }
+/// A request of `download_images`: Download an attachment that is a picture
+///
+/// Answers the bytes of an attachment that is a picture, with the picture's media type, for a page to show it as it is. The service does not say what it answers for an attachment that is not a picture; the emulator refuses it.
+///
+/// `GET /v2/servicerequest/accessorys/{accessory_id}/image` · idempotent: retried automatically after timeouts, lost connections, 5xx and 429. Start one with [`crate::Client::download_images`], set its fields, then [`DownloadImages::send_to`] it.
+#[must_use = "a request does nothing until it is sent"]
+#[derive(Clone, Debug)]
+pub struct DownloadImages<'c> {
+    client: &'c crate::Client,
+    input: crate::exec::Input,
+}
+impl<'c> DownloadImages<'c> {
+    /// Language of the texts the service answers with, such as zh-cn or en-us. (optional header `X-Language`; 1 to 32 characters; the service assumes `zh-cn` when absent)
+    pub fn language(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(0, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md). (optional header `X-Time-Zone`; 1 to 32 characters; the service assumes `GMT+8` when absent)
+    pub fn time_zone(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(1, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Which site the account belongs to, 0 for the China site, 1 for the International site. (optional header `X-Site`)
+    pub fn site(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(2, serde_json::Value::from(value.into()));
+        self
+    }
+    /// Id of the attachment, as an upload or a message named it. (required path parameter `accessory_id`; 1 to 64 characters)
+    pub fn accessory_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(3, serde_json::Value::String(value.into()));
+        self
+    }
+    /// IAM user group id; needed for an attachment of a ticket opened by another member of the same group. (optional query parameter `group_id`; 0 to 64 characters)
+    pub fn group_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(4, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Validates the request, sends it and streams the file it answers (image/*) into `writer`, refusing one longer than `limit` bytes (see [`crate::download`]).
+    pub async fn send_to<W>(
+        self,
+        writer: &mut W,
+        limit: u64,
+    ) -> Result<crate::Download, crate::Error>
+    where
+        W: tokio::io::AsyncWrite + Unpin + Send + ?Sized,
+    {
+        self.client.download(self.input, writer, limit).await
+    }
+    /// Validates the request, sends it and saves the file it answers (image/*) at `path` (written beside it, then renamed: a failed download leaves nothing), refusing one longer than `limit` bytes.
+    pub async fn save(
+        self,
+        path: impl AsRef<std::path::Path>,
+        limit: u64,
+    ) -> Result<crate::Download, crate::Error> {
+        self.client.download_to_file(self.input, path.as_ref(), limit).await
+    }
+    /// The request as it stands, for inspection or a generic send.
+    pub fn into_input(self) -> crate::exec::Input {
+        self.input
+    }
+}
+/// A request of `list_accessory_access_urls`: Get download links of several attachments
+///
+/// Answers, for each of up to 100 attachments named by id, its file name and a link from which it can be downloaded without signing the request. An id the service does not know is left out of the answer.
+///
+/// `GET /v2/servicerequest/accessorys/access-urls` · idempotent: retried automatically after timeouts, lost connections, 5xx and 429. Start one with [`crate::Client::list_accessory_access_urls`], set its fields, then [`ListAccessoryAccessUrls::send`] it.
+#[must_use = "a request does nothing until it is sent"]
+#[derive(Clone, Debug)]
+pub struct ListAccessoryAccessUrls<'c> {
+    client: &'c crate::Client,
+    input: crate::exec::Input,
+}
+impl<'c> ListAccessoryAccessUrls<'c> {
+    /// Language of the texts the service answers with, such as zh-cn or en-us. (optional header `X-Language`; 1 to 32 characters; the service assumes `zh-cn` when absent)
+    pub fn language(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(0, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md). (optional header `X-Time-Zone`; 1 to 32 characters; the service assumes `GMT+8` when absent)
+    pub fn time_zone(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(1, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Which site the account belongs to, 0 for the China site, 1 for the International site. (optional header `X-Site`)
+    pub fn site(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(2, serde_json::Value::from(value.into()));
+        self
+    }
+    /// IAM user group id; needed for attachments of tickets opened by other members of the same group. (optional query parameter `group_id`; 0 to 64 characters)
+    pub fn group_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(3, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Ids of the attachments; repeat the parameter for several. (required query parameter `accessory_ids`; at most 100 items)
+    pub fn accessory_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Self {
+        self.input
+            .set_param(
+                4,
+                serde_json::Value::Array(
+                    value
+                        .into_iter()
+                        .map(|v| serde_json::Value::String(v.as_ref().to_owned()))
+                        .collect(),
+                ),
+            );
+        self
+    }
+    /// Validates the request against the spec, sends it and reads the answer.
+    pub async fn send(
+        self,
+    ) -> Result<
+        crate::Answer<crate::generated::types::ListAccessoryAccessUrlsResponse>,
+        crate::Error,
+    > {
+        self.client.execute(self.input).await
+    }
+    /// The request as it stands, for inspection or a generic send.
+    pub fn into_input(self) -> crate::exec::Input {
+        self.input
+    }
+}
+/// A request of `show_download_accessory_url`: Get the download link of one attachment
+///
+/// Answers a link from which one attachment can be downloaded without signing the request, given what the attachment belongs to (a ticket, a message, a notification...). The vendor's SDKs send none of the X-Language, X-Time-Zone and X-Site headers with it.
+///
+/// `GET /v2/servicerequest/accessorys/{accessory_id}/access-url` · idempotent: retried automatically after timeouts, lost connections, 5xx and 429. Start one with [`crate::Client::show_download_accessory_url`], set its fields, then [`ShowDownloadAccessoryUrl::send`] it.
+#[must_use = "a request does nothing until it is sent"]
+#[derive(Clone, Debug)]
+pub struct ShowDownloadAccessoryUrl<'c> {
+    client: &'c crate::Client,
+    input: crate::exec::Input,
+}
+impl<'c> ShowDownloadAccessoryUrl<'c> {
+    /// Id of the attachment, as an upload or a message named it. (required path parameter `accessory_id`; 1 to 64 characters)
+    pub fn accessory_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(0, serde_json::Value::String(value.into()));
+        self
+    }
+    /// What the attachment belongs to: DEFAULT, NO_RELATION, NOTIFICATION, INCIDENT (a ticket), MESSAGE (a message of a ticket), INSPECTION or CONNECT. The vendor documents the names only. (required query parameter `relation_type`)
+    pub fn relation_type(
+        mut self,
+        value: impl crate::OneOf<
+            crate::generated::types::ShowDownloadAccessoryUrlRelationType,
+        >,
+    ) -> Self {
+        self.input
+            .set_param(1, serde_json::Value::String(crate::OneOf::into_text(value)));
+        self
+    }
+    /// Id of what the attachment belongs to, such as a message's id. (optional query parameter `relation_id`; 0 to 64 characters)
+    pub fn relation_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(2, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Id of the ticket the attachment belongs to. (optional query parameter `incident_id`; 0 to 64 characters)
+    pub fn incident_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(3, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Validates the request against the spec, sends it and reads the answer.
+    pub async fn send(
+        self,
+    ) -> Result<
+        crate::Answer<crate::generated::types::ShowDownloadAccessoryUrlResponse>,
+        crate::Error,
+    > {
+        self.client.execute(self.input).await
+    }
+    /// The request as it stands, for inspection or a generic send.
+    pub fn into_input(self) -> crate::exec::Input {
+        self.input
+    }
+}
 impl crate::Client {
     /// Upload an attachment as Base64 in a JSON body
     ///
@@ -253,6 +429,33 @@ impl crate::Client {
         DeleteAttachment {
             client: self,
             input: crate::exec::Input::new(crate::rules::DELETE_ATTACHMENT),
+        }
+    }
+    /// Download an attachment that is a picture
+    ///
+    /// `GET /v2/servicerequest/accessorys/{accessory_id}/image`: see [`DownloadImages`] for its fields.
+    pub fn download_images(&self) -> DownloadImages<'_> {
+        DownloadImages {
+            client: self,
+            input: crate::exec::Input::new(crate::rules::DOWNLOAD_IMAGES),
+        }
+    }
+    /// Get download links of several attachments
+    ///
+    /// `GET /v2/servicerequest/accessorys/access-urls`: see [`ListAccessoryAccessUrls`] for its fields.
+    pub fn list_accessory_access_urls(&self) -> ListAccessoryAccessUrls<'_> {
+        ListAccessoryAccessUrls {
+            client: self,
+            input: crate::exec::Input::new(crate::rules::LIST_ACCESSORY_ACCESS_URLS),
+        }
+    }
+    /// Get the download link of one attachment
+    ///
+    /// `GET /v2/servicerequest/accessorys/{accessory_id}/access-url`: see [`ShowDownloadAccessoryUrl`] for its fields.
+    pub fn show_download_accessory_url(&self) -> ShowDownloadAccessoryUrl<'_> {
+        ShowDownloadAccessoryUrl {
+            client: self,
+            input: crate::exec::Input::new(crate::rules::SHOW_DOWNLOAD_ACCESSORY_URL),
         }
     }
 }

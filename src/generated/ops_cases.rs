@@ -439,6 +439,875 @@ impl<'c> ListMessages<'c> {
         self.input
     }
 }
+/// A request of `list_case_counts`: Count service tickets by state
+///
+/// Answers how many of the caller's tickets are in each state, or in one state when status is given.
+///
+/// `GET /v2/servicerequest/cases/count` · idempotent: retried automatically after timeouts, lost connections, 5xx and 429. Start one with [`crate::Client::list_case_counts`], set its fields, then [`ListCaseCounts::send`] it.
+#[must_use = "a request does nothing until it is sent"]
+#[derive(Clone, Debug)]
+pub struct ListCaseCounts<'c> {
+    client: &'c crate::Client,
+    input: crate::exec::Input,
+}
+impl<'c> ListCaseCounts<'c> {
+    /// Language of the texts the service answers with, such as zh-cn or en-us. (optional header `X-Language`; 1 to 32 characters; the service assumes `zh-cn` when absent)
+    pub fn language(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(0, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md). (optional header `X-Time-Zone`; 1 to 32 characters; the service assumes `GMT+8` when absent)
+    pub fn time_zone(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(1, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Which site the account belongs to, 0 for the China site, 1 for the International site. (optional header `X-Site`)
+    pub fn site(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(2, serde_json::Value::from(value.into()));
+        self
+    }
+    /// Count only the tickets in this state (the values of CaseStatus). (optional query parameter `status`; 0 to 30)
+    pub fn status(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(3, serde_json::Value::from(value.into()));
+        self
+    }
+    /// Count only the tickets of this product category. (optional query parameter `product_category_id`; 0 to 64 characters)
+    pub fn product_category_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(4, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Count only the tickets of this problem type. (optional query parameter `business_type_id`; 0 to 32 characters)
+    pub fn business_type_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(5, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Validates the request against the spec, sends it and reads the answer.
+    pub async fn send(
+        self,
+    ) -> Result<
+        crate::Answer<crate::generated::types::ListCaseCountsResponse>,
+        crate::Error,
+    > {
+        self.client.execute(self.input).await
+    }
+    /// The request as it stands, for inspection or a generic send.
+    pub fn into_input(self) -> crate::exec::Input {
+        self.input
+    }
+}
+/// A request of `download_cases`: Export service tickets to a file
+///
+/// Answers a file listing the caller's tickets, narrowed by the same kinds of filters as list_cases. The vendor documents the answer only as a file; its format is not stated (the emulator answers an Excel workbook, spec/README.md). The language of the file is the language parameter's; the X-Language header, which the SDKs also send, is not declared here, since it would take the same setter and flag.
+///
+/// `GET /v2/servicerequest/cases/export` · idempotent: retried automatically after timeouts, lost connections, 5xx and 429. Start one with [`crate::Client::download_cases`], set its fields, then [`DownloadCases::send_to`] it.
+#[must_use = "a request does nothing until it is sent"]
+#[derive(Clone, Debug)]
+pub struct DownloadCases<'c> {
+    client: &'c crate::Client,
+    input: crate::exec::Input,
+}
+impl<'c> DownloadCases<'c> {
+    /// Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md). (optional header `X-Time-Zone`; 1 to 32 characters; the service assumes `GMT+8` when absent)
+    pub fn time_zone(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(0, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Which site the account belongs to, 0 for the China site, 1 for the International site. (optional header `X-Site`)
+    pub fn site(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(1, serde_json::Value::from(value.into()));
+        self
+    }
+    /// Language of the file's headings and names, such as zh-cn or en-us. (required query parameter `language`; 1 to 32 characters)
+    pub fn language(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(2, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Time zone of the times in the file, an offset from UTC such as GMT+8. (required query parameter `timezone`; 1 to 64 characters)
+    pub fn timezone(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(3, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Only these tickets; several ids are separated by commas. (optional query parameter `incident_id`; 0 to 3400 characters)
+    pub fn incident_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(4, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Start of the creation-time window, yyyy-MM-dd HH:mm:ss (the zh .md page), in the zone of X-Time-Zone. (optional query parameter `query_start_time`; 0 to 32 characters)
+    pub fn query_start_time(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(5, serde_json::Value::String(value.into()));
+        self
+    }
+    /// End of the creation-time window, yyyy-MM-dd HH:mm:ss (the zh .md page), in the zone of X-Time-Zone. (optional query parameter `query_end_time`; 0 to 32 characters)
+    pub fn query_end_time(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(6, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Only the tickets of the sub-user of this name. (optional query parameter `x_customer_name`; 0 to 64 characters)
+    pub fn x_customer_name(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(7, serde_json::Value::String(value.into()));
+        self
+    }
+    /// A keyword matched against the tickets' brief descriptions. (optional query parameter `search_key`; 0 to 64 characters)
+    pub fn search_key(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(8, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Only the tickets in this state (the values of CaseStatus). (optional query parameter `status`; 0 to 30)
+    pub fn status(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(9, serde_json::Value::from(value.into()));
+        self
+    }
+    /// Id of the account whose tickets to export. (optional query parameter `customer_id`; 0 to 64 characters)
+    pub fn customer_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(10, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Only the tickets opened from these sources (create_case's source_id); repeat the parameter for several sources. (optional query parameter `tenant_source_id_list`; at most 100 items)
+    pub fn tenant_source_id_list(
+        mut self,
+        value: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Self {
+        self.input
+            .set_param(
+                11,
+                serde_json::Value::Array(
+                    value
+                        .into_iter()
+                        .map(|v| serde_json::Value::String(v.as_ref().to_owned()))
+                        .collect(),
+                ),
+            );
+        self
+    }
+    /// Only the tickets of the sub-user of this id. (optional query parameter `sub_customer_id`; 0 to 64 characters)
+    pub fn sub_customer_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(12, serde_json::Value::String(value.into()));
+        self
+    }
+    /// How many matching tickets to skip; the service documents no default. (optional query parameter `offset`; 0 to 65535)
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(13, serde_json::Value::from(value.into()));
+        self
+    }
+    /// How many tickets the file holds at most; the service documents no default, and without it the emulator exports every matching ticket. (optional query parameter `limit`; 0 to 100)
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(14, serde_json::Value::from(value.into()));
+        self
+    }
+    /// Validates the request, sends it and streams the file it answers (application/octet-stream) into `writer`, refusing one longer than `limit` bytes (see [`crate::download`]).
+    pub async fn send_to<W>(
+        self,
+        writer: &mut W,
+        limit: u64,
+    ) -> Result<crate::Download, crate::Error>
+    where
+        W: tokio::io::AsyncWrite + Unpin + Send + ?Sized,
+    {
+        self.client.download(self.input, writer, limit).await
+    }
+    /// Validates the request, sends it and saves the file it answers (application/octet-stream) at `path` (written beside it, then renamed: a failed download leaves nothing), refusing one longer than `limit` bytes.
+    pub async fn save(
+        self,
+        path: impl AsRef<std::path::Path>,
+        limit: u64,
+    ) -> Result<crate::Download, crate::Error> {
+        self.client.download_to_file(self.input, path.as_ref(), limit).await
+    }
+    /// The request as it stands, for inspection or a generic send.
+    pub fn into_input(self) -> crate::exec::Input {
+        self.input
+    }
+}
+/// A request of `list_case_operate_logs`: List what was done to a service ticket
+///
+/// Pages through the operation log of one ticket: who opened, urged, closed, cancelled, rated, exported or deleted it, or changed its contact details, and when.
+///
+/// `GET /v2/servicerequest/cases/{case_id}/operate-logs` · idempotent: retried automatically after timeouts, lost connections, 5xx and 429. Start one with [`crate::Client::list_case_operate_logs`], set its fields, then [`ListCaseOperateLogs::send`] it.
+#[must_use = "a request does nothing until it is sent"]
+#[derive(Clone, Debug)]
+pub struct ListCaseOperateLogs<'c> {
+    client: &'c crate::Client,
+    input: crate::exec::Input,
+}
+impl<'c> ListCaseOperateLogs<'c> {
+    /// Language of the texts the service answers with, such as zh-cn or en-us. (optional header `X-Language`; 1 to 32 characters; the service assumes `zh-cn` when absent)
+    pub fn language(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(0, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md). (optional header `X-Time-Zone`; 1 to 32 characters; the service assumes `GMT+8` when absent)
+    pub fn time_zone(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(1, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Which site the account belongs to, 0 for the China site, 1 for the International site. (optional header `X-Site`)
+    pub fn site(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(2, serde_json::Value::from(value.into()));
+        self
+    }
+    /// Id of the ticket, as create_case or list_cases answered it. (required path parameter `case_id`; 1 to 64 characters)
+    pub fn case_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(3, serde_json::Value::String(value.into()));
+        self
+    }
+    /// IAM user group id; needed to read a ticket opened by another member of the same group. (optional query parameter `group_id`; 0 to 64 characters)
+    pub fn group_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(4, serde_json::Value::String(value.into()));
+        self
+    }
+    /// How many log entries to skip before the page starts. (optional query parameter `offset`; 0 to 65535; the service assumes `0` when absent)
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(5, serde_json::Value::from(value.into()));
+        self
+    }
+    /// How many log entries a page holds at most. (optional query parameter `limit`; 0 to 100; the service assumes `10` when absent)
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(6, serde_json::Value::from(value.into()));
+        self
+    }
+    /// Validates the request against the spec, sends it and reads the answer.
+    pub async fn send(
+        self,
+    ) -> Result<
+        crate::Answer<crate::generated::types::ListCaseOperateLogsResponse>,
+        crate::Error,
+    > {
+        self.client.execute(self.input).await
+    }
+    /// The request as it stands, for inspection or a generic send.
+    pub fn into_input(self) -> crate::exec::Input {
+        self.input
+    }
+}
+/// A request of `list_case_cc_emails`: List the e-mail addresses tickets are copied to
+///
+/// Answers the addresses the caller's tickets copy their e-mails to, and who set the addresses last.
+///
+/// `GET /v2/servicerequest/carbon-copy-emails` · idempotent: retried automatically after timeouts, lost connections, 5xx and 429. Start one with [`crate::Client::list_case_cc_emails`], set its fields, then [`ListCaseCcEmails::send`] it.
+#[must_use = "a request does nothing until it is sent"]
+#[derive(Clone, Debug)]
+pub struct ListCaseCcEmails<'c> {
+    client: &'c crate::Client,
+    input: crate::exec::Input,
+}
+impl<'c> ListCaseCcEmails<'c> {
+    /// Language of the texts the service answers with, such as zh-cn or en-us. (optional header `X-Language`; 1 to 32 characters; the service assumes `zh-cn` when absent)
+    pub fn language(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(0, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md). (optional header `X-Time-Zone`; 1 to 32 characters; the service assumes `GMT+8` when absent)
+    pub fn time_zone(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(1, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Which site the account belongs to, 0 for the China site, 1 for the International site. (optional header `X-Site`)
+    pub fn site(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(2, serde_json::Value::from(value.into()));
+        self
+    }
+    /// Validates the request against the spec, sends it and reads the answer.
+    pub async fn send(
+        self,
+    ) -> Result<
+        crate::Answer<crate::generated::types::ListCaseCcEmailsResponse>,
+        crate::Error,
+    > {
+        self.client.execute(self.input).await
+    }
+    /// The request as it stands, for inspection or a generic send.
+    pub fn into_input(self) -> crate::exec::Input {
+        self.input
+    }
+}
+/// A request of `update_case_contact_info`: Change how a service ticket's contact is reached
+///
+/// Replaces the contact details of one ticket (mobile number and its calling code, e-mail address, when to call); the members given replace the ticket's, the others stay. show_case_detail shows the new ones.
+///
+/// `PUT /v2/servicerequest/cases/{case_id}/contact-info` · idempotent: retried automatically after timeouts, lost connections, 5xx and 429. Start one with [`crate::Client::update_case_contact_info`], set its fields, then [`UpdateCaseContactInfo::send`] it.
+#[must_use = "a request does nothing until it is sent"]
+#[derive(Clone, Debug)]
+pub struct UpdateCaseContactInfo<'c> {
+    client: &'c crate::Client,
+    input: crate::exec::Input,
+}
+impl<'c> UpdateCaseContactInfo<'c> {
+    /// Language of the texts the service answers with, such as zh-cn or en-us. (optional header `X-Language`; 1 to 32 characters; the service assumes `zh-cn` when absent)
+    pub fn language(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(0, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md). (optional header `X-Time-Zone`; 1 to 32 characters; the service assumes `GMT+8` when absent)
+    pub fn time_zone(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(1, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Which site the account belongs to, 0 for the China site, 1 for the International site. (optional header `X-Site`)
+    pub fn site(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(2, serde_json::Value::from(value.into()));
+        self
+    }
+    /// Id of the ticket, as create_case or list_cases answered it. (required path parameter `case_id`; 1 to 64 characters)
+    pub fn case_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(3, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Country or region calling code of remind_mobile, such as 86. (optional body field; 1 to 32 characters)
+    pub fn area_code(mut self, value: impl Into<String>) -> Self {
+        self.input.set_body("area_code", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Mobile number to notify about the ticket. (optional body field; 1 to 32 characters)
+    pub fn remind_mobile(mut self, value: impl Into<String>) -> Self {
+        self.input.set_body("remind_mobile", serde_json::Value::String(value.into()));
+        self
+    }
+    /// E-mail address to notify about the ticket. (optional body field; 1 to 128 characters)
+    pub fn remind_mail(mut self, value: impl Into<String>) -> Self {
+        self.input.set_body("remind_mail", serde_json::Value::String(value.into()));
+        self
+    }
+    /// When notifications may be sent, "0" for any time or a window such as 09:00-18:00. (optional body field; 1 to 16 characters)
+    pub fn remind_time(mut self, value: impl Into<String>) -> Self {
+        self.input.set_body("remind_time", serde_json::Value::String(value.into()));
+        self
+    }
+    /// IAM user group id; needed for a ticket opened by another member of the same group. (optional body field; 1 to 64 characters)
+    pub fn group_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_body("group_id", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Extended parameters, a free-form JSON object. (optional body field)
+    pub fn extension_map(mut self, value: impl serde::Serialize) -> Self {
+        self.input.set_body("extension_map", crate::case::to_json(&value));
+        self
+    }
+    /// Validates the request against the spec, sends it and reads the answer.
+    pub async fn send(
+        self,
+    ) -> Result<
+        crate::Answer<crate::generated::types::CaseChangeResponse>,
+        crate::Error,
+    > {
+        self.client.execute(self.input).await
+    }
+    /// The request as it stands, for inspection or a generic send.
+    pub fn into_input(self) -> crate::exec::Input {
+        self.input
+    }
+}
+/// A request of `show_case_extends_param`: Check the extra fields of a service ticket
+///
+/// Asks the service about a ticket's extra fields. Every copy of the vendor's documentation, and both SDKs, give the answer only error_code and error_msg, so the values themselves do not come back (spec/README.md).
+///
+/// `GET /v2/servicerequest/cases/{case_id}/extends-param` · idempotent: retried automatically after timeouts, lost connections, 5xx and 429. Start one with [`crate::Client::show_case_extends_param`], set its fields, then [`ShowCaseExtendsParam::send`] it.
+#[must_use = "a request does nothing until it is sent"]
+#[derive(Clone, Debug)]
+pub struct ShowCaseExtendsParam<'c> {
+    client: &'c crate::Client,
+    input: crate::exec::Input,
+}
+impl<'c> ShowCaseExtendsParam<'c> {
+    /// Language of the texts the service answers with, such as zh-cn or en-us. (optional header `X-Language`; 1 to 32 characters; the service assumes `zh-cn` when absent)
+    pub fn language(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(0, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md). (optional header `X-Time-Zone`; 1 to 32 characters; the service assumes `GMT+8` when absent)
+    pub fn time_zone(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(1, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Which site the account belongs to, 0 for the China site, 1 for the International site. (optional header `X-Site`)
+    pub fn site(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(2, serde_json::Value::from(value.into()));
+        self
+    }
+    /// Id of the ticket, as create_case or list_cases answered it. (required path parameter `case_id`; 1 to 64 characters)
+    pub fn case_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(3, serde_json::Value::String(value.into()));
+        self
+    }
+    /// IAM user group id; needed for a ticket opened by another member of the same group. (optional query parameter `group_id`; 1 to 64 characters)
+    pub fn group_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(4, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Validates the request against the spec, sends it and reads the answer.
+    pub async fn send(
+        self,
+    ) -> Result<
+        crate::Answer<crate::generated::types::CaseChangeResponse>,
+        crate::Error,
+    > {
+        self.client.execute(self.input).await
+    }
+    /// The request as it stands, for inspection or a generic send.
+    pub fn into_input(self) -> crate::exec::Input {
+        self.input
+    }
+}
+/// A request of `create_case_extends_param`: Submit extra fields of a service ticket
+///
+/// Submits values of a ticket's extra fields (the keys list_extends_params answers) after the ticket was opened, optionally for one of its messages.
+///
+/// `POST /v2/servicerequest/cases/{case_id}/extends-param` · not idempotent: retried only when the request certainly did not reach the service. Start one with [`crate::Client::create_case_extends_param`], set its fields, then [`CreateCaseExtendsParam::send`] it.
+#[must_use = "a request does nothing until it is sent"]
+#[derive(Clone, Debug)]
+pub struct CreateCaseExtendsParam<'c> {
+    client: &'c crate::Client,
+    input: crate::exec::Input,
+}
+impl<'c> CreateCaseExtendsParam<'c> {
+    /// Language of the texts the service answers with, such as zh-cn or en-us. (optional header `X-Language`; 1 to 32 characters; the service assumes `zh-cn` when absent)
+    pub fn language(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(0, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md). (optional header `X-Time-Zone`; 1 to 32 characters; the service assumes `GMT+8` when absent)
+    pub fn time_zone(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(1, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Which site the account belongs to, 0 for the China site, 1 for the International site. (optional header `X-Site`)
+    pub fn site(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(2, serde_json::Value::from(value.into()));
+        self
+    }
+    /// Id of the ticket, as create_case or list_cases answered it. (required path parameter `case_id`; 1 to 64 characters)
+    pub fn case_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(3, serde_json::Value::String(value.into()));
+        self
+    }
+    /// IAM user group id; needed for a ticket opened by another member of the same group. (optional body field; 1 to 64 characters)
+    pub fn group_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_body("group_id", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Id of the ticket's message the values go with. (optional body field; 1 to 64 characters)
+    pub fn message_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_body("message_id", serde_json::Value::String(value.into()));
+        self
+    }
+    /// The values, by the keys list_extends_params answers (param_key), a free-form JSON object. (optional body field)
+    pub fn extends_map(mut self, value: impl serde::Serialize) -> Self {
+        self.input.set_body("extends_map", crate::case::to_json(&value));
+        self
+    }
+    /// Validates the request against the spec, sends it and reads the answer.
+    pub async fn send(
+        self,
+    ) -> Result<
+        crate::Answer<crate::generated::types::CaseChangeResponse>,
+        crate::Error,
+    > {
+        self.client.execute(self.input).await
+    }
+    /// The request as it stands, for inspection or a generic send.
+    pub fn into_input(self) -> crate::exec::Input {
+        self.input
+    }
+}
+/// A request of `list_relation`: List the tickets related to a service ticket
+///
+/// Answers the tickets related to a ticket, each with its brief description and who opened it.
+///
+/// `GET /v2/servicerequest/cases/{case_id}/relations` · idempotent: retried automatically after timeouts, lost connections, 5xx and 429. Start one with [`crate::Client::list_relation`], set its fields, then [`ListRelation::send`] it.
+#[must_use = "a request does nothing until it is sent"]
+#[derive(Clone, Debug)]
+pub struct ListRelation<'c> {
+    client: &'c crate::Client,
+    input: crate::exec::Input,
+}
+impl<'c> ListRelation<'c> {
+    /// Language of the texts the service answers with, such as zh-cn or en-us. (optional header `X-Language`; 1 to 32 characters; the service assumes `zh-cn` when absent)
+    pub fn language(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(0, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md). (optional header `X-Time-Zone`; 1 to 32 characters; the service assumes `GMT+8` when absent)
+    pub fn time_zone(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(1, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Which site the account belongs to, 0 for the China site, 1 for the International site. (optional header `X-Site`)
+    pub fn site(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(2, serde_json::Value::from(value.into()));
+        self
+    }
+    /// Id of the ticket, as create_case or list_cases answered it. (required path parameter `case_id`; 1 to 64 characters)
+    pub fn case_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(3, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Validates the request against the spec, sends it and reads the answer.
+    pub async fn send(
+        self,
+    ) -> Result<
+        crate::Answer<crate::generated::types::ListRelationResponse>,
+        crate::Error,
+    > {
+        self.client.execute(self.input).await
+    }
+    /// The request as it stands, for inspection or a generic send.
+    pub fn into_input(self) -> crate::exec::Input {
+        self.input
+    }
+}
+/// A request of `create_relations`: Relate other service tickets to a ticket
+///
+/// Relates up to three other tickets of the caller to a ticket; a ticket already related stays once. A ticket has at most three related tickets.
+///
+/// `POST /v2/servicerequest/cases/{case_id}/relations` · not idempotent: retried only when the request certainly did not reach the service. Start one with [`crate::Client::create_relations`], set its fields, then [`CreateRelations::send`] it.
+#[must_use = "a request does nothing until it is sent"]
+#[derive(Clone, Debug)]
+pub struct CreateRelations<'c> {
+    client: &'c crate::Client,
+    input: crate::exec::Input,
+}
+impl<'c> CreateRelations<'c> {
+    /// Language of the texts the service answers with, such as zh-cn or en-us. (optional header `X-Language`; 1 to 32 characters; the service assumes `zh-cn` when absent)
+    pub fn language(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(0, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md). (optional header `X-Time-Zone`; 1 to 32 characters; the service assumes `GMT+8` when absent)
+    pub fn time_zone(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(1, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Which site the account belongs to, 0 for the China site, 1 for the International site. (optional header `X-Site`)
+    pub fn site(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(2, serde_json::Value::from(value.into()));
+        self
+    }
+    /// Id of the ticket the others are related to. (required path parameter `case_id`; 1 to 64 characters)
+    pub fn case_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(3, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Ids of the tickets to relate, at most three. (required body field; at most 3 items)
+    pub fn related_id_list(
+        mut self,
+        value: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Self {
+        self.input
+            .set_body(
+                "related_id_list",
+                serde_json::Value::Array(
+                    value
+                        .into_iter()
+                        .map(|v| serde_json::Value::String(v.as_ref().to_owned()))
+                        .collect(),
+                ),
+            );
+        self
+    }
+    /// IAM user group id; needed for tickets opened by other members of the same group. (optional body field; 1 to 64 characters)
+    pub fn group_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_body("group_id", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Validates the request against the spec, sends it and reads the answer.
+    pub async fn send(
+        self,
+    ) -> Result<
+        crate::Answer<crate::generated::types::CaseChangeResponse>,
+        crate::Error,
+    > {
+        self.client.execute(self.input).await
+    }
+    /// The request as it stands, for inspection or a generic send.
+    pub fn into_input(self) -> crate::exec::Input {
+        self.input
+    }
+}
+/// A request of `delete_relation`: Undo a relation between two service tickets
+///
+/// Takes a related ticket off a ticket's relations; a ticket that is not related is passed over.
+///
+/// `DELETE /v2/servicerequest/cases/{case_id}/relations` · idempotent: retried automatically after timeouts, lost connections, 5xx and 429. Start one with [`crate::Client::delete_relation`], set its fields, then [`DeleteRelation::send`] it.
+#[must_use = "a request does nothing until it is sent"]
+#[derive(Clone, Debug)]
+pub struct DeleteRelation<'c> {
+    client: &'c crate::Client,
+    input: crate::exec::Input,
+}
+impl<'c> DeleteRelation<'c> {
+    /// Language of the texts the service answers with, such as zh-cn or en-us. (optional header `X-Language`; 1 to 32 characters; the service assumes `zh-cn` when absent)
+    pub fn language(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(0, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md). (optional header `X-Time-Zone`; 1 to 32 characters; the service assumes `GMT+8` when absent)
+    pub fn time_zone(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(1, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Which site the account belongs to, 0 for the China site, 1 for the International site. (optional header `X-Site`)
+    pub fn site(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(2, serde_json::Value::from(value.into()));
+        self
+    }
+    /// Id of the ticket whose relation is undone. (required path parameter `case_id`; 1 to 64 characters)
+    pub fn case_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(3, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Id of the related ticket to take off. (required body field; 1 to 64 characters)
+    pub fn related_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_body("related_id", serde_json::Value::String(value.into()));
+        self
+    }
+    /// IAM user group id; needed for tickets opened by other members of the same group. (optional body field; 1 to 64 characters)
+    pub fn group_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_body("group_id", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Validates the request against the spec, sends it and reads the answer.
+    pub async fn send(
+        self,
+    ) -> Result<
+        crate::Answer<crate::generated::types::CaseChangeResponse>,
+        crate::Error,
+    > {
+        self.client.execute(self.input).await
+    }
+    /// The request as it stands, for inspection or a generic send.
+    pub fn into_input(self) -> crate::exec::Input {
+        self.input
+    }
+}
+/// A request of `create_scores`: Rate a completed service ticket
+///
+/// Gives the caller's verdict on how a completed ticket was handled and a rating per satisfaction dimension (list_satisfaction_dimensions). A ticket is rated once; show_case_detail shows the rating.
+///
+/// `POST /v2/servicerequest/cases/{case_id}/score` · not idempotent: retried only when the request certainly did not reach the service. Start one with [`crate::Client::create_scores`], set its fields, then [`CreateScores::send`] it.
+#[must_use = "a request does nothing until it is sent"]
+#[derive(Clone, Debug)]
+pub struct CreateScores<'c> {
+    client: &'c crate::Client,
+    input: crate::exec::Input,
+}
+impl<'c> CreateScores<'c> {
+    /// Language of the texts the service answers with, such as zh-cn or en-us. (optional header `X-Language`; 1 to 32 characters; the service assumes `zh-cn` when absent)
+    pub fn language(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(0, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md). (optional header `X-Time-Zone`; 1 to 32 characters; the service assumes `GMT+8` when absent)
+    pub fn time_zone(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(1, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Which site the account belongs to, 0 for the China site, 1 for the International site. (optional header `X-Site`)
+    pub fn site(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(2, serde_json::Value::from(value.into()));
+        self
+    }
+    /// Id of the ticket, as create_case or list_cases answered it. (required path parameter `case_id`; 1 to 64 characters)
+    pub fn case_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(3, serde_json::Value::String(value.into()));
+        self
+    }
+    /// The caller's verdict on how the ticket was handled. (required body field; 0 to 400 characters)
+    pub fn judgement(mut self, value: impl Into<String>) -> Self {
+        self.input.set_body("judgement", serde_json::Value::String(value.into()));
+        self
+    }
+    /// One rating per satisfaction dimension (list_satisfaction_dimensions). (required body field; at most 100 items)
+    pub fn incident_satisfaction_list(
+        mut self,
+        value: impl IntoIterator<Item = serde_json::Value>,
+    ) -> Self {
+        self.input
+            .set_body(
+                "incident_satisfaction_list",
+                serde_json::Value::Array(value.into_iter().collect()),
+            );
+        self
+    }
+    /// IAM user group id; needed for a ticket opened by another member of the same group. (optional body field; 0 to 64 characters)
+    pub fn group_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_body("group_id", serde_json::Value::String(value.into()));
+        self
+    }
+    /// Validates the request against the spec, sends it and reads the answer.
+    pub async fn send(
+        self,
+    ) -> Result<
+        crate::Answer<crate::generated::types::CaseChangeResponse>,
+        crate::Error,
+    > {
+        self.client.execute(self.input).await
+    }
+    /// The request as it stands, for inspection or a generic send.
+    pub fn into_input(self) -> crate::exec::Input {
+        self.input
+    }
+}
+/// A request of `list_satisfaction_dimensions`: List what a rating of a service ticket covers
+///
+/// Answers the satisfaction dimensions a ticket is rated on (create_scores, update_case's close), each with its highest score.
+///
+/// `GET /v2/servicerequest/config/satisfaction-dimensions` · idempotent: retried automatically after timeouts, lost connections, 5xx and 429. Start one with [`crate::Client::list_satisfaction_dimensions`], set its fields, then [`ListSatisfactionDimensions::send`] it.
+#[must_use = "a request does nothing until it is sent"]
+#[derive(Clone, Debug)]
+pub struct ListSatisfactionDimensions<'c> {
+    client: &'c crate::Client,
+    input: crate::exec::Input,
+}
+impl<'c> ListSatisfactionDimensions<'c> {
+    /// Language of the texts the service answers with, such as zh-cn or en-us. (optional header `X-Language`; 1 to 32 characters; the service assumes `zh-cn` when absent)
+    pub fn language(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(0, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md). (optional header `X-Time-Zone`; 1 to 32 characters; the service assumes `GMT+8` when absent)
+    pub fn time_zone(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(1, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Which site the account belongs to, 0 for the China site, 1 for the International site. (optional header `X-Site`)
+    pub fn site(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(2, serde_json::Value::from(value.into()));
+        self
+    }
+    /// Validates the request against the spec, sends it and reads the answer.
+    pub async fn send(
+        self,
+    ) -> Result<
+        crate::Answer<crate::generated::types::ListSatisfactionDimensionsResponse>,
+        crate::Error,
+    > {
+        self.client.execute(self.input).await
+    }
+    /// The request as it stands, for inspection or a generic send.
+    pub fn into_input(self) -> crate::exec::Input {
+        self.input
+    }
+}
+/// A request of `list_order_incident`: List service tickets (the older query)
+///
+/// The older form of list_cases, with camelCase parameter and answer names and pages by number: pages through the caller's tickets, optionally narrowed by keywords, labels, ticket id, a creation-time window, state, problem type or product category. Every filter is optional.
+///
+/// `GET /osm/incidentservice/api/v1/queryincident` · idempotent: retried automatically after timeouts, lost connections, 5xx and 429. Start one with [`crate::Client::list_order_incident`], set its fields, then [`ListOrderIncident::send`] it.
+#[must_use = "a request does nothing until it is sent"]
+#[derive(Clone, Debug)]
+pub struct ListOrderIncident<'c> {
+    client: &'c crate::Client,
+    input: crate::exec::Input,
+}
+impl<'c> ListOrderIncident<'c> {
+    /// A version string; the SDKs give no meaning or values for it. (optional query parameter `version`; 0 to 32 characters)
+    pub fn version(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(0, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Keywords matched against the tickets' brief descriptions; repeat the parameter for several keywords. (optional query parameter `searchKey`; at most 32 items)
+    pub fn search_key(
+        mut self,
+        value: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Self {
+        self.input
+            .set_param(
+                1,
+                serde_json::Value::Array(
+                    value
+                        .into_iter()
+                        .map(|v| serde_json::Value::String(v.as_ref().to_owned()))
+                        .collect(),
+                ),
+            );
+        self
+    }
+    /// Only tickets that carry at least one of these labels; repeat the parameter for several labels. (optional query parameter `labelIdList`; at most 5 items)
+    pub fn label_id_list(
+        mut self,
+        value: impl IntoIterator<Item = serde_json::Value>,
+    ) -> Self {
+        self.input.set_param(2, serde_json::Value::Array(value.into_iter().collect()));
+        self
+    }
+    /// A keyword matched against the ticket id or the brief description. (optional query parameter `appKey`; 0 to 64 characters)
+    pub fn app_key(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(3, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Id of the ticket to look for. (optional query parameter `incidentId`; 0 to 64 characters)
+    pub fn incident_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(4, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Start of the creation-time window, yyyy-MM-dd HH:mm:ss in the service's time zone (GMT+8, as no X-Time-Zone is sent). (optional query parameter `queryStartTime`; 0 to 32 characters)
+    pub fn query_start_time(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(5, serde_json::Value::String(value.into()));
+        self
+    }
+    /// End of the creation-time window, yyyy-MM-dd HH:mm:ss in the service's time zone (GMT+8, as no X-Time-Zone is sent). (optional query parameter `queryEndTime`; 0 to 32 characters)
+    pub fn query_end_time(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(6, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Only tickets in this state (the values of CaseStatus). (optional query parameter `status`; 0 to 30)
+    pub fn status(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(7, serde_json::Value::from(value.into()));
+        self
+    }
+    /// A list of states to match; the service does not document its format. (optional query parameter `incidentStatus`; 0 to 32 characters)
+    pub fn incident_status(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(8, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Name of the sub-user whose tickets to list. (optional query parameter `xCustomerName`; 0 to 64 characters)
+    pub fn x_customer_name(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(9, serde_json::Value::String(value.into()));
+        self
+    }
+    /// IAM user group id; needed to see the tickets of other members of the same group. (optional query parameter `groupId`; 0 to 64 characters)
+    pub fn group_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(10, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Only tickets of this product category (an id of list_product_categories). (optional query parameter `productCategoryId`; 0 to 64 characters)
+    pub fn product_category_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(11, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Only tickets of this problem type (an id of list_problem_types). (optional query parameter `businessTypeId`; 0 to 64 characters)
+    pub fn business_type_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(12, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Number of the page, the first being 1. (optional query parameter `pageNo`; 1 to 65535; the service assumes `1` when absent)
+    pub fn page_no(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(13, serde_json::Value::from(value.into()));
+        self
+    }
+    /// How many tickets a page holds at most. (optional query parameter `pageSize`; 1 to 100; the service assumes `10` when absent)
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input.set_param(14, serde_json::Value::from(value.into()));
+        self
+    }
+    /// Id of the sub-user whose tickets to list. (optional query parameter `xCustomerId`; 0 to 64 characters)
+    pub fn x_customer_id(mut self, value: impl Into<String>) -> Self {
+        self.input.set_param(15, serde_json::Value::String(value.into()));
+        self
+    }
+    /// Validates the request against the spec, sends it and reads the answer.
+    pub async fn send(
+        self,
+    ) -> Result<
+        crate::Answer<crate::generated::types::ListOrderIncidentResponse>,
+        crate::Error,
+    > {
+        self.client.execute(self.input).await
+    }
+    /// The request as it stands, for inspection or a generic send.
+    pub fn into_input(self) -> crate::exec::Input {
+        self.input
+    }
+}
 impl crate::Client {
     /// List service tickets
     ///
@@ -492,6 +1361,123 @@ impl crate::Client {
         ListMessages {
             client: self,
             input: crate::exec::Input::new(crate::rules::LIST_MESSAGES),
+        }
+    }
+    /// Count service tickets by state
+    ///
+    /// `GET /v2/servicerequest/cases/count`: see [`ListCaseCounts`] for its fields.
+    pub fn list_case_counts(&self) -> ListCaseCounts<'_> {
+        ListCaseCounts {
+            client: self,
+            input: crate::exec::Input::new(crate::rules::LIST_CASE_COUNTS),
+        }
+    }
+    /// Export service tickets to a file
+    ///
+    /// `GET /v2/servicerequest/cases/export`: see [`DownloadCases`] for its fields.
+    pub fn download_cases(&self) -> DownloadCases<'_> {
+        DownloadCases {
+            client: self,
+            input: crate::exec::Input::new(crate::rules::DOWNLOAD_CASES),
+        }
+    }
+    /// List what was done to a service ticket
+    ///
+    /// `GET /v2/servicerequest/cases/{case_id}/operate-logs`: see [`ListCaseOperateLogs`] for its fields.
+    pub fn list_case_operate_logs(&self) -> ListCaseOperateLogs<'_> {
+        ListCaseOperateLogs {
+            client: self,
+            input: crate::exec::Input::new(crate::rules::LIST_CASE_OPERATE_LOGS),
+        }
+    }
+    /// List the e-mail addresses tickets are copied to
+    ///
+    /// `GET /v2/servicerequest/carbon-copy-emails`: see [`ListCaseCcEmails`] for its fields.
+    pub fn list_case_cc_emails(&self) -> ListCaseCcEmails<'_> {
+        ListCaseCcEmails {
+            client: self,
+            input: crate::exec::Input::new(crate::rules::LIST_CASE_CC_EMAILS),
+        }
+    }
+    /// Change how a service ticket's contact is reached
+    ///
+    /// `PUT /v2/servicerequest/cases/{case_id}/contact-info`: see [`UpdateCaseContactInfo`] for its fields.
+    pub fn update_case_contact_info(&self) -> UpdateCaseContactInfo<'_> {
+        UpdateCaseContactInfo {
+            client: self,
+            input: crate::exec::Input::new(crate::rules::UPDATE_CASE_CONTACT_INFO),
+        }
+    }
+    /// Check the extra fields of a service ticket
+    ///
+    /// `GET /v2/servicerequest/cases/{case_id}/extends-param`: see [`ShowCaseExtendsParam`] for its fields.
+    pub fn show_case_extends_param(&self) -> ShowCaseExtendsParam<'_> {
+        ShowCaseExtendsParam {
+            client: self,
+            input: crate::exec::Input::new(crate::rules::SHOW_CASE_EXTENDS_PARAM),
+        }
+    }
+    /// Submit extra fields of a service ticket
+    ///
+    /// `POST /v2/servicerequest/cases/{case_id}/extends-param`: see [`CreateCaseExtendsParam`] for its fields.
+    pub fn create_case_extends_param(&self) -> CreateCaseExtendsParam<'_> {
+        CreateCaseExtendsParam {
+            client: self,
+            input: crate::exec::Input::new(crate::rules::CREATE_CASE_EXTENDS_PARAM),
+        }
+    }
+    /// List the tickets related to a service ticket
+    ///
+    /// `GET /v2/servicerequest/cases/{case_id}/relations`: see [`ListRelation`] for its fields.
+    pub fn list_relation(&self) -> ListRelation<'_> {
+        ListRelation {
+            client: self,
+            input: crate::exec::Input::new(crate::rules::LIST_RELATION),
+        }
+    }
+    /// Relate other service tickets to a ticket
+    ///
+    /// `POST /v2/servicerequest/cases/{case_id}/relations`: see [`CreateRelations`] for its fields.
+    pub fn create_relations(&self) -> CreateRelations<'_> {
+        CreateRelations {
+            client: self,
+            input: crate::exec::Input::new(crate::rules::CREATE_RELATIONS),
+        }
+    }
+    /// Undo a relation between two service tickets
+    ///
+    /// `DELETE /v2/servicerequest/cases/{case_id}/relations`: see [`DeleteRelation`] for its fields.
+    pub fn delete_relation(&self) -> DeleteRelation<'_> {
+        DeleteRelation {
+            client: self,
+            input: crate::exec::Input::new(crate::rules::DELETE_RELATION),
+        }
+    }
+    /// Rate a completed service ticket
+    ///
+    /// `POST /v2/servicerequest/cases/{case_id}/score`: see [`CreateScores`] for its fields.
+    pub fn create_scores(&self) -> CreateScores<'_> {
+        CreateScores {
+            client: self,
+            input: crate::exec::Input::new(crate::rules::CREATE_SCORES),
+        }
+    }
+    /// List what a rating of a service ticket covers
+    ///
+    /// `GET /v2/servicerequest/config/satisfaction-dimensions`: see [`ListSatisfactionDimensions`] for its fields.
+    pub fn list_satisfaction_dimensions(&self) -> ListSatisfactionDimensions<'_> {
+        ListSatisfactionDimensions {
+            client: self,
+            input: crate::exec::Input::new(crate::rules::LIST_SATISFACTION_DIMENSIONS),
+        }
+    }
+    /// List service tickets (the older query)
+    ///
+    /// `GET /osm/incidentservice/api/v1/queryincident`: see [`ListOrderIncident`] for its fields.
+    pub fn list_order_incident(&self) -> ListOrderIncident<'_> {
+        ListOrderIncident {
+            client: self,
+            input: crate::exec::Input::new(crate::rules::LIST_ORDER_INCIDENT),
         }
     }
 }
