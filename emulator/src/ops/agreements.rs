@@ -19,8 +19,14 @@ use crate::vendor::service_error;
 
 /// The handlers of this module, by operation id.
 pub(crate) const HANDLERS: &[(&str, super::Handler)] = &[
-    ("show_latest_published_agreement", super::Handler::Sync(handle)),
-    ("show_signed_latest_published_agreement", super::Handler::Sync(handle)),
+    (
+        "show_latest_published_agreement",
+        super::Handler::Sync(handle),
+    ),
+    (
+        "show_signed_latest_published_agreement",
+        super::Handler::Sync(handle),
+    ),
     ("sign_published_agreement", super::Handler::Sync(handle)),
 ];
 

@@ -11,10 +11,8 @@ use crate::router::Call;
 use crate::vendor::service_error;
 
 /// The handlers of this module, by operation id.
-pub(crate) const HANDLERS: &[(&str, super::Handler)] = &[(
-    "show_configuration",
-    super::Handler::Sync(handle),
-)];
+pub(crate) const HANDLERS: &[(&str, super::Handler)] =
+    &[("show_configuration", super::Handler::Sync(handle))];
 
 /// The configuration items the emulator knows: key and value.
 pub(crate) const ITEMS: [(&str, &str); 3] = [
@@ -27,10 +25,12 @@ fn handle(_shared: &Shared, call: &Call) -> Reply {
     let rid = call.request_id.as_str();
     let key = call.text("config_key").unwrap_or_default();
     match ITEMS.iter().find(|(k, _)| *k == key) {
-        Some((k, v)) => {
-            json_response(StatusCode::OK, &json!({ "config_key": k, "config_value": v }), rid)
-                .into()
-        }
+        Some((k, v)) => json_response(
+            StatusCode::OK,
+            &json!({ "config_key": k, "config_value": v }),
+            rid,
+        )
+        .into(),
         None => service_error(
             StatusCode::NOT_FOUND,
             "OSM.0001",

@@ -11,7 +11,10 @@ use crate::router::Call;
 
 /// The handlers of this module, by operation id.
 pub(crate) const HANDLERS: &[(&str, super::Handler)] = &[
-    ("show_partners_cases_privilege", super::Handler::Sync(handle)),
+    (
+        "show_partners_cases_privilege",
+        super::Handler::Sync(handle),
+    ),
     ("show_partners_service_info", super::Handler::Sync(handle)),
 ];
 

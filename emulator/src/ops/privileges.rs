@@ -24,7 +24,10 @@ use crate::vendor::service_error;
 pub(crate) const HANDLERS: &[(&str, super::Handler)] = &[
     ("create_privileges", super::Handler::Sync(handle)),
     ("list_privileges", super::Handler::Sync(handle)),
-    ("show_customer_privilege_policy", super::Handler::Sync(handle)),
+    (
+        "show_customer_privilege_policy",
+        super::Handler::Sync(handle),
+    ),
     ("list_sub_customers", super::Handler::Sync(handle)),
     ("list_agencies", super::Handler::Sync(handle)),
     ("list_customers_regions", super::Handler::Sync(handle)),
@@ -131,9 +134,27 @@ fn sub_customers(call: &Call) -> Value {
     let id = call.text("sub_customer_id").filter(|i| !i.is_empty());
     // (id, name, masked name, masked mobile, masked e-mail)
     const USERS: [(&str, &str, &str, &str, &str); 3] = [
-        ("sub-user-ops", "ops", "o**", "138****0001", "o**@example.com"),
-        ("sub-user-dev", "developer", "d*******r", "138****0002", "d*******r@example.com"),
-        ("sub-user-finance", "finance", "f*****e", "138****0003", "f*****e@example.com"),
+        (
+            "sub-user-ops",
+            "ops",
+            "o**",
+            "138****0001",
+            "o**@example.com",
+        ),
+        (
+            "sub-user-dev",
+            "developer",
+            "d*******r",
+            "138****0002",
+            "d*******r@example.com",
+        ),
+        (
+            "sub-user-finance",
+            "finance",
+            "f*****e",
+            "138****0003",
+            "f*****e@example.com",
+        ),
     ];
     let list: Vec<Value> = USERS
         .iter()
