@@ -32,7 +32,6 @@ async fn holds(client: &Client, privilege: &str) -> i32 {
         .unwrap()
         .has_privilege
         .expect("has_privilege")
-        .into()
 }
 
 async fn change(client: &Client, operation: &str, privilege: &str) {
