@@ -1,6 +1,6 @@
 //! `osm agreement …` end to end against the emulator: every command of the tag,
 //! generated from the spec (the latest agreement of a type, signing it, whether it is
-//! signed), and `osm lookup configuration`; a value outside the spec's range refused
+//! signed, a configuration item); a value outside the spec's range refused
 //! before sending, naming the flag.
 
 use assert_cmd::Command;
@@ -68,7 +68,7 @@ async fn agreement_commands_run_against_the_emulator() {
 
     let item = ok(
         &emu,
-        &["lookup", "configuration", "case_agreement_required"],
+        &["agreement", "configuration", "case_agreement_required"],
     )
     .await;
     assert_eq!(item["config_key"], "case_agreement_required");

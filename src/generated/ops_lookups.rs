@@ -460,37 +460,6 @@ impl<'c> ListCaseQuotas<'c> {
         self.input
     }
 }
-/// A request of `show_configuration`: Show one configuration value of the service
-///
-/// Answers with the value of one of the service's configuration items, by key. No page of the vendor's lists the keys.
-///
-/// `GET /v2/servicerequest/configurations/{config_key}` · idempotent: retried automatically after timeouts, lost connections, 5xx and 429. Start one with [`crate::Client::show_configuration`], set its fields, then [`ShowConfiguration::send`] it.
-#[must_use = "a request does nothing until it is sent"]
-#[derive(Clone, Debug)]
-pub struct ShowConfiguration<'c> {
-    client: &'c crate::Client,
-    input: crate::exec::Input,
-}
-impl<'c> ShowConfiguration<'c> {
-    /// Key of the configuration item. (required path parameter `config_key`; 1 to 64 characters)
-    pub fn config_key(mut self, value: impl Into<String>) -> Self {
-        self.input.set_param(0, serde_json::Value::String(value.into()));
-        self
-    }
-    /// Validates the request against the spec, sends it and reads the answer.
-    pub async fn send(
-        self,
-    ) -> Result<
-        crate::Answer<crate::generated::types::ShowConfigurationResponse>,
-        crate::Error,
-    > {
-        self.client.execute(self.input).await
-    }
-    /// The request as it stands, for inspection or a generic send.
-    pub fn into_input(self) -> crate::exec::Input {
-        self.input
-    }
-}
 impl crate::Client {
     /// List the problem types a ticket can be about
     ///
@@ -580,15 +549,6 @@ impl crate::Client {
         ListCaseQuotas {
             client: self,
             input: crate::exec::Input::new(crate::rules::LIST_CASE_QUOTAS),
-        }
-    }
-    /// Show one configuration value of the service
-    ///
-    /// `GET /v2/servicerequest/configurations/{config_key}`: see [`ShowConfiguration`] for its fields.
-    pub fn show_configuration(&self) -> ShowConfiguration<'_> {
-        ShowConfiguration {
-            client: self,
-            input: crate::exec::Input::new(crate::rules::SHOW_CONFIGURATION),
         }
     }
 }

@@ -10925,7 +10925,7 @@ pub static OPERATIONS: &[OperationRules] = &[
         id: "show_configuration",
         method: "GET",
         path: "/v2/servicerequest/configurations/{config_key}",
-        family: "lookups",
+        family: "agreements",
         summary: "Show one configuration value of the service",
         idempotent: true,
         business_errors: true,
@@ -10933,7 +10933,7 @@ pub static OPERATIONS: &[OperationRules] = &[
         success_status: 200,
         answer: AnswerKind::Json,
         carries_file: false,
-        noun: "lookup",
+        noun: "agreement",
         verb: "configuration",
         content_type: None,
         body_required: false,
@@ -11379,7 +11379,7 @@ pub static TAGS: &[TagRules] = &[
     TagRules {
         name: "agreements",
         noun: "agreement",
-        description: "The agreements a user signs before opening a ticket or granting an authorisation, the latest published one of each type and whether it is signed.",
+        description: "The agreements a user signs before opening a ticket or granting an authorisation, the latest published one of each type and whether it is signed, and the service's configuration items.",
     },
     TagRules {
         name: "partners",

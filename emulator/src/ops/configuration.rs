@@ -1,4 +1,4 @@
-//! show_configuration (tag `lookups`): the service's configuration items, by key. No
+//! show_configuration (tag `agreements`): the service's configuration items, by key. No
 //! page of the vendor's lists the keys, so the emulator answers a few made-up ones
 //! ([`ITEMS`]); any other key is not found (404 `OSM.0001`).
 
