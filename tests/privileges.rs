@@ -71,6 +71,15 @@ async fn a_granted_privilege_is_held_until_withdrawn_by_its_own_account_only() {
     // Withdrawing what is not held is no error.
     change(&b, "delete", "export").await;
 
+    // An account of any length (an X-Domain-Id is any header value) is its own account:
+    // two long ones that differ only at the end are two accounts.
+    let long = "d".repeat(4096);
+    let long_a = client_for(&emu, &format!("{long}a"));
+    let long_b = client_for(&emu, &format!("{long}b"));
+    change(&long_a, "create", "export").await;
+    assert_eq!(holds(&long_a, "export").await, 1);
+    assert_eq!(holds(&long_b, "export").await, 0);
+
     let sent: Vec<String> = emu
         .requests()
         .iter()

@@ -3,14 +3,14 @@
 //! sign_published_agreement, which show_signed_latest_published_agreement reads, kept in
 //! the generic store ([`crate::collections`]): collection `agreement_signatures` (key:
 //! the account, the caller's `X-Domain-Id`, else its access key, else
-//! `emulator-account`; value: by agreement type, the id and version signed last, the
+//! `emulator-account`, shortened as [`super::privileges::account_key`] does; value: by agreement type, the id and version signed last, the
 //! signature's record id and its `relation_id`). Record ids come from the sequence of
 //! the same name and are never given twice. When a request names no type, type 0.
 
 use http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::diagnosis::account;
+use super::privileges::account_key;
 use crate::Shared;
 use crate::collections::{StoreError, Tx};
 use crate::http::{Reply, json_response};
@@ -122,7 +122,7 @@ fn handle(shared: &Shared, call: &Call) -> Reply {
             let Some(p) = published(&kind) else {
                 return not_found(format!("there is no published agreement of type {kind}"));
             };
-            let me = account(call);
+            let me = account_key(call);
             let signed = shared.collections.read(|d| {
                 d.get(SIGNATURES, &me)
                     .and_then(|s| s.get(p.kind))
@@ -158,7 +158,7 @@ fn handle(shared: &Shared, call: &Call) -> Reply {
 
 /// Records the caller's signature of the published agreement `p`.
 fn sign(tx: &mut Tx<'_>, call: &Call, p: &Published) -> Result<Value, StoreError> {
-    let me = account(call);
+    let me = account_key(call);
     let record = tx.next_id(SIGNATURES, MAX_RECORD_ID).ok_or_else(|| {
         StoreError::Full(format!(
             "every signature record id up to {MAX_RECORD_ID} has been given; the emulator gives no more"

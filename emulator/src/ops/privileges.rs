@@ -1,7 +1,8 @@
 //! Ticket privileges and what they concern: create_privileges grants or withdraws a
 //! privilege of the calling account, which list_privileges then answers, kept in the
 //! generic store ([`crate::collections`]): collection `privileges` (key: the account,
-//! the caller's `X-Domain-Id`, else its access key, else `emulator-account`; value: the
+//! the caller's `X-Domain-Id`, else its access key, else `emulator-account`, past 64
+//! characters shortened with a hash ([`account_key`]); value: the
 //! privileges it holds, in the order granted). An account holds none until granted.
 //!
 //! The rest answer what no operation of the API changes: the restriction switch (off),
@@ -53,7 +54,7 @@ fn handle(shared: &Shared, call: &Call) -> Reply {
         },
         "list_privileges" => {
             let wanted = call.text("privilege").unwrap_or_default();
-            let me = account(call);
+            let me = account_key(call);
             let held = shared
                 .collections
                 .read(|d| granted(d.get(PRIVILEGES, &me)).contains(&wanted));
@@ -83,6 +84,21 @@ fn handle(shared: &Shared, call: &Call) -> Reply {
     json_response(StatusCode::OK, &body, rid).into()
 }
 
+/// The store key of the calling account: the account itself, or, when it is longer than
+/// 64 characters (an `X-Domain-Id` is any header value), its first 64 characters and an
+/// FNV-1a hash of the whole, so that a key stays small whatever the caller sends.
+pub(crate) fn account_key(call: &Call) -> String {
+    let me = account(call);
+    if me.chars().count() <= 64 {
+        return me;
+    }
+    let hash = me.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let prefix: String = me.chars().take(64).collect();
+    format!("{prefix}#{hash:016x}")
+}
+
 /// The privileges of a record of the collection.
 fn granted(record: Option<&Value>) -> Vec<String> {
     record
@@ -99,7 +115,7 @@ fn granted(record: Option<&Value>) -> Vec<String> {
 /// Grants (`create`) or withdraws (`delete`) the body's privilege for the calling
 /// account; granting a privilege held, or withdrawing one not held, changes nothing.
 fn change(tx: &mut Tx<'_>, call: &Call) -> Result<Value, StoreError> {
-    let me = account(call);
+    let me = account_key(call);
     let text = |name: &str| {
         call.body
             .get(name)
