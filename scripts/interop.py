@@ -607,6 +607,78 @@ def authorizations(run):
         run.report("FAIL", "update_authorizations", "reject", f"shown in state {rejected.status}")
 
 
+def privileges(run):
+    """The six privilege operations: a privilege granted, then answered held; withdrawn,
+    then answered not held; the restriction switch; the sub-users, one of them found by its
+    id; the agencies; the regions associated with the caller."""
+    hdr = dict(x_language="en-us", x_site=1)
+    ctx = "en-us"
+
+    def held(context):
+        answer = run.call("list_privileges", osm.ListPrivilegesRequest(privilege="export", **hdr), context)
+        return getattr(answer, "has_privilege", None)
+
+    run.call("create_privileges", osm.CreatePrivilegesRequest(body=osm.CreateAndDeletePrivilegeReq(
+        operation="create", privilege="export"), **hdr), "create", empty=True)
+    if held("after create") != 1:
+        run.report("FAIL", "create_privileges", ctx, "the privilege granted is not held")
+    run.call("create_privileges", osm.CreatePrivilegesRequest(body=osm.CreateAndDeletePrivilegeReq(
+        operation="delete", privilege="export"), **hdr), "delete", empty=True)
+    if held("after delete") != 0:
+        run.report("FAIL", "create_privileges", ctx, "the privilege withdrawn is still held")
+    run.call("show_customer_privilege_policy", osm.ShowCustomerPrivilegePolicyRequest(**hdr), ctx)
+    users = run.call("list_sub_customers", osm.ListSubCustomersRequest(**hdr), ctx, nonempty=("sub_customer_infos",))
+    ids = [u.customer_id for u in getattr(users, "sub_customer_infos", None) or []]
+    if ids:
+        one = run.call("list_sub_customers", osm.ListSubCustomersRequest(sub_customer_id=ids[0], **hdr), "by id",
+                       nonempty=("sub_customer_infos",))
+        if one is not None and [u.customer_id for u in one.sub_customer_infos or []] != ids[:1]:
+            run.report("FAIL", "list_sub_customers", "by id", f"expected only {ids[0]}")
+    run.call("list_agencies", osm.ListAgenciesRequest(**hdr), ctx, nonempty=("agency_list",))
+    regions = run.call("list_customers_regions", osm.ListCustomersRegionsRequest(**hdr), ctx,
+                       nonempty=("region_infos",))
+    if regions is not None and regions.count != len(regions.region_infos or []):
+        run.report("FAIL", "list_customers_regions", ctx, f"count {regions.count} for {len(regions.region_infos or [])}")
+
+
+def agreements(run):
+    """The three agreement operations and show_configuration: the latest authorisation
+    agreement, not signed, then signed by its id and answered signed; a configuration item
+    read by its key."""
+    hdr = dict(x_language="en-us", x_site=1)
+    ctx = "en-us"
+    latest = run.call("show_latest_published_agreement", osm.ShowLatestPublishedAgreementRequest(
+        agreement_type="2", **hdr), ctx, nonempty=("case_agreement",))
+    agreement = getattr(latest, "case_agreement", None)
+    if agreement is None or not agreement.id:
+        run.report("FAIL", "show_latest_published_agreement", ctx, "no agreement id to sign")
+        return
+    before = run.call("show_signed_latest_published_agreement", osm.ShowSignedLatestPublishedAgreementRequest(
+        agreement_type="2", **hdr), "before signing")
+    if before is not None and before.is_signed_latest is not False:
+        run.report("FAIL", "show_signed_latest_published_agreement", ctx, "signed before sign_published_agreement")
+    run.call("sign_published_agreement", osm.SignPublishedAgreementRequest(
+        id=int(agreement.id), body=osm.SignAgreementReq(relation_id="interop-relation"), **hdr), ctx)
+    after = run.call("show_signed_latest_published_agreement", osm.ShowSignedLatestPublishedAgreementRequest(
+        agreement_type="2", **hdr), "after signing")
+    if after is not None and after.is_signed_latest is not True:
+        run.report("FAIL", "sign_published_agreement", ctx, "the agreement signed is not answered signed")
+    item = run.call("show_configuration", osm.ShowConfigurationRequest(config_key="case_cc_email_max_count"),
+                    "no headers")
+    if item is not None and item.config_key != "case_cc_email_max_count":
+        run.report("FAIL", "show_configuration", "no headers", f"answered the key {item.config_key!r}")
+
+
+def partners(run):
+    """The two partner operations."""
+    hdr = dict(x_language="en-us", x_site=1)
+    ctx = "en-us"
+    run.call("show_partners_cases_privilege", osm.ShowPartnersCasesPrivilegeRequest(**hdr), ctx)
+    run.call("show_partners_service_info", osm.ShowPartnersServiceInfoRequest(
+        case_sub_type_id="interop-sub-type", product_id="interop-product", **hdr), ctx,
+        nonempty=("partners_service_info",))
+
+
 def follow_ups(run, incident_id):
     """Follow-up, attachment and verification operations; 501 ones are skipped."""
     hdr = dict(x_language="en-us", x_site=1)
@@ -1042,6 +1114,9 @@ def main():
         instant_messages(run, next(iter(tickets), "interop-no-such-ticket"))
         diagnosis(run)
         authorizations(run)
+        privileges(run)
+        agreements(run)
+        partners(run)
         follow_ups(run, next(iter(tickets), "interop-no-such-ticket"))
         life(run, list(tickets)[1:])
         order_incident(run, list(tickets))

@@ -94,4 +94,12 @@ pub(crate) static BODIES: &[(&str, BodySchema)] = &[
             )
         },
     ),
+    (
+        "create_privileges",
+        || schemars::schema_for!(crate ::generated::types::CreatePrivilegesRequest),
+    ),
+    (
+        "sign_published_agreement",
+        || schemars::schema_for!(crate ::generated::types::SignPublishedAgreementRequest),
+    ),
 ];

@@ -3,6 +3,67 @@
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///An agency, a delegation of the account to another account.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct Agency {
+        ///When the agency was created. The wire format of times is not documented.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub create_time: ::std::option::Option<::std::string::String>,
+        ///How long the agency lasts, such as FOREVER or ONEDAY.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration: ::std::option::Option<::std::string::String>,
+        ///When the agency expires, empty for one that lasts for ever.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expire_time: ::std::option::Option<::std::string::String>,
+        ///Id of the agency.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Name of the agency.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Id of the account the agency delegates to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub trust_domain_id: ::std::option::Option<::std::string::String>,
+        ///Name of the account the agency delegates to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub trust_domain_name: ::std::option::Option<::std::string::String>,
+    }
+    ///A published agreement.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct Agreement {
+        ///Name of the agreement.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub agreement_name: ::std::option::Option<::std::string::String>,
+        ///Type of the agreement, 0, 1 or 2 (see show_latest_published_agreement).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub agreement_type: ::std::option::Option<::std::string::String>,
+        ///Name of the agreement's type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub agreement_type_name: ::std::option::Option<::std::string::String>,
+        ///Text of the agreement.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub content: ::std::option::Option<::std::string::String>,
+        ///Id of the agreement, as text; sign_published_agreement takes it as a number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Version of the agreement; a new version must be signed again.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub version: ::std::option::Option<i32>,
+    }
     ///A country's or region's telephone calling code.
     #[derive(
         ::serde::Deserialize,
@@ -3958,6 +4019,135 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error_msg: ::std::option::Option<::std::string::String>,
     }
+    ///The privilege to grant or withdraw.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct CreatePrivilegesRequest {
+        ///create grants the privilege, delete withdraws it.
+        pub operation: CreatePrivilegesRequestOperation,
+        ///The privilege, export (exporting tickets) or createCase (opening them).
+        pub privilege: CreatePrivilegesRequestPrivilege,
+    }
+    ///create grants the privilege, delete withdraws it.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum CreatePrivilegesRequestOperation {
+        #[serde(rename = "create")]
+        Create,
+        #[serde(rename = "delete")]
+        Delete,
+    }
+    impl ::std::fmt::Display for CreatePrivilegesRequestOperation {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Create => f.write_str("create"),
+                Self::Delete => f.write_str("delete"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CreatePrivilegesRequestOperation {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "create" => Ok(Self::Create),
+                "delete" => Ok(Self::Delete),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreatePrivilegesRequestOperation {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreatePrivilegesRequestOperation {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///The privilege, export (exporting tickets) or createCase (opening them).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum CreatePrivilegesRequestPrivilege {
+        #[serde(rename = "export")]
+        Export,
+        #[serde(rename = "createCase")]
+        CreateCase,
+    }
+    impl ::std::fmt::Display for CreatePrivilegesRequestPrivilege {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Export => f.write_str("export"),
+                Self::CreateCase => f.write_str("createCase"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CreatePrivilegesRequestPrivilege {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "export" => Ok(Self::Export),
+                "createCase" => Ok(Self::CreateCase),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreatePrivilegesRequestPrivilege {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreatePrivilegesRequestPrivilege {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///The tickets to relate.
     #[derive(
         ::serde::Deserialize,
@@ -4287,6 +4477,23 @@ pub mod types {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
         }
+    }
+    ///A region associated with the caller.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct CustomerRegion {
+        ///Id of the region, such as cn-north-4.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub region_id: ::std::option::Option<::std::string::String>,
+        ///Name of the region, in the language asked for.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub region_name: ::std::option::Option<::std::string::String>,
     }
     ///`DeleteAttachmentAccessoryId`
     #[derive(
@@ -7002,6 +7209,23 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub accessory_urls: ::std::vec::Vec<AttachmentUrl>,
     }
+    ///The account's agencies.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListAgenciesResponse {
+        ///The agencies.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub agency_list: ::std::vec::Vec<Agency>,
+        ///How many agencies there are.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_count: ::std::option::Option<i32>,
+    }
     ///The calling codes list_area_codes answers with.
     #[derive(
         ::serde::Deserialize,
@@ -8604,6 +8828,23 @@ pub mod types {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
         }
+    }
+    ///The regions associated with the caller.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListCustomersRegionsResponse {
+        ///How many regions there are.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<i32>,
+        ///The regions.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub region_infos: ::std::vec::Vec<CustomerRegion>,
     }
     ///Which job and which of its checks.
     #[derive(
@@ -11053,6 +11294,76 @@ pub mod types {
                 })
         }
     }
+    ///`ListPrivilegesPrivilege`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum ListPrivilegesPrivilege {
+        #[serde(rename = "export")]
+        Export,
+        #[serde(rename = "createCase")]
+        CreateCase,
+    }
+    impl ::std::fmt::Display for ListPrivilegesPrivilege {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Export => f.write_str("export"),
+                Self::CreateCase => f.write_str("createCase"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ListPrivilegesPrivilege {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "export" => Ok(Self::Export),
+                "createCase" => Ok(Self::CreateCase),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListPrivilegesPrivilege {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListPrivilegesPrivilege {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Whether the caller holds a privilege.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListPrivilegesResponse {
+        ///1 when the caller holds the privilege, 0 when not.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub has_privilege: ::std::option::Option<i32>,
+    }
     ///`ListProblemTypesProductCategoryId`
     #[derive(
         ::serde::Serialize,
@@ -11449,6 +11760,169 @@ pub mod types {
         pub severity_list: ::std::vec::Vec<Severity>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub show: ::std::option::Option<crate::lenient::LenientBool>,
+    }
+    ///The account's sub-users.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ListSubCustomersResponse {
+        ///The sub-users.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub sub_customer_infos: ::std::vec::Vec<SubCustomer>,
+    }
+    ///`ListSubCustomersSubCustomerId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListSubCustomersSubCustomerId(::std::string::String);
+    impl ::std::ops::Deref for ListSubCustomersSubCustomerId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListSubCustomersSubCustomerId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListSubCustomersSubCustomerId> for ::std::string::String {
+        fn from(value: ListSubCustomersSubCustomerId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListSubCustomersSubCustomerId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListSubCustomersSubCustomerId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListSubCustomersSubCustomerId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListSubCustomersSubCustomerId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListSubCustomersSubCustomerName`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListSubCustomersSubCustomerName(::std::string::String);
+    impl ::std::ops::Deref for ListSubCustomersSubCustomerName {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ListSubCustomersSubCustomerName {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListSubCustomersSubCustomerName>
+    for ::std::string::String {
+        fn from(value: ListSubCustomersSubCustomerName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListSubCustomersSubCustomerName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListSubCustomersSubCustomerName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListSubCustomersSubCustomerName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListSubCustomersSubCustomerName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
     }
     ///`ListTransportHistoriesGroupId`
     #[derive(
@@ -12509,6 +12983,32 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error_msg: ::std::option::Option<::std::string::String>,
     }
+    ///Who the associated partner is and when it serves.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct PartnersServiceInfo {
+        ///Id of the partner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub customer_id: ::std::option::Option<::std::string::String>,
+        ///Name of the partner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub customer_name: ::std::option::Option<::std::string::String>,
+        ///Days of the week the partner serves.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub service_time_day: ::std::option::Option<::std::string::String>,
+        ///Hours of the day the partner serves.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub service_time_hour: ::std::option::Option<::std::string::String>,
+        ///Time zone of the service hours, such as GMT+08:00.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub service_time_zone: ::std::option::Option<::std::string::String>,
+    }
     ///A kind of problem a ticket can be opened for (the vendor's business type).
     #[derive(
         ::serde::Deserialize,
@@ -13493,6 +13993,116 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::values::CaseStatus>,
     }
+    ///`ShowConfigurationConfigKey`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ShowConfigurationConfigKey(::std::string::String);
+    impl ::std::ops::Deref for ShowConfigurationConfigKey {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ShowConfigurationConfigKey {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ShowConfigurationConfigKey> for ::std::string::String {
+        fn from(value: ShowConfigurationConfigKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ShowConfigurationConfigKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ShowConfigurationConfigKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ShowConfigurationConfigKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ShowConfigurationConfigKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///One configuration item of the service, or a business error (error_code and error_msg) in its place.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ShowConfigurationResponse {
+        ///Key of the item.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub config_key: ::std::option::Option<::std::string::String>,
+        ///Value of the item, as text.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub config_value: ::std::option::Option<::std::string::String>,
+        ///Set when the 200 carries a business error.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_code: ::std::option::Option<::std::string::String>,
+        ///Text of the business error a 200 carries.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_msg: ::std::option::Option<::std::string::String>,
+    }
+    ///The restriction of ticket privileges.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ShowCustomerPrivilegePolicyResponse {
+        ///True when the restriction is on: member accounts open no ticket unless granted the privilege.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub policy_switch: ::std::option::Option<bool>,
+    }
     ///`ShowDownloadAccessoryUrlAccessoryId`
     #[derive(
         ::serde::Serialize,
@@ -13815,6 +14425,80 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error_msg: ::std::option::Option<::std::string::String>,
     }
+    ///`ShowLatestPublishedAgreementAgreementType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum ShowLatestPublishedAgreementAgreementType {
+        #[serde(rename = "0")]
+        X0,
+        #[serde(rename = "1")]
+        X1,
+        #[serde(rename = "2")]
+        X2,
+    }
+    impl ::std::fmt::Display for ShowLatestPublishedAgreementAgreementType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X0 => f.write_str("0"),
+                Self::X1 => f.write_str("1"),
+                Self::X2 => f.write_str("2"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ShowLatestPublishedAgreementAgreementType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "0" => Ok(Self::X0),
+                "1" => Ok(Self::X1),
+                "2" => Ok(Self::X2),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ShowLatestPublishedAgreementAgreementType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ShowLatestPublishedAgreementAgreementType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///The latest published agreement of a type.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ShowLatestPublishedAgreementResponse {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub case_agreement: ::std::option::Option<Agreement>,
+    }
     ///How support logs in to the account's hosts.
     #[derive(
         ::serde::Deserialize,
@@ -13828,6 +14512,363 @@ pub mod types {
         ///The login type; the values are not documented (the emulator answers password).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub login_type: ::std::option::Option<::std::string::String>,
+    }
+    ///Whether the caller may handle its partner's tickets.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ShowPartnersCasesPrivilegeResponse {
+        ///True when the caller holds the privilege.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub has_privilege: ::std::option::Option<bool>,
+    }
+    ///`ShowPartnersServiceInfoCaseSubTypeId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ShowPartnersServiceInfoCaseSubTypeId(::std::string::String);
+    impl ::std::ops::Deref for ShowPartnersServiceInfoCaseSubTypeId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ShowPartnersServiceInfoCaseSubTypeId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ShowPartnersServiceInfoCaseSubTypeId>
+    for ::std::string::String {
+        fn from(value: ShowPartnersServiceInfoCaseSubTypeId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ShowPartnersServiceInfoCaseSubTypeId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ShowPartnersServiceInfoCaseSubTypeId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ShowPartnersServiceInfoCaseSubTypeId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ShowPartnersServiceInfoCaseSubTypeId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ShowPartnersServiceInfoProductId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ShowPartnersServiceInfoProductId(::std::string::String);
+    impl ::std::ops::Deref for ShowPartnersServiceInfoProductId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ShowPartnersServiceInfoProductId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ShowPartnersServiceInfoProductId>
+    for ::std::string::String {
+        fn from(value: ShowPartnersServiceInfoProductId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ShowPartnersServiceInfoProductId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 0usize {
+                return Err("shorter than 0 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ShowPartnersServiceInfoProductId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ShowPartnersServiceInfoProductId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ShowPartnersServiceInfoProductId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The partner associated with the caller.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ShowPartnersServiceInfoResponse {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub partners_service_info: ::std::option::Option<PartnersServiceInfo>,
+    }
+    ///`ShowSignedLatestPublishedAgreementAgreementType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum ShowSignedLatestPublishedAgreementAgreementType {
+        #[serde(rename = "0")]
+        X0,
+        #[serde(rename = "1")]
+        X1,
+        #[serde(rename = "2")]
+        X2,
+    }
+    impl ::std::fmt::Display for ShowSignedLatestPublishedAgreementAgreementType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X0 => f.write_str("0"),
+                Self::X1 => f.write_str("1"),
+                Self::X2 => f.write_str("2"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ShowSignedLatestPublishedAgreementAgreementType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "0" => Ok(Self::X0),
+                "1" => Ok(Self::X1),
+                "2" => Ok(Self::X2),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for ShowSignedLatestPublishedAgreementAgreementType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ShowSignedLatestPublishedAgreementAgreementType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Whether the caller signed the latest agreement of a type.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ShowSignedLatestPublishedAgreementResponse {
+        ///True when the latest published version is signed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_signed_latest: ::std::option::Option<bool>,
+    }
+    ///What the signature is tied to; the body may be left out.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct SignPublishedAgreementRequest {
+        ///Id of a record the signature is tied to, such as an authorisation's.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub relation_id: ::std::option::Option<SignPublishedAgreementRequestRelationId>,
+    }
+    ///Id of a record the signature is tied to, such as an authorisation's.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct SignPublishedAgreementRequestRelationId(::std::string::String);
+    impl ::std::ops::Deref for SignPublishedAgreementRequestRelationId {
+        type Target = str;
+        fn deref(&self) -> &str {
+            &self.0
+        }
+    }
+    impl SignPublishedAgreementRequestRelationId {
+        /// The text.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SignPublishedAgreementRequestRelationId>
+    for ::std::string::String {
+        fn from(value: SignPublishedAgreementRequestRelationId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for SignPublishedAgreementRequestRelationId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 32usize {
+                return Err("longer than 32 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SignPublishedAgreementRequestRelationId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for SignPublishedAgreementRequestRelationId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SignPublishedAgreementRequestRelationId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The record of a signature.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct SignPublishedAgreementResponse {
+        ///Id of the signature's record.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub agreement_signed_record_id: ::std::option::Option<i32>,
     }
     ///0 for the China site, 1 for the International site (X-Site).
     #[derive(
@@ -13877,6 +14918,35 @@ pub mod types {
         fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
             value.parse()
         }
+    }
+    ///A sub-user of the account, its contact details masked.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct SubCustomer {
+        ///Calling code of the mobile phone number, such as 86.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub area_code: ::std::option::Option<::std::string::String>,
+        ///Id of the sub-user.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub customer_id: ::std::option::Option<::std::string::String>,
+        ///Name of the sub-user, masked.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub customer_name: ::std::option::Option<::std::string::String>,
+        ///Id of the account the sub-user belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub domain_id: ::std::option::Option<::std::string::String>,
+        ///E-mail address, masked.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub email: ::std::option::Option<::std::string::String>,
+        ///Mobile phone number, masked.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mobile: ::std::option::Option<::std::string::String>,
     }
     ///The new messages of one ticket.
     #[derive(

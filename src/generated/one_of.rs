@@ -6,8 +6,39 @@ for crate::generated::types::CreateCaseRequestSourceId {
         self.to_string()
     }
 }
+impl crate::OneOf<crate::generated::types::CreatePrivilegesRequestOperation>
+for crate::generated::types::CreatePrivilegesRequestOperation {
+    fn into_text(self) -> String {
+        self.to_string()
+    }
+}
+impl crate::OneOf<crate::generated::types::CreatePrivilegesRequestPrivilege>
+for crate::generated::types::CreatePrivilegesRequestPrivilege {
+    fn into_text(self) -> String {
+        self.to_string()
+    }
+}
+impl crate::OneOf<crate::generated::types::ListPrivilegesPrivilege>
+for crate::generated::types::ListPrivilegesPrivilege {
+    fn into_text(self) -> String {
+        self.to_string()
+    }
+}
 impl crate::OneOf<crate::generated::types::ShowDownloadAccessoryUrlRelationType>
 for crate::generated::types::ShowDownloadAccessoryUrlRelationType {
+    fn into_text(self) -> String {
+        self.to_string()
+    }
+}
+impl crate::OneOf<crate::generated::types::ShowLatestPublishedAgreementAgreementType>
+for crate::generated::types::ShowLatestPublishedAgreementAgreementType {
+    fn into_text(self) -> String {
+        self.to_string()
+    }
+}
+impl crate::OneOf<
+    crate::generated::types::ShowSignedLatestPublishedAgreementAgreementType,
+> for crate::generated::types::ShowSignedLatestPublishedAgreementAgreementType {
     fn into_text(self) -> String {
         self.to_string()
     }
