@@ -235,7 +235,7 @@ impl<'c> UpdateAuthorizations<'c> {
         self.input.set_param(3, serde_json::Value::String(value.into()));
         self
     }
-    /// What to do, reject (a pending authorization) or cancel. (optional query parameter `action_id`)
+    /// What to do, reject (a pending authorization) or cancel. (required query parameter `action_id`)
     pub fn action_id(
         mut self,
         value: impl crate::OneOf<crate::generated::types::UpdateAuthorizationsActionId>,

@@ -6146,7 +6146,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 name: "action_id",
                 location: Location::Query,
                 kind: Kind::String,
-                required: false,
+                required: true,
                 min_length: None,
                 max_length: None,
                 min_items: None,

@@ -156,6 +156,9 @@ UNSTATED_RULES = (
     # schema states the range, not the set.
     "query parameter status must be",
     "contacts member id_type must be",
+    # A ticket related to itself (create_relations): a rule between a path parameter and
+    # the body, which a schema cannot state.
+    "cannot be related to itself",
     # The poll's cursor (last_message_time_id) and list_more_instant_messages' create_time:
     # the vendor documents neither format, so the spec states none; the emulator reads
     # the timestamps it gives (milliseconds) and its answers' times.
@@ -236,43 +239,227 @@ pub fn spec_with_links(spec: &osm_spec::Spec) -> anyhow::Result<String> {
         }
         links.insert(Value::from(link.name.clone()), Value::Mapping(entry));
     }
+    inline_parameter_schemas(&mut doc);
     serde_yaml::to_string(&doc).context("cannot write the spec with its links")
 }
 
 /// schemathesis's configuration: longer stateful scenarios than its default 6 steps, so
 /// that a chain such as create_case → show_case_detail → revoke_message, among the many
-/// links of a ticket, is walked to its end.
-const CONFIG: &str = "[phases.stateful]\nmax-steps = 12\n";
+/// links of a ticket, is walked to its end; and, for the ids a made-up value never names
+/// (a ticket, a message, an authorization, a host detail, a session), a dictionary of the
+/// ones [`seed`] made, drawn for half the values of those parameters (schemathesis keeps
+/// a negative case negative: an entry is drawn only where it fits the case's mode).
+fn config(seeds: &Seeds) -> String {
+    let mut toml = String::from("[phases.stateful]\nmax-steps = 12\n");
+    let mut bindings = String::new();
+    for (name, values, keys) in [
+        (
+            "tickets",
+            &seeds.tickets,
+            &["path.case_id", "body.related_id_list[*]"][..],
+        ),
+        ("messages", &seeds.messages, &["path.message_id"][..]),
+        ("authorizations", &seeds.authorizations, &["path.authorization_id"][..]),
+        ("details", &seeds.details, &["path.authorization_detail_id"][..]),
+        ("sessions", &seeds.sessions, &["path.session_id"][..]),
+    ] {
+        if values.is_empty() {
+            continue;
+        }
+        let list: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+        toml.push_str(&format!(
+            "\n[dictionaries.{name}]\nvalues = [{}]\n",
+            list.join(", ")
+        ));
+        for key in keys {
+            bindings.push_str(&format!(
+                "\"{key}\" = {{ dictionary = \"{name}\", probability = 0.5 }}\n"
+            ));
+        }
+    }
+    if !bindings.is_empty() {
+        toml.push_str("\n[parameters]\n");
+        toml.push_str(&bindings);
+    }
+    toml
+}
 
-/// What a customer holds before schemathesis starts: one label (id 1, the smallest the
-/// emulator gives), so that create_case_labels and delete_case_labels, whose label ids
-/// the fuzzer makes up, can name one that exists (spec/README.md, "Links between
-/// operations").
-fn seed(base_url: &str) -> anyhow::Result<()> {
+/// The ids [`seed`] made, as JSON values (a string or a number, as the spec types them).
+#[derive(Debug, Default)]
+struct Seeds {
+    tickets: Vec<serde_json::Value>,
+    messages: Vec<serde_json::Value>,
+    authorizations: Vec<serde_json::Value>,
+    details: Vec<serde_json::Value>,
+    sessions: Vec<serde_json::Value>,
+}
+
+/// One call to the emulator during the seeding: its JSON answer, or an error naming the
+/// call when it fails or answers a business error.
+fn call(
+    agent: &ureq::Agent,
+    method: &str,
+    url: &str,
+    body: Option<serde_json::Value>,
+) -> anyhow::Result<serde_json::Value> {
+    let request = http_request(method, url, body.as_ref())?;
+    let mut response = agent
+        .run(request)
+        .with_context(|| format!("contract: seeding: {method} {url}"))?;
+    let status = response.status();
+    let text = response
+        .body_mut()
+        .with_config()
+        .limit(1024 * 1024)
+        .read_to_string()
+        .unwrap_or_default();
+    let answer: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    // A business error is an HTTP 200 with an error_code (an empty one is a success).
+    let code = answer.get("error_code").and_then(serde_json::Value::as_str);
+    if !status.is_success() || code.is_some_and(|c| !c.is_empty()) {
+        bail!("contract: seeding: {method} {url} answered {status}: {text}");
+    }
+    Ok(answer)
+}
+
+fn http_request(
+    method: &str,
+    url: &str,
+    body: Option<&serde_json::Value>,
+) -> anyhow::Result<ureq::http::Request<Vec<u8>>> {
+    let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+    ureq::http::Request::builder()
+        .method(method)
+        .uri(url)
+        .header("X-Auth-Token", TOKEN)
+        .header("Content-Type", "application/json")
+        .body(bytes)
+        .context("contract: seeding: a request")
+}
+
+/// What a customer holds before schemathesis starts, made through the emulator's API (and,
+/// for support's side, its admin routes): a label (id 1, the smallest the emulator gives,
+/// which the fuzzer tries early for create_case_labels' label ids), two tickets, a message
+/// of the customer's on the first, an authorization that is granted with a session on
+/// its host and one still pending (spec/README.md, "Links between operations").
+fn seed(base_url: &str) -> anyhow::Result<Seeds> {
+    use serde_json::json;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(std::time::Duration::from_secs(30)))
         .http_status_as_error(false)
         .proxy(None)
         .build()
         .into();
-    let url = format!("{base_url}/v2/servicerequest/labels");
-    let mut response = agent
-        .post(&url)
-        .header("X-Auth-Token", TOKEN)
-        .header("Content-Type", "application/json")
-        .send(r##"{"name": "contract", "color": "#0000ff"}"##)
-        .with_context(|| format!("contract: cannot create the seed label at {url}"))?;
-    let status = response.status();
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(64 * 1024)
-        .read_to_string()
-        .unwrap_or_default();
-    if !status.is_success() || body.contains("error_code") {
-        bail!("contract: creating the seed label answered {status}: {body}");
+    let api = |path: &str| format!("{base_url}/v2/servicerequest{path}");
+    let admin = |path: &str| format!("{base_url}/__emulator/{path}");
+    let mut seeds = Seeds::default();
+    call(
+        &agent,
+        "POST",
+        &api("/labels"),
+        Some(json!({"name": "contract", "color": "#0000ff"})),
+    )?;
+    for n in 1..=2 {
+        let ticket = call(
+            &agent,
+            "POST",
+            &api("/cases"),
+            Some(json!({
+                "business_type_id": "1",
+                "simple_description": format!("contract seed ticket {n}"),
+                "source_id": "83aeb0f2834c4df49826c781d32a963e",
+            })),
+        )?;
+        let id = ticket["incident_id"].clone();
+        if !id.is_string() {
+            bail!("contract: seeding: create_case answered no incident_id: {ticket}");
+        }
+        seeds.tickets.push(id);
     }
-    Ok(())
+    let first = seeds.tickets[0].as_str().unwrap_or_default().to_owned();
+    call(
+        &agent,
+        "POST",
+        &api(&format!("/cases/{first}/message")),
+        Some(json!({"message": {"content": "contract seed message"}})),
+    )?;
+    let detail = call(&agent, "GET", &api(&format!("/cases/{first}")), None)?;
+    let messages = detail["incident_detail_info"]["message_list"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    seeds
+        .messages
+        .extend(messages.iter().map(|m| m["message_id"].clone()).filter(|m| m.is_string()));
+    for granted in [true, false] {
+        let made = call(
+            &agent,
+            "POST",
+            &admin("authorizations"),
+            Some(json!({"incident_id": first, "hosts": [{}]})),
+        )?;
+        let id = made["id"].clone();
+        let details: Vec<serde_json::Value> =
+            made["detail_ids"].as_array().cloned().unwrap_or_default();
+        let Some(id_text) = id.as_str().map(str::to_owned) else {
+            bail!("contract: seeding: the authorization has no id: {made}");
+        };
+        if granted {
+            call(&agent, "PUT", &api(&format!("/authorizations/{id_text}")), Some(json!({})))?;
+            for d in &details {
+                let session = call(
+                    &agent,
+                    "POST",
+                    &admin(&format!("authorizations/{id_text}/sessions")),
+                    Some(json!({"detail_id": d, "commands": ["uptime"]})),
+                )?;
+                seeds.sessions.push(session["session_id"].clone());
+            }
+        }
+        seeds.authorizations.push(id);
+        seeds.details.extend(details);
+    }
+    Ok(seeds)
+}
+
+/// Replaces a parameter's schema that is a `$ref` to a component (`CaseId`) with the
+/// component itself: schemathesis checks a dictionary's entries against a parameter's
+/// schema without resolving references, so a seeded ticket id would never be drawn for
+/// a valid case. The schema is the same; only where it is written changes.
+fn inline_parameter_schemas(doc: &mut serde_yaml::Value) {
+    use serde_yaml::Value;
+    let components = doc
+        .get("components")
+        .and_then(|c| c.get("schemas"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_mapping_mut) else {
+        return;
+    };
+    for (_, item) in paths.iter_mut() {
+        let Some(item) = item.as_mapping_mut() else {
+            continue;
+        };
+        for (_, op) in item.iter_mut() {
+            let Some(params) = op.get_mut("parameters").and_then(Value::as_sequence_mut) else {
+                continue;
+            };
+            for p in params {
+                let Some(schema) = p.get_mut("schema") else {
+                    continue;
+                };
+                let target = schema
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                    .and_then(|name| components.get(name))
+                    .cloned();
+                if let Some(t) = target {
+                    *schema = t;
+                }
+            }
+        }
+    }
 }
 
 /// Options of the command.
@@ -348,7 +535,7 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         log.display()
     );
 
-    seed(&emulator.base_url)?;
+    let seeds = seed(&emulator.base_url)?;
 
     let source = root.join("spec").join("osm.yaml");
     let model = osm_spec::Spec::load(&source).map_err(|e| anyhow!("{e}"))?;
@@ -360,11 +547,12 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         model.links().count(),
         spec.display()
     );
-    let config = work.join("schemathesis.toml");
-    std::fs::write(&config, CONFIG).with_context(|| format!("cannot write {}", config.display()))?;
+    let config_file = work.join("schemathesis.toml");
+    std::fs::write(&config_file, config(&seeds))
+        .with_context(|| format!("cannot write {}", config_file.display()))?;
     let mut cmd = Command::new(&schemathesis);
     cmd.arg("--config-file")
-        .arg(&config)
+        .arg(&config_file)
         .arg("run")
         .arg(&spec)
         .args(["--url", &emulator.base_url])
