@@ -298,14 +298,18 @@ async fn rejected_and_cancelled_authorizations_show_their_state() {
         .await
         .unwrap_err();
     assert_eq!(err.error_code(), Some("OSM.01010001"), "{err}");
-    // A change that names no action is refused.
+    // A change that names no action is refused by the client, before anything is sent
+    // (the spec requires action_id, as a request without it names no change).
+    let seen = emu.requests_seen();
     let err = client
         .update_authorizations()
         .authorization_id(&first.id)
         .send()
         .await
         .unwrap_err();
-    assert_eq!(err.http_status(), Some(400), "{err}");
+    assert!(err.is_validation(), "{err}");
+    assert!(err.to_string().contains("action_id"), "{err}");
+    assert_eq!(emu.requests_seen(), seen, "nothing was sent");
     emu.shutdown().await;
 }
 

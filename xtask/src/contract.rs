@@ -453,6 +453,8 @@ fn inline_parameter_schemas(doc: &mut serde_yaml::Value) {
                     .and_then(Value::as_str)
                     .and_then(|r| r.strip_prefix("#/components/schemas/"))
                     .and_then(|name| components.get(name))
+                    // An open set (x-values) names a Rust type and stays a component.
+                    .filter(|c| c.get("x-values").is_none())
                     .cloned();
                 if let Some(t) = target {
                     *schema = t;
