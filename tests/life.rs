@@ -654,7 +654,7 @@ async fn a_restart_with_a_state_file_keeps_relations_ratings_contacts_and_logs()
 
     let emu = builder().state_file(&state).start().await.unwrap();
     let client = client_for(&emu);
-    assert_eq!(related(&client, &a).await, [b.clone()]);
+    assert_eq!(related(&client, &a).await, std::slice::from_ref(&b));
     let detail = client.show_case_detail().case_id(&a).send().await.unwrap();
     let info = detail.incident_detail_info.as_ref().unwrap();
     assert_eq!(info.judgement.as_deref(), Some("kept"));

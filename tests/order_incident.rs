@@ -59,7 +59,7 @@ async fn the_older_query_lists_the_tickets_with_its_own_names() {
         .send()
         .await
         .unwrap();
-    assert_eq!(ids(&found), [disk.clone()]);
+    assert_eq!(ids(&found), std::slice::from_ref(&disk));
     let found = client
         .list_order_incident()
         .business_type_id("1")
@@ -73,7 +73,7 @@ async fn the_older_query_lists_the_tickets_with_its_own_names() {
         .send()
         .await
         .unwrap();
-    assert_eq!(ids(&found), [bill.clone()]);
+    assert_eq!(ids(&found), std::slice::from_ref(&bill));
     client
         .update_case()
         .case_id(&bill)
@@ -82,7 +82,7 @@ async fn the_older_query_lists_the_tickets_with_its_own_names() {
         .await
         .unwrap();
     let found = client.list_order_incident().status(4).send().await.unwrap();
-    assert_eq!(ids(&found), [bill.clone()]);
+    assert_eq!(ids(&found), std::slice::from_ref(&bill));
 
     // Labels: sent as numbers, answered with the id as text.
     client
@@ -114,7 +114,7 @@ async fn the_older_query_lists_the_tickets_with_its_own_names() {
         .send()
         .await
         .unwrap();
-    assert_eq!(ids(&found), [net.clone()]);
+    assert_eq!(ids(&found), std::slice::from_ref(&net));
     let raw = serde_json::to_value(&found.incident_info_list[0]).unwrap();
     assert_eq!(raw["labelList"][0]["labelId"], label.to_string(), "{raw}");
     assert_eq!(raw["labelList"][0]["name"], "network", "{raw}");
@@ -128,7 +128,7 @@ async fn the_older_query_lists_the_tickets_with_its_own_names() {
         .await
         .unwrap();
     assert_eq!(page.total_count, Some(3));
-    assert_eq!(ids(&page), [disk.clone()]);
+    assert_eq!(ids(&page), std::slice::from_ref(&disk));
     let past = client
         .list_order_incident()
         .page_no(3)

@@ -263,8 +263,16 @@ fn config(seeds: &Seeds) -> String {
             &["path.case_id", "body.related_id_list[*]"][..],
         ),
         ("messages", &seeds.messages, &["path.message_id"][..]),
-        ("authorizations", &seeds.authorizations, &["path.authorization_id"][..]),
-        ("details", &seeds.details, &["path.authorization_detail_id"][..]),
+        (
+            "authorizations",
+            &seeds.authorizations,
+            &["path.authorization_id"][..],
+        ),
+        (
+            "details",
+            &seeds.details,
+            &["path.authorization_detail_id"][..],
+        ),
         ("sessions", &seeds.sessions, &["path.session_id"][..]),
     ] {
         if values.is_empty() {
@@ -409,9 +417,12 @@ fn seed(base_url: &str) -> anyhow::Result<Seeds> {
         .as_array()
         .cloned()
         .unwrap_or_default();
-    seeds
-        .messages
-        .extend(messages.iter().map(|m| m["message_id"].clone()).filter(|m| m.is_string()));
+    seeds.messages.extend(
+        messages
+            .iter()
+            .map(|m| m["message_id"].clone())
+            .filter(|m| m.is_string()),
+    );
     for granted in [true, false] {
         let made = call(
             &agent,
@@ -426,7 +437,12 @@ fn seed(base_url: &str) -> anyhow::Result<Seeds> {
             bail!("contract: seeding: the authorization has no id: {made}");
         };
         if granted {
-            call(&agent, "PUT", &api(&format!("/authorizations/{id_text}")), Some(json!({})))?;
+            call(
+                &agent,
+                "PUT",
+                &api(&format!("/authorizations/{id_text}")),
+                Some(json!({})),
+            )?;
             for d in &details {
                 let session = call(
                     &agent,
