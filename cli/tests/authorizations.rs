@@ -4,7 +4,6 @@
 //! password is never printed; and a value over the spec's limit refused before sending,
 //! naming the flag.
 
-use assert_cmd::Command;
 use huaweicloud_osm::rules::{self, Location};
 use osm_emulator::{AuthorizationRequest, Emulator, RunningEmulator, SupportHost, SupportSession};
 use serde_json::{Value, json};
@@ -15,31 +14,13 @@ const TOKEN: &str = "authorization-cli-token";
 const PASSWORD: &str = "cli-host-password";
 
 async fn osm(emu: &RunningEmulator, args: &[&str]) -> std::process::Output {
-    let mut cmd = Command::cargo_bin("osm").unwrap();
-    cmd.env_clear()
-        .env(
-            "HOME",
-            std::env::temp_dir().join("osm-authorization-tests-no-home"),
-        )
-        .env("HUAWEICLOUD_AUTH_TOKEN", TOKEN)
-        .args(["--endpoint", &emu.base_url(), "-o", "json"])
-        .args(args);
-    common::run(cmd).await
+    common::osm_json(&emu.base_url(), TOKEN, args).await
 }
 
 /// Runs a command that must succeed, and reads its JSON answer; the host password is
 /// in neither of its outputs.
 async fn ok(emu: &RunningEmulator, args: &[&str]) -> Value {
-    let out = osm(emu, args).await;
-    let (stdout, stderr) = (common::text(&out.stdout), common::text(&out.stderr));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "osm {}: {stderr}",
-        args.join(" ")
-    );
-    assert!(!stdout.contains(PASSWORD) && !stderr.contains(PASSWORD));
-    common::json(&out)
+    common::ok_json(&emu.base_url(), TOKEN, args).await
 }
 
 #[tokio::test]

@@ -3,7 +3,6 @@
 //! the machines, give feedback); and a value over the spec's limit refused before
 //! sending, naming the flag.
 
-use assert_cmd::Command;
 use huaweicloud_osm::rules::{self, Location};
 use osm_emulator::{Emulator, RunningEmulator};
 use serde_json::Value;
@@ -13,29 +12,12 @@ mod common;
 const TOKEN: &str = "diagnosis-cli-token";
 
 async fn osm(emu: &RunningEmulator, args: &[&str]) -> std::process::Output {
-    let mut cmd = Command::cargo_bin("osm").unwrap();
-    cmd.env_clear()
-        .env(
-            "HOME",
-            std::env::temp_dir().join("osm-diagnosis-tests-no-home"),
-        )
-        .env("HUAWEICLOUD_AUTH_TOKEN", TOKEN)
-        .args(["--endpoint", &emu.base_url(), "-o", "json"])
-        .args(args);
-    common::run(cmd).await
+    common::osm_json(&emu.base_url(), TOKEN, args).await
 }
 
 /// Runs a command that must succeed, and reads its JSON answer.
 async fn ok(emu: &RunningEmulator, args: &[&str]) -> Value {
-    let out = osm(emu, args).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "osm {}: {}",
-        args.join(" "),
-        common::text(&out.stderr)
-    );
-    common::json(&out)
+    common::ok_json(&emu.base_url(), TOKEN, args).await
 }
 
 #[tokio::test]

@@ -1,7 +1,6 @@
 //! `osm partner …` end to end against the emulator: both commands of the tag, generated
 //! from the spec; a value over the spec's limit refused before sending, naming the flag.
 
-use assert_cmd::Command;
 use huaweicloud_osm::rules::{self, Location};
 use osm_emulator::{Emulator, RunningEmulator};
 use serde_json::Value;
@@ -11,16 +10,7 @@ mod common;
 const TOKEN: &str = "partners-cli-token";
 
 async fn osm(emu: &RunningEmulator, args: &[&str]) -> std::process::Output {
-    let mut cmd = Command::cargo_bin("osm").unwrap();
-    cmd.env_clear()
-        .env(
-            "HOME",
-            std::env::temp_dir().join("osm-partners-tests-no-home"),
-        )
-        .env("HUAWEICLOUD_AUTH_TOKEN", TOKEN)
-        .args(["--endpoint", &emu.base_url(), "-o", "json"])
-        .args(args);
-    common::run(cmd).await
+    common::osm_json(&emu.base_url(), TOKEN, args).await
 }
 
 #[tokio::test]

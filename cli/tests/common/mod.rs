@@ -63,3 +63,28 @@ pub fn base64_encode(bytes: &[u8]) -> String {
     }
     out
 }
+
+/// `osm --endpoint BASE_URL -o json ARGS` with nothing in its environment but the token
+/// `token` (and a HOME that does not exist, so that no configuration file is read).
+pub async fn osm_json(base_url: &str, token: &str, args: &[&str]) -> Output {
+    let mut cmd = assert_cmd::Command::cargo_bin("osm").unwrap();
+    cmd.env_clear()
+        .env("HOME", std::env::temp_dir().join("osm-cli-tests-no-home"))
+        .env("HUAWEICLOUD_AUTH_TOKEN", token)
+        .args(["--endpoint", base_url, "-o", "json"])
+        .args(args);
+    run(cmd).await
+}
+
+/// [`osm_json`] for a command that must succeed: its JSON answer.
+pub async fn ok_json(base_url: &str, token: &str, args: &[&str]) -> serde_json::Value {
+    let out = osm_json(base_url, token, args).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "osm {}: {}",
+        args.join(" "),
+        text(&out.stderr)
+    );
+    json(&out)
+}
