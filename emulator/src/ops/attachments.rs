@@ -96,7 +96,7 @@ fn image(shared: &Shared, call: &Call) -> Reply {
     let Some(media_type) = picture_type(&meta.name) else {
         return bad_request(
             &format!(
-                "accessory_id {id:?} is not an image (a jpg, jpeg, png, gif, bmp or webp file);                  download it with download_attachment"
+                "accessory_id {id:?} is not an image (a jpg, jpeg, png, gif, bmp or webp file); download it with download_attachment"
             ),
             rid,
         )
