@@ -112,7 +112,8 @@ pub fn describe(f: &Field) -> String {
         (None, None) => {}
     }
     match (c.min_items, c.max_items) {
-        (a, Some(b)) => parts.push(format!("Array length: {} - {b}", a.unwrap_or(0))),
+        (Some(a), Some(b)) => parts.push(format!("Array length: {a} - {b}")),
+        (None, Some(b)) => parts.push(format!("Maximum array length: {b}")),
         (Some(a), None) => parts.push(format!("Minimum array length: {a}")),
         (None, None) => {}
     }

@@ -124,6 +124,11 @@ pub fn parse_constraints(description: &str) -> Result<Constraints, String> {
     if let Some((a, b)) = range_after(description, &lower, "array length:")? {
         c.min_items = Some(a);
         c.max_items = Some(b);
+    } else {
+        // One bound alone, as the project's own pages write an array the spec bounds on
+        // one side only.
+        c.min_items = number_after(description, &lower, "minimum array length:")?;
+        c.max_items = number_after(description, &lower, "maximum array length:")?;
     }
     c.default = default_of(description, &lower);
     c.fixed = token_after_any(
@@ -275,7 +280,12 @@ fn digits_len(word: &str) -> usize {
 }
 
 fn range_after(text: &str, lower: &str, label: &str) -> Result<Option<(u64, u64)>, String> {
-    let Some(pos) = after_all(lower, label).next() else {
+    // `Minimum array length: N` and `Maximum array length: N` are one bound, not a range.
+    let one_sided = |p: usize| {
+        let start = &lower[..p - label.len()];
+        start.ends_with("minimum ") || start.ends_with("maximum ")
+    };
+    let Some(pos) = after_all(lower, label).find(|&p| !one_sided(p)) else {
         return Ok(None);
     };
     let rest = text[pos..].trim_start();
@@ -433,6 +443,10 @@ mod tests {
         );
         assert!(parse_constraints("Maximum length: many").is_err());
         assert!(parse_constraints("Array length: 0 or so").is_err());
+        let one = parse_constraints("Ids. Maximum array length: 20").unwrap();
+        assert_eq!((one.min_items, one.max_items), (None, Some(20)));
+        let one = parse_constraints("Ids. Minimum array length: 1").unwrap();
+        assert_eq!((one.min_items, one.max_items), (Some(1), None));
         assert!(parse_constraints("Maximum length: 1 and Maximum length: 2").is_err());
         // Free text that is not a condition is not one.
         let c = parse_constraints("It is mandatory for unregistered numbers.").unwrap();
