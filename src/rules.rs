@@ -123,6 +123,9 @@ pub struct FieldRule {
     pub properties: &'static [FieldRule],
     /// For objects: whether members the spec does not list are allowed.
     pub open: bool,
+    /// A secret (`format: password` in the spec, such as a host's password): never
+    /// printed, not even by `osm --dry-run`.
+    pub secret: bool,
     /// The spec's description of the field.
     pub description: &'static str,
 }

@@ -7,12 +7,46 @@
 use clap::ArgMatches;
 use huaweicloud_osm::Credentials;
 use huaweicloud_osm::exec::Input;
-use huaweicloud_osm::rules::{Kind, Location, OperationRules};
+use huaweicloud_osm::rules::{FieldRule, Kind, Location, OperationRules};
 use serde_json::{Map, Value, json};
 
 use crate::config;
 use crate::output;
 use crate::session;
+
+/// Replaces the value of every secret member of `value` (`FieldRule::secret`: the spec's
+/// `format: password`) with `[REDACTED]`, at every depth the rules describe (the walk
+/// follows the spec's rules, not the data, so it is as deep as the spec and no deeper).
+fn redact_secrets(value: &mut Value, rules: &[FieldRule]) {
+    let Value::Object(members) = value else {
+        return;
+    };
+    for rule in rules {
+        if let Some(v) = members.get_mut(rule.name) {
+            redact_member(v, rule);
+        }
+    }
+}
+
+fn redact_member(v: &mut Value, rule: &FieldRule) {
+    if rule.secret {
+        if !v.is_null() {
+            *v = Value::String("[REDACTED]".into());
+        }
+        return;
+    }
+    match v {
+        Value::Object(_) => redact_secrets(v, rule.properties),
+        Value::Array(items) => {
+            if let Some(item) = rule.items {
+                for i in items {
+                    redact_member(i, item);
+                }
+            }
+        }
+        _ => {}
+    }
+}
 
 /// Where a dry run under `--emulator` would send: the embedded emulator listens on a
 /// free loopback port chosen when the command runs.
@@ -120,8 +154,11 @@ impl Request {
                 _ => {}
             }
         }
-        let body = (!input.body().is_empty() || op.body_required)
-            .then(|| Value::Object(input.body().clone()));
+        let body = (!input.body().is_empty() || op.body_required).then(|| {
+            let mut body = Value::Object(input.body().clone());
+            redact_secrets(&mut body, op.body);
+            body
+        });
         if body.is_some() {
             headers.insert(0, ("Content-Type".into(), "application/json".into()));
         }

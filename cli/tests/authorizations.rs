@@ -89,6 +89,36 @@ async fn authorization_commands_run_against_the_emulator() {
         osm_emulator::REDACTED
     );
     assert!(emu.requests().iter().all(|r| !r.body.contains(PASSWORD)));
+    // A dry run shows each request, but not a password in it (the spec's format: password).
+    let dry_runs: [&[&str]; 2] = [
+        &[
+            "--dry-run",
+            "authorization",
+            "confirm",
+            asked.id.as_str(),
+            "--auth-detail-list",
+            login.as_str(),
+        ],
+        &[
+            "--dry-run",
+            "authorization",
+            "check-host",
+            detail.as_str(),
+            "--port",
+            "22",
+            "--account",
+            "root",
+            "--password",
+            PASSWORD,
+        ],
+    ];
+    for args in dry_runs {
+        let out = osm(&emu, args).await;
+        let all = format!("{}{}", common::text(&out.stdout), common::text(&out.stderr));
+        assert_eq!(out.status.code(), Some(0), "{all}");
+        assert!(!all.contains(PASSWORD), "{all}");
+        assert!(all.contains("[REDACTED]"), "{all}");
+    }
     let shown = ok(&emu, &["authorization", "show", &asked.id]).await;
     assert_eq!(shown["status"], 1);
     assert_eq!(shown["incident_auth_detail_list"][0]["account"], "support");

@@ -416,7 +416,7 @@ fn rule(f: &Field) -> String {
     format!(
         "FieldRule {{ name: {:?}, location: {}, kind: {}, required: {}, min_length: {}, \
          max_length: {}, min_items: {}, max_items: {}, minimum: {}, maximum: {}, default: {}, \
-         allowed: &[{}], pattern: {}, required_when: {when}, items: {items}, properties: &[{}], open: {}, description: {:?} }}",
+         allowed: &[{}], pattern: {}, required_when: {when}, items: {items}, properties: &[{}], open: {}, secret: {}, description: {:?} }}",
         f.name,
         location(f.location),
         kind(f.kind),
@@ -432,6 +432,7 @@ fn rule(f: &Field) -> String {
         opt_str(c.pattern.as_deref()),
         properties.join(", "),
         f.kind != Kind::Object || f.additional_properties,
+        f.format.as_deref() == Some("password"),
         f.description,
     )
 }

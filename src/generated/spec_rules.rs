@@ -37,6 +37,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -57,6 +58,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -77,6 +79,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -113,11 +116,13 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "",
                     },
                 ),
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Keywords matched against the tickets' brief descriptions; repeat the parameter for several keywords.",
             },
             FieldRule {
@@ -154,11 +159,13 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "",
                     },
                 ),
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Only tickets that carry at least one of these labels (ids as list_labels answers them); repeat the parameter for several labels.",
             },
             FieldRule {
@@ -179,6 +186,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "A keyword matched against the ticket id or the brief description.",
             },
             FieldRule {
@@ -199,6 +207,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket to look for.",
             },
             FieldRule {
@@ -221,6 +230,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Start of the creation-time window; the zh .md page gives the format yyyy-MM-dd HH:mm:ss, in the zone of X-Time-Zone.",
             },
             FieldRule {
@@ -243,6 +253,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "End of the creation-time window; the zh .md page gives the format yyyy-MM-dd HH:mm:ss, in the zone of X-Time-Zone.",
             },
             FieldRule {
@@ -263,6 +274,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Only tickets in this state (the values of CaseStatus).",
             },
             FieldRule {
@@ -283,6 +295,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "A list of states to match; the service does not document its format.",
             },
             FieldRule {
@@ -303,6 +316,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the sub-user whose tickets to list.",
             },
             FieldRule {
@@ -323,6 +337,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Name of the sub-user whose tickets to list.",
             },
             FieldRule {
@@ -343,6 +358,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed to see the tickets of other members of the same group.",
             },
             FieldRule {
@@ -363,6 +379,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Where the page starts; the service documents no default.",
             },
             FieldRule {
@@ -383,6 +400,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "How many tickets a page holds at most; the service documents no default.",
             },
         ],
@@ -430,6 +448,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -450,6 +469,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -470,6 +490,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of a completed phone-number verification; needed when the contact phone number is not registered with the account.",
             },
             FieldRule {
@@ -490,6 +511,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of a completed e-mail verification; needed when the contact address is not registered with the account.",
             },
             FieldRule {
@@ -510,6 +532,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
         ],
@@ -532,6 +555,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Ticket subtype id, from the ticket category list.",
             },
             FieldRule {
@@ -552,6 +576,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Product category id, from the ticket category list.",
             },
             FieldRule {
@@ -572,6 +597,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Problem type id, from the problem type list.",
             },
             FieldRule {
@@ -600,6 +626,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Region the problem is in, such as ap-southeast-3; required when the problem type is a fault report (its case_type in list_problem_types is \"5\").",
             },
             FieldRule {
@@ -620,6 +647,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "What went wrong, in the caller's words.",
             },
             FieldRule {
@@ -640,6 +668,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Where the ticket comes from; the service accepts only this one value.",
             },
             FieldRule {
@@ -660,6 +689,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Mobile number to notify about the ticket.",
             },
             FieldRule {
@@ -680,6 +710,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "E-mail address to notify about the ticket.",
             },
             FieldRule {
@@ -700,6 +731,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "When notifications may be sent, \"0\" for any time or a window such as 09:00-18:00.",
             },
             FieldRule {
@@ -720,6 +752,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Project the ticket concerns.",
             },
             FieldRule {
@@ -756,11 +789,13 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "",
                     },
                 ),
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Ids of attachments uploaded beforehand, at most five.",
             },
             FieldRule {
@@ -781,6 +816,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Additional parameters, a free-form JSON object.",
             },
             FieldRule {
@@ -801,6 +837,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Extended parameters, a free-form JSON object.",
             },
             FieldRule {
@@ -821,6 +858,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Severity id, from the problem severity list.",
             },
             FieldRule {
@@ -841,6 +879,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Verification code, needed when the contact details are not registered.",
             },
             FieldRule {
@@ -861,6 +900,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Country or region calling code of remind_mobile, such as 86.",
             },
         ],
@@ -909,6 +949,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -929,6 +970,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -949,6 +991,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -969,6 +1012,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket, as create_case or list_cases answered it.",
             },
             FieldRule {
@@ -989,6 +1033,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed to read a ticket opened by another member of the same group.",
             },
             FieldRule {
@@ -1009,6 +1054,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Whether the service strips rich-text markup from the messages; it does unless told otherwise.",
             },
         ],
@@ -1056,6 +1102,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -1076,6 +1123,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -1096,6 +1144,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -1116,6 +1165,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket.",
             },
         ],
@@ -1163,6 +1213,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -1183,6 +1234,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -1203,6 +1255,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -1223,6 +1276,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket.",
             },
             FieldRule {
@@ -1243,6 +1297,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "What to do: cancel withdraws the ticket, close closes it, press urges support, delete deletes it.",
             },
         ],
@@ -1265,6 +1320,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "The caller's verdict on how the ticket was handled, when closing it.",
             },
             FieldRule {
@@ -1285,6 +1341,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Why the action is taken.",
             },
             FieldRule {
@@ -1305,6 +1362,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed to act on a ticket opened by another member of the same group.",
             },
             FieldRule {
@@ -1358,6 +1416,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                                 items: None,
                                 properties: &[],
                                 open: true,
+                                secret: false,
                                 description: "Value of the rating.",
                             },
                             FieldRule {
@@ -1378,6 +1437,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                                 items: None,
                                 properties: &[],
                                 open: true,
+                                secret: false,
                                 description: "What is rated (an older API used 1 for timeliness, 3 for the result).",
                             },
                             FieldRule {
@@ -1398,6 +1458,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                                 items: None,
                                 properties: &[],
                                 open: true,
+                                secret: false,
                                 description: "The rating given (an older API used 1 to 5).",
                             },
                             FieldRule {
@@ -1418,6 +1479,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                                 items: None,
                                 properties: &[],
                                 open: true,
+                                secret: false,
                                 description: "Name of what is rated.",
                             },
                             FieldRule {
@@ -1438,6 +1500,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                                 items: None,
                                 properties: &[],
                                 open: true,
+                                secret: false,
                                 description: "A further value of the rating, not explained by the vendor.",
                             },
                             FieldRule {
@@ -1458,6 +1521,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                                 items: None,
                                 properties: &[],
                                 open: true,
+                                secret: false,
                                 description: "Id of the rating's category.",
                             },
                             FieldRule {
@@ -1478,15 +1542,18 @@ pub static OPERATIONS: &[OperationRules] = &[
                                 items: None,
                                 properties: &[],
                                 open: true,
+                                secret: false,
                                 description: "Name of the rating's category.",
                             },
                         ],
                         open: false,
+                        secret: false,
                         description: "One rating of a ticket as update_case sends it; the same members as CaseSatisfaction, strict like every request body.",
                     },
                 ),
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "The caller's ratings of the ticket, when closing it.",
             },
         ],
@@ -1535,6 +1602,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -1555,6 +1623,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -1575,6 +1644,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -1595,6 +1665,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket.",
             },
         ],
@@ -1634,6 +1705,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "Text of the message.",
                     },
                     FieldRule {
@@ -1670,15 +1742,18 @@ pub static OPERATIONS: &[OperationRules] = &[
                                 items: None,
                                 properties: &[],
                                 open: true,
+                                secret: false,
                                 description: "",
                             },
                         ),
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "Ids of attachments uploaded beforehand with accessory_from message, at most ten.",
                     },
                 ],
                 open: false,
+                secret: false,
                 description: "Text and attachments of a message to add.",
             },
             FieldRule {
@@ -1699,6 +1774,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed to write to a ticket opened by another member of the same group.",
             },
         ],
@@ -1749,6 +1825,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -1769,6 +1846,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -1789,6 +1867,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -1809,6 +1888,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket.",
             },
             FieldRule {
@@ -1829,6 +1909,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed to read a ticket opened by another member of the same group.",
             },
             FieldRule {
@@ -1849,6 +1930,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Where the page starts.",
             },
             FieldRule {
@@ -1869,6 +1951,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "How many messages a page holds at most.",
             },
             FieldRule {
@@ -1889,6 +1972,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Whether the service strips rich-text markup from the messages; it does unless told otherwise.",
             },
         ],
@@ -1936,6 +2020,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -1956,6 +2041,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -1976,6 +2062,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -1996,6 +2083,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Count only the tickets in this state (the values of CaseStatus).",
             },
             FieldRule {
@@ -2016,6 +2104,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Count only the tickets of this product category.",
             },
             FieldRule {
@@ -2036,6 +2125,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Count only the tickets of this problem type.",
             },
         ],
@@ -2085,6 +2175,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -2105,6 +2196,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -2125,6 +2217,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the file's headings and names, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -2145,6 +2238,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone of the times in the file, an offset from UTC such as GMT+8.",
             },
             FieldRule {
@@ -2165,6 +2259,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Only these tickets; several ids are separated by commas.",
             },
             FieldRule {
@@ -2187,6 +2282,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Start of the creation-time window, yyyy-MM-dd HH:mm:ss (the zh .md page), in the zone of X-Time-Zone.",
             },
             FieldRule {
@@ -2209,6 +2305,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "End of the creation-time window, yyyy-MM-dd HH:mm:ss (the zh .md page), in the zone of X-Time-Zone.",
             },
             FieldRule {
@@ -2229,6 +2326,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Only the tickets of the sub-user of this name.",
             },
             FieldRule {
@@ -2249,6 +2347,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "A keyword matched against the tickets' brief descriptions.",
             },
             FieldRule {
@@ -2269,6 +2368,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Only the tickets in this state (the values of CaseStatus).",
             },
             FieldRule {
@@ -2289,6 +2389,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the account whose tickets to export.",
             },
             FieldRule {
@@ -2325,11 +2426,13 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "",
                     },
                 ),
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Only the tickets opened from these sources (create_case's source_id); repeat the parameter for several sources.",
             },
             FieldRule {
@@ -2350,6 +2453,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Only the tickets of the sub-user of this id.",
             },
             FieldRule {
@@ -2370,6 +2474,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "How many matching tickets to skip; the service documents no default.",
             },
             FieldRule {
@@ -2390,6 +2495,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "How many tickets the file holds at most; the service documents no default, and without it the emulator exports every matching ticket.",
             },
         ],
@@ -2433,6 +2539,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -2453,6 +2560,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -2473,6 +2581,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -2493,6 +2602,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket, as create_case or list_cases answered it.",
             },
             FieldRule {
@@ -2513,6 +2623,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed to read a ticket opened by another member of the same group.",
             },
             FieldRule {
@@ -2533,6 +2644,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "How many log entries to skip before the page starts.",
             },
             FieldRule {
@@ -2553,6 +2665,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "How many log entries a page holds at most.",
             },
         ],
@@ -2600,6 +2713,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -2620,6 +2734,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -2640,6 +2755,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
         ],
@@ -2687,6 +2803,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -2707,6 +2824,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -2727,6 +2845,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -2747,6 +2866,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket, as create_case or list_cases answered it.",
             },
         ],
@@ -2769,6 +2889,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Country or region calling code of remind_mobile, such as 86.",
             },
             FieldRule {
@@ -2789,6 +2910,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Mobile number to notify about the ticket.",
             },
             FieldRule {
@@ -2809,6 +2931,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "E-mail address to notify about the ticket.",
             },
             FieldRule {
@@ -2829,6 +2952,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "When notifications may be sent, \"0\" for any time or a window such as 09:00-18:00.",
             },
             FieldRule {
@@ -2849,6 +2973,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed for a ticket opened by another member of the same group.",
             },
             FieldRule {
@@ -2869,6 +2994,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Extended parameters, a free-form JSON object.",
             },
         ],
@@ -2919,6 +3045,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -2939,6 +3066,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -2959,6 +3087,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -2979,6 +3108,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket, as create_case or list_cases answered it.",
             },
             FieldRule {
@@ -2999,6 +3129,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed for a ticket opened by another member of the same group.",
             },
         ],
@@ -3046,6 +3177,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -3066,6 +3198,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -3086,6 +3219,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -3106,6 +3240,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket, as create_case or list_cases answered it.",
             },
         ],
@@ -3128,6 +3263,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed for a ticket opened by another member of the same group.",
             },
             FieldRule {
@@ -3148,6 +3284,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket's message the values go with.",
             },
             FieldRule {
@@ -3168,6 +3305,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "The values, by the keys list_extends_params answers (param_key), a free-form JSON object.",
             },
         ],
@@ -3218,6 +3356,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -3238,6 +3377,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -3258,6 +3398,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -3278,6 +3419,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket, as create_case or list_cases answered it.",
             },
         ],
@@ -3325,6 +3467,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -3345,6 +3488,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -3365,6 +3509,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -3385,6 +3530,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket the others are related to.",
             },
         ],
@@ -3423,11 +3569,13 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "",
                     },
                 ),
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Ids of the tickets to relate, at most three.",
             },
             FieldRule {
@@ -3448,6 +3596,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed for tickets opened by other members of the same group.",
             },
         ],
@@ -3498,6 +3647,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -3518,6 +3668,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -3538,6 +3689,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -3558,6 +3710,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket whose relation is undone.",
             },
         ],
@@ -3580,6 +3733,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the related ticket to take off.",
             },
             FieldRule {
@@ -3600,6 +3754,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed for tickets opened by other members of the same group.",
             },
         ],
@@ -3650,6 +3805,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -3670,6 +3826,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -3690,6 +3847,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -3710,6 +3868,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket, as create_case or list_cases answered it.",
             },
         ],
@@ -3732,6 +3891,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "The caller's verdict on how the ticket was handled.",
             },
             FieldRule {
@@ -3785,6 +3945,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                                 items: None,
                                 properties: &[],
                                 open: true,
+                                secret: false,
                                 description: "Value of the rating.",
                             },
                             FieldRule {
@@ -3805,6 +3966,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                                 items: None,
                                 properties: &[],
                                 open: true,
+                                secret: false,
                                 description: "What is rated (an older API used 1 for timeliness, 3 for the result).",
                             },
                             FieldRule {
@@ -3825,6 +3987,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                                 items: None,
                                 properties: &[],
                                 open: true,
+                                secret: false,
                                 description: "The rating given (an older API used 1 to 5).",
                             },
                             FieldRule {
@@ -3845,6 +4008,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                                 items: None,
                                 properties: &[],
                                 open: true,
+                                secret: false,
                                 description: "Name of what is rated.",
                             },
                             FieldRule {
@@ -3865,6 +4029,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                                 items: None,
                                 properties: &[],
                                 open: true,
+                                secret: false,
                                 description: "A further value of the rating, not explained by the vendor.",
                             },
                             FieldRule {
@@ -3885,6 +4050,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                                 items: None,
                                 properties: &[],
                                 open: true,
+                                secret: false,
                                 description: "Id of the rating's category.",
                             },
                             FieldRule {
@@ -3905,15 +4071,18 @@ pub static OPERATIONS: &[OperationRules] = &[
                                 items: None,
                                 properties: &[],
                                 open: true,
+                                secret: false,
                                 description: "Name of the rating's category.",
                             },
                         ],
                         open: false,
+                        secret: false,
                         description: "One rating of a ticket as update_case sends it; the same members as CaseSatisfaction, strict like every request body.",
                     },
                 ),
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "One rating per satisfaction dimension (list_satisfaction_dimensions).",
             },
             FieldRule {
@@ -3934,6 +4103,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed for a ticket opened by another member of the same group.",
             },
         ],
@@ -3982,6 +4152,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -4002,6 +4173,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -4022,6 +4194,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
         ],
@@ -4070,6 +4243,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Kind of report; the values are not documented.",
             },
             FieldRule {
@@ -4090,6 +4264,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "The Huawei Cloud product or service reported and the websites concerned, as \"product or service;websites\".",
             },
             FieldRule {
@@ -4110,6 +4285,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "What the infringement or abuse is.",
             },
             FieldRule {
@@ -4146,11 +4322,13 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "",
                     },
                 ),
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Ids of the uploaded attachments that prove it, one to three.",
             },
             FieldRule {
@@ -4188,6 +4366,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "Kind of right, copyright, trademark or patent.",
                     },
                     FieldRule {
@@ -4208,6 +4387,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "Country or region where the right is registered.",
                     },
                     FieldRule {
@@ -4228,6 +4408,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "Trademark registration or patent application number.",
                     },
                     FieldRule {
@@ -4248,10 +4429,12 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "What the right is, briefly.",
                     },
                 ],
                 open: false,
+                secret: false,
                 description: "The intellectual property infringed.",
             },
             FieldRule {
@@ -4289,6 +4472,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "Name of the person or organisation reporting.",
                     },
                     FieldRule {
@@ -4309,6 +4493,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "Telephone number.",
                     },
                     FieldRule {
@@ -4329,6 +4514,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "E-mail address.",
                     },
                     FieldRule {
@@ -4349,6 +4535,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "Country or region.",
                     },
                     FieldRule {
@@ -4369,6 +4556,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "Postal address.",
                     },
                     FieldRule {
@@ -4389,6 +4577,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "Who files a report (create_feedback). An open set: the values listed are those the vendor documents, and one it does not document still reads (as an unknown value).",
                     },
                     FieldRule {
@@ -4409,6 +4598,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "Name of the company.",
                     },
                     FieldRule {
@@ -4445,11 +4635,13 @@ pub static OPERATIONS: &[OperationRules] = &[
                                 items: None,
                                 properties: &[],
                                 open: true,
+                                secret: false,
                                 description: "",
                             },
                         ),
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "Ids of the uploaded attachments that prove the reporter's identity, one to three.",
                     },
                     FieldRule {
@@ -4470,10 +4662,12 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "Another way to reach the reporter.",
                     },
                 ],
                 open: false,
+                secret: false,
                 description: "How to reach the reporter (the vendor's ContactWayInfoV2).",
             },
         ],
@@ -4524,6 +4718,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -4544,6 +4739,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -4564,6 +4760,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
         ],
@@ -4586,6 +4783,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "File name of the attachment.",
             },
             FieldRule {
@@ -4606,6 +4804,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "What the attachment is for, incident for a ticket being opened, message for a message.",
             },
             FieldRule {
@@ -4626,6 +4825,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "0 for an ordinary upload, 1 for markdown mode.",
             },
             FieldRule {
@@ -4646,6 +4846,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Content of the file, Base64-encoded. The page's upper bound is the largest 64-bit integer; the real bound is the size show_attachment_limits answers with.",
             },
         ],
@@ -4696,6 +4897,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -4716,6 +4918,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -4736,6 +4939,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
         ],
@@ -4758,6 +4962,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "The file.",
             },
             FieldRule {
@@ -4778,6 +4983,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "JSON text naming what the attachment is for (incident or message), the file name and the upload type (0 ordinary, the default; 1 markdown mode).",
             },
         ],
@@ -4820,6 +5026,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -4840,6 +5047,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -4860,6 +5068,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
         ],
@@ -4911,6 +5120,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -4931,6 +5141,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -4951,6 +5162,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -4971,6 +5183,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the attachment, as an upload or a message named it.",
             },
             FieldRule {
@@ -4991,6 +5204,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the IAM user group, when the attachment belongs to a ticket of another member of the group.",
             },
         ],
@@ -5034,6 +5248,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -5054,6 +5269,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -5074,6 +5290,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -5094,6 +5311,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the attachment, as an upload answered it.",
             },
         ],
@@ -5143,6 +5361,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -5163,6 +5382,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -5183,6 +5403,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -5203,6 +5424,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the attachment, as an upload or a message named it.",
             },
             FieldRule {
@@ -5223,6 +5445,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed for an attachment of a ticket opened by another member of the same group.",
             },
         ],
@@ -5266,6 +5489,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -5286,6 +5510,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -5306,6 +5531,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -5326,6 +5552,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed for attachments of tickets opened by other members of the same group.",
             },
             FieldRule {
@@ -5362,11 +5589,13 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "",
                     },
                 ),
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Ids of the attachments; repeat the parameter for several.",
             },
         ],
@@ -5414,6 +5643,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -5434,6 +5664,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -5454,6 +5685,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -5474,6 +5706,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Only the authorizations of the sub-user of this name (a part of it matches).",
             },
             FieldRule {
@@ -5494,6 +5727,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Only the authorizations asked for on this ticket.",
             },
             FieldRule {
@@ -5514,6 +5748,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Only the authorizations in this state (the values of AuthorizationStatus).",
             },
             FieldRule {
@@ -5534,6 +5769,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Only the authorizations whose ticket's brief description holds this text.",
             },
             FieldRule {
@@ -5554,6 +5790,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "How many authorizations to skip before the page starts.",
             },
             FieldRule {
@@ -5574,6 +5811,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "How many authorizations a page holds at most.",
             },
             FieldRule {
@@ -5594,6 +5832,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed to see the authorizations of a ticket opened by another member of the same group.",
             },
         ],
@@ -5641,6 +5880,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -5661,6 +5901,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -5681,6 +5922,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -5701,6 +5943,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the authorization, as list_authorizations answered it.",
             },
             FieldRule {
@@ -5721,6 +5964,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed for an authorization of a ticket opened by another member of the same group.",
             },
         ],
@@ -5768,6 +6012,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -5788,6 +6033,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -5808,6 +6054,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -5828,6 +6075,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the authorization, as list_authorizations answered it.",
             },
         ],
@@ -5883,6 +6131,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                                 items: None,
                                 properties: &[],
                                 open: true,
+                                secret: false,
                                 description: "Id of an authorization detail (one host, or the console, support may reach), as show_authorization_detail answers it.",
                             },
                             FieldRule {
@@ -5903,6 +6152,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                                 items: None,
                                 properties: &[],
                                 open: true,
+                                secret: false,
                                 description: "Port to log in on.",
                             },
                             FieldRule {
@@ -5923,6 +6173,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                                 items: None,
                                 properties: &[],
                                 open: true,
+                                secret: false,
                                 description: "Account to log in with.",
                             },
                             FieldRule {
@@ -5943,15 +6194,18 @@ pub static OPERATIONS: &[OperationRules] = &[
                                 items: None,
                                 properties: &[],
                                 open: true,
+                                secret: true,
                                 description: "Password of the account.",
                             },
                         ],
                         open: false,
+                        secret: false,
                         description: "The login of one host (the vendor's TenantAgreeAuthDetailV2).",
                     },
                 ),
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "The login support is to use on each host, by authorization detail.",
             },
             FieldRule {
@@ -5972,6 +6226,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "From when support may reach them, in milliseconds since 1970-01-01 UTC (the unit is not documented); now when left out.",
             },
             FieldRule {
@@ -5992,6 +6247,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Until when support may reach them, in milliseconds since 1970-01-01 UTC; the emulator takes seven days after the start when left out.",
             },
             FieldRule {
@@ -6012,6 +6268,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed for a ticket opened by another member of the same group.",
             },
             FieldRule {
@@ -6032,6 +6289,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the agency support's access goes through.",
             },
         ],
@@ -6080,6 +6338,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -6100,6 +6359,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -6120,6 +6380,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -6140,6 +6401,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the authorization, as list_authorizations answered it.",
             },
             FieldRule {
@@ -6160,6 +6422,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "What to do, reject (a pending authorization) or cancel.",
             },
         ],
@@ -6182,6 +6445,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Why it is rejected (action_id reject).",
             },
             FieldRule {
@@ -6202,6 +6466,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed for a ticket opened by another member of the same group.",
             },
         ],
@@ -6250,6 +6515,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -6270,6 +6536,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -6290,6 +6557,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -6310,6 +6578,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the authorization detail (one host or the console), as show_authorization_detail answered it.",
             },
         ],
@@ -6332,6 +6601,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Port to log in on.",
             },
             FieldRule {
@@ -6352,6 +6622,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Account to log in with.",
             },
             FieldRule {
@@ -6372,6 +6643,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: true,
                 description: "Password of the account.",
             },
             FieldRule {
@@ -6392,6 +6664,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed for a ticket opened by another member of the same group.",
             },
         ],
@@ -6438,6 +6711,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -6458,6 +6732,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
         ],
@@ -6505,6 +6780,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -6525,6 +6801,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -6545,6 +6822,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -6565,6 +6843,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the authorization, as list_authorizations answered it.",
             },
             FieldRule {
@@ -6585,6 +6864,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the authorization detail (one host or the console), as show_authorization_detail answered it.",
             },
             FieldRule {
@@ -6605,6 +6885,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed for an authorization of a ticket opened by another member of the same group.",
             },
             FieldRule {
@@ -6625,6 +6906,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "How many entries to skip before the page starts.",
             },
             FieldRule {
@@ -6645,6 +6927,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "How many entries a page holds at most.",
             },
         ],
@@ -6692,6 +6975,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -6712,6 +6996,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -6732,6 +7017,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -6752,6 +7038,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the authorization, as list_authorizations answered it.",
             },
             FieldRule {
@@ -6772,6 +7059,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the authorization detail (one host or the console), as show_authorization_detail answered it.",
             },
             FieldRule {
@@ -6792,6 +7080,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the session, as list_history_sessions answered it.",
             },
             FieldRule {
@@ -6812,6 +7101,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed for an authorization of a ticket opened by another member of the same group.",
             },
             FieldRule {
@@ -6832,6 +7122,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "The order by time, 0 newest first, 1 oldest first.",
             },
             FieldRule {
@@ -6852,6 +7143,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "How many entries to skip before the page starts.",
             },
             FieldRule {
@@ -6872,6 +7164,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "How many entries a page holds at most.",
             },
         ],
@@ -6919,6 +7212,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -6939,6 +7233,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -6959,6 +7254,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -6979,6 +7275,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the authorization, as list_authorizations answered it.",
             },
             FieldRule {
@@ -6999,6 +7296,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the authorization detail (one host or the console), as show_authorization_detail answered it.",
             },
             FieldRule {
@@ -7019,6 +7317,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the session, as list_history_sessions answered it.",
             },
             FieldRule {
@@ -7039,6 +7338,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed for an authorization of a ticket opened by another member of the same group.",
             },
             FieldRule {
@@ -7059,6 +7359,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "The order by time, 0 newest first, 1 oldest first.",
             },
             FieldRule {
@@ -7079,6 +7380,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "How many entries to skip before the page starts.",
             },
             FieldRule {
@@ -7099,6 +7401,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "How many entries a page holds at most.",
             },
         ],
@@ -7147,6 +7450,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "A kind of diagnosis: 1 an ECS instance, 2 an RDS instance, 3 a remote login, 4 the network.",
             },
             FieldRule {
@@ -7167,6 +7471,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Text values the kind of diagnosis needs, by name, such as the instance's elastic IP for ECS or its instance id for RDS; no copy lists the names.",
             },
             FieldRule {
@@ -7187,6 +7492,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Region of the resource to diagnose, such as cn-north-4.",
             },
         ],
@@ -7237,6 +7543,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the job, as create_diagnose_job answered it.",
             },
         ],
@@ -7285,6 +7592,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the job; when left out, the account's latest job.",
             },
             FieldRule {
@@ -7305,6 +7613,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Ids of the checks (check_id), separated by commas; when left out, every check of the job.",
             },
         ],
@@ -7356,6 +7665,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the project.",
             },
             FieldRule {
@@ -7376,6 +7686,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "The region, such as cn-north-4.",
             },
         ],
@@ -7426,6 +7737,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "How many records a page holds at most.",
             },
             FieldRule {
@@ -7446,6 +7758,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which page, counting from 1.",
             },
             FieldRule {
@@ -7466,6 +7779,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which kind of diagnosis to list: 1 an ECS instance, 2 an RDS instance, 3 a remote login, 4 the network; when left out, the service lists type 1.",
             },
         ],
@@ -7514,6 +7828,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "A kind of diagnosis: 1 an ECS instance, 2 an RDS instance, 3 a remote login, 4 the network.",
             },
             FieldRule {
@@ -7534,6 +7849,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "A comment.",
             },
             FieldRule {
@@ -7554,6 +7870,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Whether the diagnosis helped.",
             },
         ],
@@ -7602,6 +7919,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the attachment, as an upload or a message named it.",
             },
             FieldRule {
@@ -7630,6 +7948,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "What the attachment belongs to: DEFAULT, NO_RELATION, NOTIFICATION, INCIDENT (a ticket), MESSAGE (a message of a ticket), INSPECTION or CONNECT. The vendor documents the names only.",
             },
             FieldRule {
@@ -7650,6 +7969,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of what the attachment belongs to, such as a message's id.",
             },
             FieldRule {
@@ -7670,6 +7990,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket the attachment belongs to.",
             },
         ],
@@ -7717,6 +8038,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -7737,6 +8059,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -7757,6 +8080,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -7777,6 +8101,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "The phone number or e-mail address.",
             },
             FieldRule {
@@ -7797,6 +8122,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "What contact_value is, 0 for a mobile phone number, 1 for an e-mail address.",
             },
             FieldRule {
@@ -7817,6 +8143,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Country or region calling code of a phone number, such as 86.",
             },
         ],
@@ -7864,6 +8191,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -7884,6 +8212,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -7904,6 +8233,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
         ],
@@ -7926,6 +8256,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "The phone number or e-mail address.",
             },
             FieldRule {
@@ -7946,6 +8277,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "How to send the code, 0 by SMS, 1 by e-mail.",
             },
             FieldRule {
@@ -7966,6 +8298,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Country or region calling code of a phone number, such as 86; required by the service even for e-mail.",
             },
         ],
@@ -8016,6 +8349,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -8036,6 +8370,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -8056,6 +8391,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
         ],
@@ -8078,6 +8414,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "The code received, six characters.",
             },
             FieldRule {
@@ -8098,6 +8435,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "The phone number or e-mail address the code was sent to.",
             },
             FieldRule {
@@ -8118,6 +8456,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "What contact_value is, 0 a phone number (SMS), 1 an e-mail address.",
             },
             FieldRule {
@@ -8138,6 +8477,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Country or region calling code of a phone number, such as 86.",
             },
             FieldRule {
@@ -8158,6 +8498,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the sub-user the contact belongs to.",
             },
             FieldRule {
@@ -8178,6 +8519,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the account the contact belongs to.",
             },
         ],
@@ -8228,6 +8570,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -8248,6 +8591,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -8268,6 +8612,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -8288,6 +8633,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Only phone numbers (0) or only e-mail addresses (1).",
             },
             FieldRule {
@@ -8308,6 +8654,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the account whose contacts to list.",
             },
             FieldRule {
@@ -8328,6 +8675,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the sub-user whose contacts to list.",
             },
             FieldRule {
@@ -8348,6 +8696,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "A verification expiry time to match; the zh .md page gives the format yyyy-MM-dd HH:mm:ss.",
             },
             FieldRule {
@@ -8368,6 +8717,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "A verified id to look for.",
             },
             FieldRule {
@@ -8388,6 +8738,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "A phone number or e-mail address to look for.",
             },
             FieldRule {
@@ -8408,6 +8759,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Country or region calling code of the phone numbers, such as 86.",
             },
             FieldRule {
@@ -8428,6 +8780,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Where the page starts. Every page gives the default 1 (other listings start at 0); whether the service counts from 1 here is not documented.",
             },
             FieldRule {
@@ -8448,6 +8801,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "How many contacts a page holds at most.",
             },
         ],
@@ -8495,6 +8849,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -8515,6 +8870,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -8535,6 +8891,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -8555,6 +8912,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Only the problem types of this product category, an id from the product category list.",
             },
         ],
@@ -8602,6 +8960,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -8622,6 +8981,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -8642,6 +9002,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
         ],
@@ -8689,6 +9050,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -8709,6 +9071,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -8729,6 +9092,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -8749,6 +9113,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Only the product categories with this name, such as ECS.",
             },
         ],
@@ -8796,6 +9161,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -8816,6 +9182,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -8836,6 +9203,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -8856,6 +9224,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Product category of the ticket, an id from the product category list.",
             },
             FieldRule {
@@ -8876,6 +9245,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Problem type of the ticket, an id from the problem type list.",
             },
         ],
@@ -8923,6 +9293,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -8943,6 +9314,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -8963,6 +9335,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
         ],
@@ -9010,6 +9383,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -9030,6 +9404,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -9050,6 +9425,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
         ],
@@ -9097,6 +9473,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -9117,6 +9494,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -9137,6 +9515,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -9157,6 +9536,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Problem type of the ticket, an id from the problem type list.",
             },
             FieldRule {
@@ -9177,6 +9557,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Ticket category, an id from the ticket category list.",
             },
             FieldRule {
@@ -9197,6 +9578,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Product category, an id from the product category list.",
             },
         ],
@@ -9244,6 +9626,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -9264,6 +9647,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -9284,6 +9668,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -9304,6 +9689,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Problem type of the ticket, an id from the problem type list.",
             },
         ],
@@ -9351,6 +9737,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -9371,6 +9758,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -9391,6 +9779,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
         ],
@@ -9438,6 +9827,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -9458,6 +9848,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -9478,6 +9869,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -9498,6 +9890,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Product category, an id from the product category list; when left out, the service uses User Center's.",
             },
             FieldRule {
@@ -9518,6 +9911,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Problem type, an id from the problem type list.",
             },
         ],
@@ -9565,6 +9959,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -9585,6 +9980,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -9605,6 +10001,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -9625,6 +10022,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "How many labels to skip before the page starts.",
             },
             FieldRule {
@@ -9645,6 +10043,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "How many labels a page holds at most.",
             },
             FieldRule {
@@ -9665,6 +10064,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Only labels whose name contains this text.",
             },
             FieldRule {
@@ -9685,6 +10085,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Only the label with this id.",
             },
         ],
@@ -9732,6 +10133,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -9752,6 +10154,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -9772,6 +10175,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
         ],
@@ -9794,6 +10198,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Name of a label.",
             },
             FieldRule {
@@ -9814,6 +10219,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Colour of a label, such as #000000; no other format is documented.",
             },
         ],
@@ -9862,6 +10268,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -9882,6 +10289,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -9902,6 +10310,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -9922,6 +10331,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the label, as list_labels answered it.",
             },
         ],
@@ -9944,6 +10354,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Name of a label.",
             },
             FieldRule {
@@ -9964,6 +10375,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Colour of a label, such as #000000; no other format is documented.",
             },
         ],
@@ -10012,6 +10424,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -10032,6 +10445,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -10052,6 +10466,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -10072,6 +10487,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the label, as list_labels answered it.",
             },
         ],
@@ -10119,6 +10535,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -10139,6 +10556,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -10159,6 +10577,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -10179,6 +10598,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket, as create_case or list_cases answered it.",
             },
         ],
@@ -10226,6 +10646,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -10246,6 +10667,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -10266,6 +10688,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -10286,6 +10709,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket, as create_case or list_cases answered it.",
             },
             FieldRule {
@@ -10322,11 +10746,13 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "Id of a label.",
                     },
                 ),
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Ids of the labels to put on the ticket; repeat the parameter for several labels.",
             },
         ],
@@ -10374,6 +10800,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -10394,6 +10821,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -10414,6 +10842,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -10434,6 +10863,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket, as create_case or list_cases answered it.",
             },
             FieldRule {
@@ -10470,11 +10900,13 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "Id of a label.",
                     },
                 ),
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Ids of the labels to take off the ticket; repeat the parameter for several labels.",
             },
         ],
@@ -10522,6 +10954,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -10542,6 +10975,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -10562,6 +10996,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -10598,11 +11033,13 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "",
                     },
                 ),
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Ids of the tickets to poll; repeat the parameter for several tickets.",
             },
             FieldRule {
@@ -10623,6 +11060,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "The last_message_time_id of the previous poll's answer; only messages written after it are answered.",
             },
             FieldRule {
@@ -10643,6 +11081,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed to poll tickets opened by other members of the same group.",
             },
             FieldRule {
@@ -10663,6 +11102,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Whether the service strips rich-text markup from the messages; it does unless told otherwise.",
             },
         ],
@@ -10710,6 +11150,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -10730,6 +11171,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -10750,6 +11192,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -10786,11 +11229,13 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "",
                     },
                 ),
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Ids of the tickets to count; repeat the parameter for several tickets.",
             },
             FieldRule {
@@ -10811,6 +11256,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed for tickets opened by other members of the same group.",
             },
         ],
@@ -10858,6 +11304,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -10878,6 +11325,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -10898,6 +11346,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -10918,6 +11367,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket, as create_case or list_cases answered it.",
             },
         ],
@@ -10940,6 +11390,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed for a ticket opened by another member of the same group.",
             },
         ],
@@ -10990,6 +11441,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -11010,6 +11462,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -11030,6 +11483,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -11050,6 +11504,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket, as create_case or list_cases answered it.",
             },
             FieldRule {
@@ -11070,6 +11525,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Only messages written before this time: a timestamp in milliseconds since 1970-01-01 UTC, or a time as the answers show it (2026-11-28T08:38:54.123Z).",
             },
             FieldRule {
@@ -11090,6 +11546,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Who wrote the message at create_time, 0 the customer, 1 support.",
             },
             FieldRule {
@@ -11110,6 +11567,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed to read a ticket opened by another member of the same group.",
             },
             FieldRule {
@@ -11130,6 +11588,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "How many messages to answer at most.",
             },
             FieldRule {
@@ -11150,6 +11609,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Whether the service strips rich-text markup from the messages; it does unless told otherwise.",
             },
         ],
@@ -11197,6 +11657,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -11217,6 +11678,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -11237,6 +11699,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -11257,6 +11720,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket, as create_case or list_cases answered it.",
             },
             FieldRule {
@@ -11277,6 +11741,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the message, as show_case_detail answers it in message_list.",
             },
         ],
@@ -11324,6 +11789,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "A version string; the SDKs give no meaning or values for it.",
             },
             FieldRule {
@@ -11360,11 +11826,13 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "",
                     },
                 ),
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Keywords matched against the tickets' brief descriptions; repeat the parameter for several keywords.",
             },
             FieldRule {
@@ -11401,11 +11869,13 @@ pub static OPERATIONS: &[OperationRules] = &[
                         items: None,
                         properties: &[],
                         open: true,
+                        secret: false,
                         description: "Id of a label.",
                     },
                 ),
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Only tickets that carry at least one of these labels; repeat the parameter for several labels.",
             },
             FieldRule {
@@ -11426,6 +11896,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "A keyword matched against the ticket id or the brief description.",
             },
             FieldRule {
@@ -11446,6 +11917,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket to look for.",
             },
             FieldRule {
@@ -11468,6 +11940,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Start of the creation-time window, yyyy-MM-dd HH:mm:ss in the service's time zone (GMT+8, as no X-Time-Zone is sent).",
             },
             FieldRule {
@@ -11490,6 +11963,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "End of the creation-time window, yyyy-MM-dd HH:mm:ss in the service's time zone (GMT+8, as no X-Time-Zone is sent).",
             },
             FieldRule {
@@ -11510,6 +11984,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Only tickets in this state (the values of CaseStatus).",
             },
             FieldRule {
@@ -11530,6 +12005,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "A list of states to match; the service does not document its format.",
             },
             FieldRule {
@@ -11550,6 +12026,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Name of the sub-user whose tickets to list.",
             },
             FieldRule {
@@ -11570,6 +12047,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "IAM user group id; needed to see the tickets of other members of the same group.",
             },
             FieldRule {
@@ -11590,6 +12068,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Only tickets of this product category (an id of list_product_categories).",
             },
             FieldRule {
@@ -11610,6 +12089,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Only tickets of this problem type (an id of list_problem_types).",
             },
             FieldRule {
@@ -11630,6 +12110,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Number of the page, the first being 1.",
             },
             FieldRule {
@@ -11650,6 +12131,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "How many tickets a page holds at most.",
             },
             FieldRule {
@@ -11670,6 +12152,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the sub-user whose tickets to list.",
             },
         ],
@@ -11717,6 +12200,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -11737,6 +12221,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -11757,6 +12242,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -11777,6 +12263,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "The privilege to check, export (exporting tickets) or createCase (opening them).",
             },
         ],
@@ -11824,6 +12311,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -11844,6 +12332,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -11864,6 +12353,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
         ],
@@ -11886,6 +12376,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "create grants the privilege, delete withdraws it.",
             },
             FieldRule {
@@ -11906,6 +12397,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "The privilege, export (exporting tickets) or createCase (opening them).",
             },
         ],
@@ -11954,6 +12446,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -11974,6 +12467,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -11994,6 +12488,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
         ],
@@ -12041,6 +12536,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -12061,6 +12557,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -12081,6 +12578,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -12101,6 +12599,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Part of the name of the sub-users to list.",
             },
             FieldRule {
@@ -12121,6 +12620,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the sub-user to list.",
             },
         ],
@@ -12168,6 +12668,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -12188,6 +12689,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -12208,6 +12710,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
         ],
@@ -12255,6 +12758,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -12275,6 +12779,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -12295,6 +12800,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
         ],
@@ -12342,6 +12848,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -12362,6 +12869,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -12382,6 +12890,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -12402,6 +12911,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which agreement: 0 opening a ticket as a common user, 1 opening a ticket as an ISV user, 2 authorisation. The service's choice when left out is not documented; the emulator takes 0.",
             },
         ],
@@ -12449,6 +12959,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -12469,6 +12980,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -12489,6 +13001,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -12509,6 +13022,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which agreement: 0 opening a ticket as a common user, 1 opening a ticket as an ISV user, 2 authorisation. The service's choice when left out is not documented; the emulator takes 0.",
             },
         ],
@@ -12556,6 +13070,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -12576,6 +13091,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -12596,6 +13112,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -12616,6 +13133,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the agreement, as show_latest_published_agreement answers it (there as text).",
             },
         ],
@@ -12638,6 +13156,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of a record the signature is tied to, such as an authorisation's.",
             },
         ],
@@ -12688,6 +13207,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Key of the configuration item.",
             },
         ],
@@ -12735,6 +13255,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -12755,6 +13276,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -12775,6 +13297,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
         ],
@@ -12822,6 +13345,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Language of the texts the service answers with, such as zh-cn or en-us.",
             },
             FieldRule {
@@ -12842,6 +13366,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Time zone used for the times in the ticket: an offset from UTC such as GMT+8, GMT-3:30 or UTC+0 (GMT alone is UTC). The pages give only the example GMT+8; the pattern is the offsets the emulator reads (spec/README.md).",
             },
             FieldRule {
@@ -12862,6 +13387,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Which site the account belongs to, 0 for the China site, 1 for the International site.",
             },
             FieldRule {
@@ -12882,6 +13408,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ticket's sub-category (see list_case_categories).",
             },
             FieldRule {
@@ -12902,6 +13429,7 @@ pub static OPERATIONS: &[OperationRules] = &[
                 items: None,
                 properties: &[],
                 open: true,
+                secret: false,
                 description: "Id of the ISV product.",
             },
         ],
@@ -13162,6 +13690,7 @@ pub static AUTH_HEADERS: &[FieldRule] = &[
         items: None,
         properties: &[],
         open: true,
+        secret: false,
         description: "IAM token proving who is calling; not needed when the request is AK/SK signed.",
     },
 ];
