@@ -575,7 +575,7 @@ def authorizations(run):
     status, held = admin_post(run, f"authorizations/{auth_id}/sessions", {
         "detail_id": details[0], "commands": ["df -h", "tail /var/log/messages"], "seconds": 600,
         "files": [{"file_name": "messages", "operate_type": "download", "from_path": "/var/log/messages",
-                   "to_path": "/tmp/messages", "file_size": "12K"}]})
+                   "to_path": "support-desk/messages", "file_size": "12K"}]})
     if status != 200:
         run.report("FAIL", "authorizations", ctx, f"POST /__emulator/authorizations/.../sessions answered {status}")
         return

@@ -455,7 +455,7 @@ fn session(detail_id: i64, commands: &[&str], files: &[&str]) -> SupportSession 
                 file_name: (*f).to_owned(),
                 operate_type: "download".into(),
                 from_path: format!("/var/log/{f}"),
-                to_path: format!("/tmp/{f}"),
+                to_path: format!("support-desk/{f}"),
                 file_size: "12K".into(),
             })
             .collect(),
@@ -570,7 +570,7 @@ async fn support_s_sessions_commands_and_transfers_are_listed() {
     let f = &files.file_ops_list[0];
     assert_eq!(f.file_name.as_deref(), Some("mysqld.log"));
     assert_eq!(f.operate_type.as_deref(), Some("download"));
-    assert_eq!(f.to_path.as_deref(), Some("/tmp/mysqld.log"));
+    assert_eq!(f.to_path.as_deref(), Some("support-desk/mysqld.log"));
 
     // A session of another detail, or unknown, is not found.
     let err = client
