@@ -111,3 +111,50 @@ pub(crate) fn too_large(
         request_id,
     )
 }
+
+/// Why a handler of `ops/` refuses a request, as the service answers each: one type for
+/// every stateful family.
+pub(crate) enum Refusal {
+    /// 400 `OSM.0001`.
+    Invalid(String),
+    /// 404 `OSM.0001`: what the request names does not exist (for the caller's account).
+    NotFound(String),
+    /// HTTP 200 with `OSM.01010001`: the state does not allow it.
+    Business(String),
+    /// 500 `OSM.0004`: the store is full or the change could not be saved.
+    Store(crate::collections::StoreError),
+}
+
+impl From<crate::collections::StoreError> for Refusal {
+    fn from(e: crate::collections::StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+impl Refusal {
+    /// Its message, as the answer's `error_msg` says it.
+    pub(crate) fn message(&self) -> String {
+        match self {
+            Self::Invalid(m) | Self::NotFound(m) | Self::Business(m) => m.clone(),
+            Self::Store(e) => e.to_string(),
+        }
+    }
+
+    /// The answer to the request `request_id` that is refused.
+    pub(crate) fn reply(self, request_id: &str) -> crate::http::Reply {
+        match self {
+            Refusal::Invalid(msg) => bad_request(&msg, request_id),
+            Refusal::NotFound(msg) => {
+                service_error(StatusCode::NOT_FOUND, "OSM.0001", &msg, request_id)
+            }
+            Refusal::Business(msg) => business_error("OSM.01010001", &msg, request_id),
+            Refusal::Store(e) => service_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "OSM.0004",
+                &e.to_string(),
+                request_id,
+            ),
+        }
+        .into()
+    }
+}

@@ -30,7 +30,7 @@ use crate::body::ResBody;
 use crate::collections::{Data, StoreError, Tx};
 use crate::http::{Reply, json_response};
 use crate::router::Call;
-use crate::vendor::{bad_request, business_error, not_found, service_error};
+use crate::vendor::{Refusal, not_found, service_error};
 
 /// The handlers of this module, by operation id.
 pub(crate) const HANDLERS: &[(&str, super::Handler)] = &[
@@ -153,45 +153,6 @@ pub struct SupportFileTransfer {
     pub file_size: String,
 }
 
-/// How a request is refused.
-enum Refusal {
-    /// 400 `OSM.0001`.
-    Invalid(String),
-    /// 404 `OSM.0001`: no such authorization, detail or session (of the account).
-    NotFound(String),
-    /// 200 with `OSM.01010001`: the state does not allow it, or the login fails.
-    Business(String),
-    /// 500 `OSM.0004`: the store is full or the change could not be saved.
-    Store(StoreError),
-}
-
-impl From<StoreError> for Refusal {
-    fn from(e: StoreError) -> Self {
-        Self::Store(e)
-    }
-}
-
-impl Refusal {
-    fn message(&self) -> String {
-        match self {
-            Self::Invalid(m) | Self::NotFound(m) | Self::Business(m) => m.clone(),
-            Self::Store(e) => e.to_string(),
-        }
-    }
-}
-
-fn refuse(r: Refusal, rid: &str) -> Reply {
-    match r {
-        Refusal::Invalid(msg) => bad_request(&msg, rid),
-        Refusal::NotFound(msg) => service_error(StatusCode::NOT_FOUND, "OSM.0001", &msg, rid),
-        Refusal::Business(msg) => business_error("OSM.01010001", &msg, rid),
-        Refusal::Store(e) => {
-            service_error(StatusCode::INTERNAL_SERVER_ERROR, "OSM.0004", &e.to_string(), rid)
-        }
-    }
-    .into()
-}
-
 fn handle(shared: &Shared, call: &Call) -> Reply {
     let rid = call.request_id.as_str();
     let me = super::diagnosis::account(call);
@@ -216,7 +177,7 @@ fn handle(shared: &Shared, call: &Call) -> Reply {
     };
     match answer {
         Ok(body) => json_response(StatusCode::OK, &body, rid).into(),
-        Err(r) => refuse(r, rid),
+        Err(r) => r.reply(rid),
     }
 }
 

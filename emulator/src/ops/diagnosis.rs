@@ -23,7 +23,7 @@ use crate::collections::{StoreError, Tx};
 use crate::http::{Reply, json_response};
 use crate::router::Call;
 use crate::store::AuthScheme;
-use crate::vendor::service_error;
+use crate::vendor::Refusal;
 
 /// The handlers of this module, by operation id.
 pub(crate) const HANDLERS: &[(&str, super::Handler)] = &[
@@ -171,20 +171,6 @@ fn checks(kind: i64) -> &'static [Check] {
     }
 }
 
-/// How a request is refused.
-enum Refusal {
-    /// 404 `OSM.0001`: no such job.
-    NotFound(String),
-    /// 500 `OSM.0004`: the store is full or the change could not be saved.
-    Store(StoreError),
-}
-
-impl From<StoreError> for Refusal {
-    fn from(e: StoreError) -> Self {
-        Self::Store(e)
-    }
-}
-
 fn handle(shared: &Shared, call: &Call) -> Reply {
     let rid = call.request_id.as_str();
     let answer = match call.op.id {
@@ -201,13 +187,7 @@ fn handle(shared: &Shared, call: &Call) -> Reply {
     };
     match answer {
         Ok(body) => json_response(StatusCode::OK, &body, rid).into(),
-        Err(Refusal::NotFound(msg)) => {
-            service_error(StatusCode::NOT_FOUND, "OSM.0001", &msg, rid).into()
-        }
-        Err(Refusal::Store(e)) => {
-            service_error(StatusCode::INTERNAL_SERVER_ERROR, "OSM.0004", &e.to_string(), rid)
-                .into()
-        }
+        Err(r) => r.reply(rid),
     }
 }
 

@@ -14,7 +14,7 @@ use crate::cases;
 use crate::collections::{Data, StoreError, Tx};
 use crate::http::{Reply, json_response};
 use crate::router::Call;
-use crate::vendor::{bad_request, service_error};
+use crate::vendor::Refusal;
 
 /// The handlers of this module, by operation id.
 pub(crate) const HANDLERS: &[(&str, super::Handler)] = &[
@@ -65,33 +65,6 @@ fn default_limit() -> usize {
         .unwrap_or(10)
 }
 
-/// Why a change is refused.
-enum Refusal {
-    /// 400 `OSM.0001`.
-    Invalid(String),
-    /// 404 `OSM.0001`: no such label or ticket.
-    NotFound(String),
-    /// 500 `OSM.0004`: the store is full or the change could not be saved.
-    Store(StoreError),
-}
-
-impl From<StoreError> for Refusal {
-    fn from(e: StoreError) -> Self {
-        Self::Store(e)
-    }
-}
-
-fn refuse(r: Refusal, rid: &str) -> Reply {
-    match r {
-        Refusal::Invalid(msg) => bad_request(&msg, rid),
-        Refusal::NotFound(msg) => service_error(StatusCode::NOT_FOUND, "OSM.0001", &msg, rid),
-        Refusal::Store(e) => {
-            service_error(StatusCode::INTERNAL_SERVER_ERROR, "OSM.0004", &e.to_string(), rid)
-        }
-    }
-    .into()
-}
-
 fn handle(shared: &Shared, call: &Call) -> Reply {
     let rid = call.request_id.as_str();
     let answer = match call.op.id {
@@ -114,7 +87,7 @@ fn handle(shared: &Shared, call: &Call) -> Reply {
     };
     match answer {
         Ok(body) => json_response(StatusCode::OK, &body, rid).into(),
-        Err(r) => refuse(r, rid),
+        Err(r) => r.reply(rid),
     }
 }
 

@@ -33,7 +33,7 @@ use crate::collections::{StoreError, Tx};
 use crate::http::{Reply, json_response};
 use crate::router::Call;
 use crate::store::{RecordedTicket, rfc3339};
-use crate::vendor::{bad_request, business_error, service_error};
+use crate::vendor::Refusal;
 
 /// The handlers of this module, by operation id.
 pub(crate) const HANDLERS: &[(&str, super::Handler)] = &[
@@ -140,36 +140,6 @@ fn dimension_json(d: &Dimension, lang: &str) -> Value {
     })
 }
 
-/// Why a request is refused.
-enum Refusal {
-    /// 400 `OSM.0001`.
-    Invalid(String),
-    /// 404 `OSM.0001`: no such ticket.
-    NotFound(String),
-    /// 200 with `OSM.01010001`: the ticket's state does not allow it.
-    Business(String),
-    /// 500 `OSM.0004`: the store is full or the change could not be saved.
-    Store(StoreError),
-}
-
-impl From<StoreError> for Refusal {
-    fn from(e: StoreError) -> Self {
-        Self::Store(e)
-    }
-}
-
-fn refuse(r: Refusal, rid: &str) -> Reply {
-    match r {
-        Refusal::Invalid(msg) => bad_request(&msg, rid),
-        Refusal::NotFound(msg) => service_error(StatusCode::NOT_FOUND, "OSM.0001", &msg, rid),
-        Refusal::Business(msg) => business_error("OSM.01010001", &msg, rid),
-        Refusal::Store(e) => {
-            service_error(StatusCode::INTERNAL_SERVER_ERROR, "OSM.0004", &e.to_string(), rid)
-        }
-    }
-    .into()
-}
-
 fn handle(shared: &Shared, call: &Call) -> Reply {
     let rid = call.request_id.as_str();
     let answer = match call.op.id {
@@ -195,7 +165,7 @@ fn handle(shared: &Shared, call: &Call) -> Reply {
     };
     match answer {
         Ok(body) => json_response(StatusCode::OK, &body, rid).into(),
-        Err(r) => refuse(r, rid),
+        Err(r) => r.reply(rid),
     }
 }
 
