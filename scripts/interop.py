@@ -713,7 +713,8 @@ def follow_ups(run, incident_id):
             form = osm.UploadAccessoryRequestBody(file=FormFile(f), form_data=form_data)
             attempt("upload_accessory", osm.UploadAccessoryRequest(body=form, **hdr))
     accessory_id = getattr(up, "accessory_id", None) or "interop-no-such-attachment"
-    download(run, accessory_id, b"interop: a log line from the vendor's SDK\n", hdr)
+    same_bytes(run, "download_accessories", osm.DownloadAccessoriesRequest(accessory_id=accessory_id, **hdr),
+               b"interop: a log line from the vendor's SDK\n", "the file as uploaded")
     attachments_out(run, attempt, incident_id, accessory_id, hdr)
     attempt("delete_accessories", osm.DeleteAccessoriesRequest(accessory_id=accessory_id, **hdr), empty=True)
 
@@ -829,21 +830,16 @@ def export(run, wanted, other, hdr):
     import zipfile
 
     op = "download_cases"
-    run.called.add(op)
+    got = streamed(run, op, osm.DownloadCasesRequest(
+        language="en-us", timezone="GMT+8", incident_id=",".join(wanted), **hdr))
+    if got is None:
+        return
     try:
-        response = run.client.download_cases(osm.DownloadCasesRequest(
-            language="en-us", timezone="GMT+8", incident_id=",".join(wanted), **hdr))
-        chunks = []
-        response.consume_download_stream(lambda stream: chunks.extend(stream.iter_content(8192)))
-        got = b"".join(chunks)
         with zipfile.ZipFile(io.BytesIO(got)) as z:
             bad = z.testzip()
             sheet = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
             names = z.namelist()
-    except ServiceResponseException as e:
-        run.report("FAIL", op, "en-us", f"HTTP {e.status_code} {e.error_code}: {e.error_msg}")
-        return
-    except Exception as e:  # noqa: BLE001 - any failure of the SDK or of the file is a finding
+    except Exception as e:  # noqa: BLE001 - a file that is no workbook is a finding
         run.report("FAIL", op, "en-us", f"{type(e).__name__}: {e}")
         return
     missing = [t for t in wanted if t not in sheet]
@@ -871,23 +867,8 @@ def attachments_out(run, attempt, incident_id, accessory_id, hdr):
         body=osm.AccessoryJsonFormatReq(accessory_name="interop.png", accessory_from="incident", upload_type=0,
                                         accessory_data=base64.b64encode(PNG).decode("ascii")), **hdr))
     image_id = getattr(up, "accessory_id", None) or "interop-no-such-attachment"
-    op = "download_images"
-    run.called.add(op)
-    try:
-        response = run.client.download_images(osm.DownloadImagesRequest(accessory_id=image_id, **hdr))
-        chunks = []
-        response.consume_download_stream(lambda stream: chunks.extend(stream.iter_content(8192)))
-        got = b"".join(chunks)
-    except ServiceResponseException as e:
-        run.report("FAIL", op, "en-us", f"HTTP {e.status_code} {e.error_code}: {e.error_msg}")
-        return
-    except Exception as e:  # noqa: BLE001 - any failure of the SDK is a finding
-        run.report("FAIL", op, "en-us", f"{type(e).__name__}: {e}")
-        return
-    if got == PNG:
-        run.report("ok", op, "en-us", f"{len(got)} bytes, the picture as uploaded")
-    else:
-        run.report("FAIL", op, "en-us", f"{len(got)} bytes differ from the {len(PNG)} of the picture uploaded")
+    same_bytes(run, "download_images", osm.DownloadImagesRequest(accessory_id=image_id, **hdr), PNG,
+               "the picture as uploaded")
 
 
 def order_incident(run, incident_ids):
@@ -911,26 +892,32 @@ def order_incident(run, incident_ids):
                    f"{len(listed)} listed of {total}, expected 1 of at least {len(incident_ids)}")
 
 
-def download(run, accessory_id, want, hdr):
-    """A file answer (the spec's application/octet-stream): the SDK's stream response must
-    hand back the bytes that were uploaded, whole."""
-    op = "download_accessories"
+def streamed(run, op, request):
+    """Calls `op`, whose answer is a file the SDK streams, and reads the stream whole: its
+    bytes, or None after reporting why there are none."""
     run.called.add(op)
     try:
-        response = run.client.download_accessories(osm.DownloadAccessoriesRequest(accessory_id=accessory_id, **hdr))
+        response = getattr(run.client, op)(request)
         chunks = []
         response.consume_download_stream(lambda stream: chunks.extend(stream.iter_content(8192)))
-        got = b"".join(chunks)
+        return b"".join(chunks)
     except ServiceResponseException as e:
         run.report("FAIL", op, "en-us", f"HTTP {e.status_code} {e.error_code}: {e.error_msg}")
-        return
     except Exception as e:  # noqa: BLE001 - any failure of the SDK is a finding
         run.report("FAIL", op, "en-us", f"{type(e).__name__}: {e}")
+    return None
+
+
+def same_bytes(run, op, request, want, what):
+    """A file answer (a non-JSON media type in the spec): the SDK's stream hands back
+    `want` whole."""
+    got = streamed(run, op, request)
+    if got is None:
         return
     if got == want:
-        run.report("ok", op, "en-us", f"{len(got)} bytes, as uploaded")
+        run.report("ok", op, "en-us", f"{len(got)} bytes, {what}")
     else:
-        run.report("FAIL", op, "en-us", f"{len(got)} bytes differ from the {len(want)} uploaded")
+        run.report("FAIL", op, "en-us", f"{len(got)} bytes differ from the {len(want)} of {what}")
 
 
 def coverage(run, spec_operations):
