@@ -6,8 +6,10 @@
 //! refused before it is sent.
 
 use huaweicloud_osm::rules::{self, Location};
-use huaweicloud_osm::{Client, Credentials, ErrorKind};
+use huaweicloud_osm::{Client, ErrorKind};
 use osm_emulator::{Emulator, EmulatorBuilder, RunningEmulator};
+
+mod support;
 
 const AK: &str = "AKAGREEMENTS";
 const SK: &str = "sk-agreements-secret";
@@ -17,11 +19,7 @@ fn builder() -> EmulatorBuilder {
 }
 
 fn client_for(emu: &RunningEmulator, domain: &str) -> Client {
-    Client::builder()
-        .endpoint(emu.base_url())
-        .credentials(Credentials::ak_sk(AK, SK).with_domain_id(domain))
-        .build()
-        .unwrap()
+    support::account_client(&emu.base_url(), AK, SK, domain)
 }
 
 /// The id of the latest published agreement of `kind`, as a number.

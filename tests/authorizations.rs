@@ -19,6 +19,8 @@ use osm_emulator::{
 };
 use serde_json::{Value, json};
 
+mod support;
+
 const AK: &str = "AKAUTHORIZATIONS";
 const SK: &str = "sk-authorizations-secret";
 
@@ -27,11 +29,7 @@ fn builder() -> EmulatorBuilder {
 }
 
 fn client_for(emu: &RunningEmulator, domain: &str) -> Client {
-    Client::builder()
-        .endpoint(emu.base_url())
-        .credentials(Credentials::ak_sk(AK, SK).with_domain_id(domain))
-        .build()
-        .unwrap()
+    support::account_client(&emu.base_url(), AK, SK, domain)
 }
 
 fn host(name: &str, port: u16) -> SupportHost {

@@ -7,9 +7,11 @@
 use std::collections::BTreeMap;
 
 use huaweicloud_osm::rules::{self, Location};
-use huaweicloud_osm::{Client, Credentials, ErrorKind};
+use huaweicloud_osm::{Client, ErrorKind};
 use osm_emulator::{Emulator, EmulatorBuilder, RunningEmulator};
 use serde_json::Value;
+
+mod support;
 
 const AK: &str = "AKDIAGNOSIS";
 const SK: &str = "sk-diagnosis-secret";
@@ -19,11 +21,7 @@ fn builder() -> EmulatorBuilder {
 }
 
 fn client_for(emu: &RunningEmulator, domain: &str) -> Client {
-    Client::builder()
-        .endpoint(emu.base_url())
-        .credentials(Credentials::ak_sk(AK, SK).with_domain_id(domain))
-        .build()
-        .unwrap()
+    support::account_client(&emu.base_url(), AK, SK, domain)
 }
 
 async fn start(client: &Client, kind: i64, eip: &str) -> String {

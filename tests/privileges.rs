@@ -5,8 +5,10 @@
 //! values and limits is refused before it is sent.
 
 use huaweicloud_osm::rules::{self, Location};
-use huaweicloud_osm::{Client, Credentials, ErrorKind};
+use huaweicloud_osm::{Client, ErrorKind};
 use osm_emulator::{Emulator, EmulatorBuilder, RunningEmulator};
+
+mod support;
 
 const AK: &str = "AKPRIVILEGES";
 const SK: &str = "sk-privileges-secret";
@@ -16,11 +18,7 @@ fn builder() -> EmulatorBuilder {
 }
 
 fn client_for(emu: &RunningEmulator, domain: &str) -> Client {
-    Client::builder()
-        .endpoint(emu.base_url())
-        .credentials(Credentials::ak_sk(AK, SK).with_domain_id(domain))
-        .build()
-        .unwrap()
+    support::account_client(&emu.base_url(), AK, SK, domain)
 }
 
 async fn holds(client: &Client, privilege: &str) -> i32 {

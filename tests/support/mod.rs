@@ -172,3 +172,13 @@ pub fn full_case() -> huaweicloud_osm::NewCase {
         .verify_code("123456")
         .area_code("86")
 }
+
+/// A client of the emulator at `base_url`, signing with `ak`/`sk` as the account `domain`
+/// (`X-Domain-Id`): the emulator keeps each account's records apart.
+pub fn account_client(base_url: &str, ak: &str, sk: &str, domain: &str) -> huaweicloud_osm::Client {
+    huaweicloud_osm::Client::builder()
+        .endpoint(base_url)
+        .credentials(huaweicloud_osm::Credentials::ak_sk(ak, sk).with_domain_id(domain))
+        .build()
+        .unwrap()
+}
